@@ -1,0 +1,245 @@
+/*
+ * client.c - the scanner client: endpoint failover, FILDES, INSTREAM and
+ * path requests, reply classification (see client.h).
+ */
+#include "auto-config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/client.h"
+#include "common/config.h"
+#include "common/proto.h"
+#include "common/sock.h"
+
+void client_options_from_config(struct client_options *opts)
+{
+	memset(opts, 0, sizeof(*opts));
+	config_list(CONF_SCANNER_ENDPOINTS, &opts->endpoints);
+	opts->connect_timeout_ms = (int)config_num(CONF_SCANNER_CONNECT_TIMEOUT);
+	opts->timeout_ms = (int)config_num(CONF_SCANNER_TIMEOUT);
+	opts->mode = CLIENT_MODE_AUTO;
+}
+
+/* What one attempt at one endpoint sends. */
+struct client_request {
+	int fd;			/* file to scan, or -1 */
+	const char *path;
+	const void *buf;	/* or memory to scan */
+	size_t len;
+	const char *command;	/* or a bare command (client_command) */
+};
+
+static enum client_status client_fail(struct client_result *r, enum client_status st,
+				      const char *why)
+{
+	r->status = st;
+	snprintf(r->detail, sizeof(r->detail), "%s", why);
+	return st;
+}
+
+/* client_read_reply - read up to the NUL terminator (or EOF). */
+static int client_read_reply(int sock, char *reply, size_t size, long long deadline,
+			     const char **error_r)
+{
+	size_t len = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= size) {
+			*error_r = "reply too long";
+			return -1;
+		}
+		n = sock_read_some(sock, reply + len, size - 1 - len, deadline, error_r);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (memchr(reply, '\0', len) != NULL)
+			break;
+	}
+	reply[len] = '\0';
+	if (len == 0) {
+		*error_r = "scanner closed the connection without a reply";
+		return -1;
+	}
+	return (int)len;
+}
+
+/* client_send_stream - INSTREAM chunks from a descriptor or memory. */
+static int client_send_stream(int sock, const struct client_request *rq, long long deadline,
+			      const char **error_r)
+{
+	static const char cmd[] = "zINSTREAM";
+	unsigned char hdr[4];
+	char *chunk = NULL;
+	size_t off = 0;
+	int ret = -1;
+
+	if (sock_write_all(sock, cmd, sizeof(cmd), deadline, error_r) < 0)
+		return -1;
+	if (rq->fd >= 0) {
+		chunk = malloc(PROTO_CHUNK_SIZE);
+		if (chunk == NULL) {
+			*error_r = "out of memory";
+			return -1;
+		}
+		if (lseek(rq->fd, 0, SEEK_SET) < 0 && errno != ESPIPE) {
+			*error_r = "cannot rewind the input";
+			goto out;
+		}
+	}
+	for (;;) {
+		const void *data;
+		size_t n;
+
+		if (rq->fd >= 0) {
+			ssize_t r = read(rq->fd, chunk, PROTO_CHUNK_SIZE);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0) {
+				*error_r = "cannot read the input";
+				goto out;
+			}
+			data = chunk;
+			n = (size_t)r;
+		} else {
+			n = rq->len - off > PROTO_CHUNK_SIZE ? PROTO_CHUNK_SIZE : rq->len - off;
+			data = (const char *)rq->buf + off;
+			off += n;
+		}
+		proto_chunk_header(hdr, (uint32_t)n);
+		if (sock_write_all(sock, hdr, 4, deadline, error_r) < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if (sock_write_all(sock, data, n, deadline, error_r) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(chunk);
+	return ret;
+}
+
+/* client_strip_subject - "stream: reason" -> "reason" for error texts. */
+static void client_strip_subject(char *text)
+{
+	char *sep = strstr(text, ": ");
+
+	if (sep != NULL && (strncmp(text, "stream", 6) == 0 || strncmp(text, "fd[", 3) == 0 ||
+			    text[0] == '/'))
+		memmove(text, sep + 2, strlen(sep + 2) + 1);
+}
+
+/* client_attempt - one request at one endpoint. */
+static enum client_status client_attempt(const struct client_options *opts, const char *endpoint,
+					 const struct client_request *rq, char *reply, size_t size,
+					 struct client_result *r)
+{
+	long long deadline = sock_now_ms() + opts->timeout_ms;
+	enum client_mode mode = opts->mode;
+	enum proto_verdict verdict;
+	const char *err = NULL, *rerr = NULL;
+	int sock, is_unix, sent, n;
+	char line[1024];
+
+	snprintf(r->endpoint, sizeof(r->endpoint), "%s", endpoint);
+	sock = sock_connect(endpoint, opts->connect_timeout_ms, &is_unix, &err);
+	if (sock < 0)
+		return client_fail(r, CLIENT_TEMPFAIL, err);
+	if (mode == CLIENT_MODE_AUTO)
+		mode = is_unix && rq->fd >= 0 ? CLIENT_MODE_FDPASS : CLIENT_MODE_STREAM;
+	if (rq->command != NULL) {
+		snprintf(line, sizeof(line), "z%s", rq->command);
+		sent = sock_write_all(sock, line, strlen(line) + 1, deadline, &err);
+	} else if (mode == CLIENT_MODE_FDPASS) {
+		if (!is_unix || rq->fd < 0) {
+			close(sock);
+			return client_fail(r, CLIENT_TEMPFAIL,
+					   "descriptor passing needs a UNIX socket endpoint");
+		}
+		sent = sock_write_all(sock, "zFILDES", 8, deadline, &err);
+		if (sent == 0)
+			sent = sock_send_fd(sock, rq->fd, &err);
+	} else if (mode == CLIENT_MODE_PATH) {
+		snprintf(line, sizeof(line), "zSCAN %s", rq->path ? rq->path : "");
+		sent = sock_write_all(sock, line, strlen(line) + 1, deadline, &err);
+	} else {
+		sent = client_send_stream(sock, rq, deadline, &err);
+	}
+	/* A scanner that refuses a stream (size limit) answers and closes
+	 * while we still write: read its reply before giving up. */
+	n = client_read_reply(sock, reply, size, deadline, &rerr);
+	close(sock);
+	if (n < 0)
+		return client_fail(r, CLIENT_TEMPFAIL, sent < 0 && err != NULL ? err : rerr);
+	if (rq->command != NULL) {
+		r->status = CLIENT_CLEAN;
+		return CLIENT_CLEAN;
+	}
+	if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail, sizeof(r->detail)) < 0)
+		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
+	switch (verdict) {
+	case PROTO_VERDICT_CLEAN:
+		r->detail[0] = '\0';
+		return r->status = CLIENT_CLEAN;
+	case PROTO_VERDICT_INFECTED:
+		return r->status = CLIENT_INFECTED;
+	case PROTO_VERDICT_ERROR:
+		client_strip_subject(r->detail);
+		return r->status = CLIENT_SCAN_ERROR;
+	}
+	return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
+}
+
+/* client_run - try each endpoint in order until one gives an answer. */
+static enum client_status client_run(const struct client_options *opts,
+				     const struct client_request *rq, char *reply, size_t size,
+				     struct client_result *r)
+{
+	long long start = sock_now_ms();
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	client_fail(r, CLIENT_TEMPFAIL, "no scanner endpoints configured");
+	for (i = 0; opts->endpoints != NULL && opts->endpoints[i] != NULL; i++) {
+		if (client_attempt(opts, opts->endpoints[i], rq, reply, size, r) != CLIENT_TEMPFAIL)
+			break;
+	}
+	r->ms = sock_now_ms() - start;
+	return r->status;
+}
+
+enum client_status client_scan_fd(const struct client_options *opts, int fd, const char *path,
+				  struct client_result *result)
+{
+	struct client_request rq = {.fd = fd, .path = path};
+	char reply[2048];
+
+	return client_run(opts, &rq, reply, sizeof(reply), result);
+}
+
+enum client_status client_scan_buffer(const struct client_options *opts, const void *buf,
+				      size_t len, struct client_result *result)
+{
+	struct client_request rq = {.fd = -1, .buf = buf, .len = len};
+	char reply[2048];
+
+	return client_run(opts, &rq, reply, sizeof(reply), result);
+}
+
+int client_command(const struct client_options *opts, const char *command, char *reply,
+		   size_t size, struct client_result *result)
+{
+	struct client_request rq = {.fd = -1, .command = command};
+
+	return client_run(opts, &rq, reply, size, result) == CLIENT_TEMPFAIL ? -1 : 0;
+}

@@ -1,0 +1,66 @@
+/*
+ * client.h - the scanner client every wrapper uses.
+ *
+ * It talks clamd's protocol to any endpoint of scanner_endpoints (mxscand
+ * or a stock clamd), trying them in order: a connect failure or time-out
+ * moves on to the next endpoint, a verdict or an error reply from a
+ * scanner does not.  Results keep "temporary" (scanner unreachable, time-
+ * out, protocol trouble: retry later) apart from a scanner's own ERROR.
+ */
+#ifndef MX_CLIENT_H
+#define MX_CLIENT_H
+
+#include <stddef.h>
+
+enum client_status {
+	CLIENT_CLEAN,
+	CLIENT_INFECTED,
+	CLIENT_SCAN_ERROR,	/* the scanner answered "... ERROR" */
+	CLIENT_TEMPFAIL,	/* no scanner reachable, time-out, bad reply */
+};
+
+enum client_mode {
+	CLIENT_MODE_AUTO,	/* FILDES on UNIX sockets, INSTREAM on TCP */
+	CLIENT_MODE_STREAM,	/* always INSTREAM */
+	CLIENT_MODE_FDPASS,	/* FILDES; fails on TCP */
+	CLIENT_MODE_PATH,	/* SCAN <absolute path> */
+};
+
+struct client_result {
+	enum client_status status;
+	char detail[512];	/* signature name, or the reason */
+	char endpoint[256];	/* the endpoint that answered (or last tried) */
+	long long ms;		/* wall time of the request */
+};
+
+struct client_options {
+	const char *const *endpoints;	/* NULL-terminated */
+	int connect_timeout_ms;
+	int timeout_ms;			/* whole request */
+	enum client_mode mode;
+};
+
+/* client_options_from_config - endpoints and time-outs from mxscan.conf. */
+void client_options_from_config(struct client_options *opts);
+
+/*
+ * client_scan_fd - scan the open file FD; PATH is needed for
+ * CLIENT_MODE_PATH and only used for messages otherwise.  Returns the
+ * status (also in result->status).
+ */
+enum client_status client_scan_fd(const struct client_options *opts, int fd, const char *path,
+				  struct client_result *result);
+
+/* client_scan_buffer - INSTREAM of LEN bytes from memory. */
+enum client_status client_scan_buffer(const struct client_options *opts, const void *buf,
+				      size_t len, struct client_result *result);
+
+/*
+ * client_command - send COMMAND (e.g. "PING", "HEALTH"), z-framed, with no payload (PING, RELOAD,
+ * HEALTH, ...) to the first reachable endpoint and read the whole reply
+ * into REPLY (NUL-terminated).  Returns 0 or -1 with result->detail set.
+ */
+int client_command(const struct client_options *opts, const char *command, char *reply,
+		   size_t size, struct client_result *result);
+
+#endif

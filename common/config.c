@@ -1,0 +1,401 @@
+/*
+ * config.c - parse mxscan.conf and -o overrides into the typed table.
+ *
+ * The file format is Postfix main.cf's: "name = value" lines, "#"
+ * comments, blank lines, and continuation lines that start with white
+ * space.  Unknown names and values out of bounds are errors that name the
+ * file and line (or the -o override), so a typo never silently becomes a
+ * default.
+ */
+#include "auto-config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+const char config_default_file[] = SYSCONFDIR "/mxscan/mxscan.conf";
+
+#define CONFIG_ROW(id, name, type, def, min, max, doc) {name, CONFIG_##type, def, min, max, doc},
+static const struct config_param config_params[CONF__COUNT] = {CONFIG_TABLE(CONFIG_ROW)};
+#undef CONFIG_ROW
+
+struct config_value {
+	char *text;		/* as written (or the default), never NULL */
+	long long num;		/* parsed numeric value */
+	char **words;		/* LIST: split words, NULL-terminated */
+	int nwords;
+	int set;		/* given in the file or an override */
+};
+
+static struct config_value config_values[CONF__COUNT];
+
+static const char *const config_type_names[] = {
+	[CONFIG_STR] = "string", [CONFIG_LIST] = "list", [CONFIG_INT] = "integer",
+	[CONFIG_MODE] = "mode", [CONFIG_SIZE] = "size", [CONFIG_TIME] = "time",
+	[CONFIG_BOOL] = "boolean",
+};
+
+const struct config_param *config_param(enum config_id id)
+{
+	return &config_params[id];
+}
+
+/* config_parse_suffixed - a number with an optional unit suffix. */
+static int config_parse_suffixed(const char *text, long long *num_r, const char *const *units,
+				 const long long *mults, long long defmult)
+{
+	char *end;
+	long long v;
+	int i;
+
+	if (!isdigit((unsigned char)*text))
+		return -1;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end == '\0') {
+		if (v > LLONG_MAX / defmult)
+			return -1;
+		*num_r = v * defmult;
+		return 0;
+	}
+	for (i = 0; units[i] != NULL; i++) {
+		if (strcasecmp(end, units[i]) == 0) {
+			if (v > LLONG_MAX / mults[i])
+				return -1;
+			*num_r = v * mults[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int config_parse_value(enum config_type type, const char *text, long long *num_r,
+		       const char **error_r)
+{
+	static const char *const size_units[] = {"b", "k", "kb", "m", "mb", "g", "gb", NULL};
+	static const long long size_mults[] = {1, 1LL << 10, 1LL << 10, 1LL << 20,
+					       1LL << 20, 1LL << 30, 1LL << 30};
+	static const char *const time_units[] = {"ms", "s", "m", "h", "d", NULL};
+	static const long long time_mults[] = {1, 1000, 60000, 3600000, 86400000};
+	static const char *const no_units[] = {NULL};
+	char *end;
+
+	*num_r = 0;
+	switch (type) {
+	case CONFIG_STR:
+	case CONFIG_LIST:
+		return 0;
+	case CONFIG_BOOL:
+		if (strcasecmp(text, "yes") == 0 || strcasecmp(text, "true") == 0 ||
+		    strcmp(text, "1") == 0) {
+			*num_r = 1;
+			return 0;
+		}
+		if (strcasecmp(text, "no") == 0 || strcasecmp(text, "false") == 0 ||
+		    strcmp(text, "0") == 0)
+			return 0;
+		*error_r = "expected yes or no";
+		return -1;
+	case CONFIG_MODE:
+		errno = 0;
+		*num_r = strtoll(text, &end, 8);
+		if (*text == '\0' || *end != '\0' || errno != 0 || *text == '-') {
+			*error_r = "expected an octal mode such as 0660";
+			return -1;
+		}
+		return 0;
+	case CONFIG_INT:
+		if (config_parse_suffixed(text, num_r, no_units, NULL, 1) < 0) {
+			*error_r = "expected a non-negative integer";
+			return -1;
+		}
+		return 0;
+	case CONFIG_SIZE:
+		if (config_parse_suffixed(text, num_r, size_units, size_mults, 1) < 0) {
+			*error_r = "expected a size such as 100m (suffixes k, m, g)";
+			return -1;
+		}
+		return 0;
+	case CONFIG_TIME:
+		if (config_parse_suffixed(text, num_r, time_units, time_mults, 1000) < 0) {
+			*error_r = "expected a time such as 30s (suffixes ms, s, m, h, d)";
+			return -1;
+		}
+		return 0;
+	}
+	*error_r = "unknown parameter type";
+	return -1;
+}
+
+static void config_value_clear(struct config_value *v)
+{
+	int i;
+
+	free(v->text);
+	for (i = 0; i < v->nwords; i++)
+		free(v->words[i]);
+	free(v->words);
+	memset(v, 0, sizeof(*v));
+}
+
+/* config_split - LIST words, separated by blanks and commas. */
+static void config_split(struct config_value *v)
+{
+	const char *p = v->text;
+
+	v->words = xcalloc(1, sizeof(char *));
+	for (;;) {
+		size_t n;
+
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " \t,");
+		v->words = xrealloc(v->words, sizeof(char *) * (size_t)(v->nwords + 2));
+		v->words[v->nwords++] = xstrndup(p, n);
+		v->words[v->nwords] = NULL;
+		p += n;
+	}
+}
+
+/* config_set - parse, bound-check and store one value. */
+static int config_set(enum config_id id, const char *text, int set, const char **error_r)
+{
+	const struct config_param *p = &config_params[id];
+	struct config_value *v = &config_values[id];
+	static char why[256];
+	long long num;
+
+	if (config_parse_value(p->type, text, &num, error_r) < 0)
+		return -1;
+	if (p->type != CONFIG_STR && p->type != CONFIG_LIST && (num < p->min || num > p->max)) {
+		snprintf(why, sizeof(why), "value out of range (%lld..%lld%s)",
+			 p->min, p->max, p->type == CONFIG_TIME ? " ms" : "");
+		*error_r = why;
+		return -1;
+	}
+	config_value_clear(v);
+	v->text = xstrdup(text);
+	v->num = num;
+	v->set = set;
+	if (p->type == CONFIG_LIST)
+		config_split(v);
+	return 0;
+}
+
+static int config_lookup(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++)
+		if (strlen(config_params[i].name) == len &&
+		    strncmp(config_params[i].name, name, len) == 0)
+			return i;
+	return -1;
+}
+
+static char *config_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* config_assign - apply one "name = value" text; WHERE names its origin. */
+static int config_assign(char *line, const char *where, const char **error_r)
+{
+	static char why[512];
+	const char *reason;
+	char *eq = strchr(line, '=');
+	char *name, *value;
+	int id;
+
+	if (eq == NULL) {
+		snprintf(why, sizeof(why), "%s: expected \"name = value\"", where);
+		*error_r = why;
+		return -1;
+	}
+	*eq = '\0';
+	name = config_trim(line);
+	value = config_trim(eq + 1);
+	id = config_lookup(name, strlen(name));
+	if (id < 0) {
+		snprintf(why, sizeof(why), "%s: unknown parameter \"%.64s\"", where, name);
+		*error_r = why;
+		return -1;
+	}
+	if (config_set((enum config_id)id, value, 1, &reason) < 0) {
+		snprintf(why, sizeof(why), "%s: %s: %s", where, name, reason);
+		*error_r = why;
+		return -1;
+	}
+	return 0;
+}
+
+/* config_read_file - the main.cf-style file, with continuation lines. */
+static int config_read_file(const char *file, int must_exist, const char **error_r)
+{
+	static char why[512];
+	char *line = NULL, *logical = NULL;
+	size_t cap = 0, llen = 0;
+	int lineno = 0, start = 0, ret = 0;
+	char where[300];
+	FILE *fp;
+
+	fp = fopen(file, "r");
+	if (fp == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(why, sizeof(why), "%s: %s", file, strerror(errno));
+		*error_r = why;
+		return -1;
+	}
+	for (;;) {
+		ssize_t n = getline(&line, &cap, fp);
+		int cont;
+
+		if (n >= 0) {
+			lineno++;
+			while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+				line[--n] = '\0';
+		}
+		cont = n > 0 && (line[0] == ' ' || line[0] == '\t') && llen > 0;
+		if (n >= 0 && cont && line[strspn(line, " \t")] != '#') {
+			logical = xrealloc(logical, llen + (size_t)n + 2);
+			logical[llen++] = ' ';
+			memcpy(logical + llen, line, (size_t)n + 1);
+			llen += (size_t)n;
+			continue;
+		}
+		if (llen > 0) {
+			snprintf(where, sizeof(where), "%s:%d", file, start);
+			if (config_assign(logical, where, error_r) < 0) {
+				ret = -1;
+				break;
+			}
+			llen = 0;
+		}
+		if (n < 0)
+			break;
+		{
+			char *t = config_trim(line);
+
+			if (*t == '\0' || *t == '#')
+				continue;
+			if (line[0] == ' ' || line[0] == '\t') {
+				snprintf(why, sizeof(why),
+					 "%s:%d: continuation line without a parameter", file, lineno);
+				*error_r = why;
+				ret = -1;
+				break;
+			}
+			start = lineno;
+			llen = strlen(t);
+			logical = xrealloc(logical, llen + 1);
+			memcpy(logical, t, llen + 1);
+		}
+	}
+	if (ret == 0 && ferror(fp)) {
+		snprintf(why, sizeof(why), "%s: read error: %s", file, strerror(errno));
+		*error_r = why;
+		ret = -1;
+	}
+	free(line);
+	free(logical);
+	fclose(fp);
+	return ret;
+}
+
+int config_load(const char *file, char *const *overrides, int n, const char **error_r)
+{
+	char where[64];
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++) {
+		if (config_set((enum config_id)i, config_params[i].def, 0, error_r) < 0)
+			log_panic("default of %s: %s", config_params[i].name, *error_r);
+	}
+	if (config_read_file(file ? file : config_default_file, file != NULL, error_r) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		char *copy = xstrdup(overrides[i]);
+		int r;
+
+		snprintf(where, sizeof(where), "-o option %d", i + 1);
+		r = config_assign(copy, where, error_r);
+		free(copy);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+long long config_num(enum config_id id)
+{
+	return config_values[id].num;
+}
+
+const char *config_str(enum config_id id)
+{
+	return config_values[id].text ? config_values[id].text : "";
+}
+
+int config_list(enum config_id id, const char *const **words_r)
+{
+	static const char *const none[] = {NULL};
+	const struct config_value *v = &config_values[id];
+
+	*words_r = v->words ? (const char *const *)v->words : none;
+	return v->nwords;
+}
+
+void config_print_nondefaults(FILE *fp)
+{
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++)
+		if (config_values[i].set && strcmp(config_values[i].text, config_params[i].def) != 0)
+			fprintf(fp, "%s = %s\n", config_params[i].name, config_values[i].text);
+}
+
+void config_print_table(FILE *fp)
+{
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++) {
+		const struct config_param *p = &config_params[i];
+
+		fprintf(fp, "%s|%s|%s|", p->name, config_type_names[p->type], p->def);
+		if (p->type == CONFIG_STR || p->type == CONFIG_LIST)
+			fprintf(fp, "|\n");
+		else if (p->type == CONFIG_MODE)
+			fprintf(fp, "%04llo|%04llo\n", p->min, p->max);
+		else
+			fprintf(fp, "%lld|%lld\n", p->min, p->max);
+	}
+}
+
+void config_free(void)
+{
+	int i;
+
+	for (i = 0; i < CONF__COUNT; i++)
+		config_value_clear(&config_values[i]);
+}

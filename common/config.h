@@ -1,0 +1,79 @@
+/*
+ * config.h - the typed configuration table (mxscan.conf and -o overrides).
+ *
+ * Parameters are declared once in config_table.h and addressed by
+ * CONF_<ID>.  config_load() reads a Postfix-style "name = value" file and
+ * then the -o overrides; after it returns 0 every value is parsed,
+ * bounds-checked and read-only, so the getters are safe from any thread.
+ */
+#ifndef MX_CONFIG_H
+#define MX_CONFIG_H
+
+#include <stdio.h>
+
+#include "common/config_table.h"
+
+enum config_type {
+	CONFIG_STR,
+	CONFIG_LIST,
+	CONFIG_INT,
+	CONFIG_MODE,
+	CONFIG_SIZE,
+	CONFIG_TIME,
+	CONFIG_BOOL,
+};
+
+#define CONFIG_ID(id, name, type, def, min, max, doc) CONF_##id,
+enum config_id { CONFIG_TABLE(CONFIG_ID) CONF__COUNT };
+#undef CONFIG_ID
+
+struct config_param {
+	const char *name;
+	enum config_type type;
+	const char *def;
+	long long min, max;
+	const char *doc;
+};
+
+/* The compiled-in default configuration file. */
+extern const char config_default_file[];
+
+/* config_param - the declaration of one parameter. */
+const struct config_param *config_param(enum config_id id);
+
+/*
+ * config_load - reset to defaults, read FILE (NULL: the default file, which
+ * may be missing), then apply the "name=value" OVERRIDES (n of them).
+ * Returns 0, or -1 with *error_r naming file:line or the override.
+ */
+int config_load(const char *file, char *const *overrides, int n, const char **error_r);
+
+/* config_num - INT, MODE, SIZE, TIME (milliseconds) and BOOL values. */
+long long config_num(enum config_id id);
+
+/* config_str - STR and LIST values as written (never NULL). */
+const char *config_str(enum config_id id);
+
+/*
+ * config_list - LIST values split into words; returns the count and points
+ * *words_r at a NULL-terminated array owned by the configuration.
+ */
+int config_list(enum config_id id, const char *const **words_r);
+
+/* config_print_nondefaults - "name = value" for every non-default value. */
+void config_print_nondefaults(FILE *fp);
+
+/* config_print_table - every parameter as "name|type|default|min|max". */
+void config_print_table(FILE *fp);
+
+/*
+ * config_parse_value - parse TEXT as a value of TYPE into *num_r.
+ * Returns 0, or -1 with *error_r set.  Exposed for unit tests.
+ */
+int config_parse_value(enum config_type type, const char *text, long long *num_r,
+		       const char **error_r);
+
+/* config_free - release what config_load allocated (at exit). */
+void config_free(void);
+
+#endif

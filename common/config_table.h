@@ -1,0 +1,91 @@
+/*
+ * config_table.h - every mxscan.conf parameter, declared once.
+ *
+ * Each row: X(ID, name, type, default, min, max, doc).  The table is the
+ * single source of truth: config.c builds its parser from it, every
+ * program's -n prints from it, and tests/integration/t-config-doc checks
+ * that doc/mxscan.conf.5 documents each row with the same default and
+ * bounds.  Types: STR (free text), LIST (words separated by blanks or
+ * commas), INT, MODE (octal), SIZE (bytes; k, m, g suffixes), TIME
+ * (milliseconds internally; ms, s, m, h suffixes, plain numbers are
+ * seconds), BOOL (yes/no).  min and max bound the numeric types.
+ */
+/* clang-format off */
+#define CONFIG_TABLE(X) \
+X(DATABASE_ROOT, "database_root", STR, "/var/lib/mxscan", 0, 0, \
+  "Signature database root: versions/<id>/ plus a current symlink, or a plain ClamAV database directory.") \
+X(SCANNER_ENDPOINTS, "scanner_endpoints", LIST, "unix:/run/mxscan/mxscand.sock", 0, 0, \
+  "Scanner daemons the clients use, unix:/path or tcp:host:port, tried in order with failover.") \
+X(SCANNER_CONNECT_TIMEOUT, "scanner_connect_timeout", TIME, "5s", 10, 300000, \
+  "Clients: time to connect to one endpoint before trying the next.") \
+X(SCANNER_TIMEOUT, "scanner_timeout", TIME, "120s", 100, 3600000, \
+  "Clients: time for one whole scan request, from connect to verdict.") \
+X(SCAND_SOCKET, "scand_socket", STR, "/run/mxscan/mxscand.sock", 0, 0, \
+  "mxscand: UNIX socket path; empty disables the UNIX listener.") \
+X(SCAND_SOCKET_MODE, "scand_socket_mode", MODE, "0660", 0, 0777, \
+  "mxscand: permission bits of the UNIX socket.") \
+X(SCAND_SOCKET_GROUP, "scand_socket_group", STR, "", 0, 0, \
+  "mxscand: group that owns the UNIX socket; empty keeps the daemon's group.") \
+X(SCAND_TCP_LISTEN, "scand_tcp_listen", STR, "", 0, 0, \
+  "mxscand: TCP listener as host:port (e.g. 127.0.0.1:3310); empty means no TCP listener.") \
+X(SCAND_TCP_ADMIN_COMMANDS, "scand_tcp_admin_commands", BOOL, "no", 0, 1, \
+  "mxscand: accept RELOAD and SHUTDOWN over TCP.") \
+X(SCAND_TCP_PATH_SCANS, "scand_tcp_path_scans", BOOL, "no", 0, 1, \
+  "mxscand: accept SCAN, CONTSCAN, MULTISCAN and ALLMATCHSCAN of paths over TCP.") \
+X(SCAND_SCAN_ROOTS, "scand_scan_roots", LIST, "/tmp /var/tmp /var/spool", 0, 0, \
+  "mxscand: directories under which path scans are allowed; empty refuses every path scan.") \
+X(SCAND_USER, "scand_user", STR, "mxscan", 0, 0, \
+  "mxscand: user to switch to after binding when started as root; empty keeps root (not recommended).") \
+X(SCAND_PID_FILE, "scand_pid_file", STR, "", 0, 0, \
+  "mxscand: file to write the daemon's process id to; empty writes none.") \
+X(SCAND_THREADS, "scand_threads", INT, "10", 1, 512, \
+  "mxscand: scan threads sharing one compiled engine.") \
+X(SCAND_QUEUE_MAX, "scand_queue_max", INT, "200", 1, 100000, \
+  "mxscand: complete requests waiting for a scan thread; beyond it clients are not read until a slot frees.") \
+X(SCAND_MAX_CONNECTIONS, "scand_max_connections", INT, "1024", 1, 100000, \
+  "mxscand: open client connections; further clients wait in the listen backlog.") \
+X(SCAND_LISTEN_BACKLOG, "scand_listen_backlog", INT, "200", 1, 65535, \
+  "mxscand: listen(2) backlog of each listener.") \
+X(SCAND_COMMAND_TIMEOUT, "scand_command_timeout", TIME, "30s", 100, 3600000, \
+  "mxscand: time a new connection has to send its first command.") \
+X(SCAND_IDLE_TIMEOUT, "scand_idle_timeout", TIME, "120s", 100, 3600000, \
+  "mxscand: longest silence from a client in the middle of a request or inside IDSESSION.") \
+X(SCAND_REQUEST_TIMEOUT, "scand_request_timeout", TIME, "300s", 100, 3600000, \
+  "mxscand: deadline for one request from its first byte to its reply; a scan past it is cancelled.") \
+X(SCAND_SEND_TIMEOUT, "scand_send_timeout", TIME, "30s", 100, 3600000, \
+  "mxscand: time a client may leave a reply unread before the connection is dropped.") \
+X(SCAND_DRAIN_TIMEOUT, "scand_drain_timeout", TIME, "2s", 0, 60000, \
+  "mxscand: after an error reply, time spent discarding client input so the reply is not lost to a reset.") \
+X(SCAND_STREAM_MAX_LENGTH, "scand_stream_max_length", SIZE, "100m", 1, 4294967295LL, \
+  "mxscand: largest INSTREAM stream; a longer one gets 'INSTREAM size limit exceeded. ERROR'.") \
+X(SCAND_STREAM_MEMORY_MAX, "scand_stream_memory_max", SIZE, "8m", 0, 1073741824LL, \
+  "mxscand: streams up to this size are scanned from memory; larger ones spool to a private temporary file.") \
+X(SCAND_TEMP_DIR, "scand_temp_dir", STR, "/var/tmp", 0, 0, \
+  "mxscand: directory in which the daemon creates its private 0700 spool directory.") \
+X(SCAND_MAX_SCANSIZE, "scand_max_scansize", SIZE, "400m", 0, 4294967295LL, \
+  "mxscand: engine MaxScanSize, data scanned per request including archive members.") \
+X(SCAND_MAX_FILESIZE, "scand_max_filesize", SIZE, "100m", 0, 4294967295LL, \
+  "mxscand: engine MaxFileSize, largest single file or member scanned.") \
+X(SCAND_MAX_RECURSION, "scand_max_recursion", INT, "17", 1, 100, \
+  "mxscand: engine MaxRecursion, archive and container nesting depth.") \
+X(SCAND_MAX_FILES, "scand_max_files", INT, "10000", 0, 10000000, \
+  "mxscand: engine MaxFiles, files extracted from one request.") \
+X(SCAND_MAX_SCANTIME, "scand_max_scantime", TIME, "120s", 0, 3600000, \
+  "mxscand: engine MaxScanTime, engine time for one request; 0 means none.") \
+X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
+  "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
+X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \
+  "mxscand: report heuristic detections (broken executables, phishing, encrypted archives per engine defaults).") \
+X(SCAND_BYTECODE, "scand_bytecode", BOOL, "yes", 0, 1, \
+  "mxscand: load and run signed bytecode signatures.") \
+X(SCAND_ALLMATCHSCAN, "scand_allmatchscan", BOOL, "yes", 0, 1, \
+  "mxscand: accept the ALLMATCHSCAN command.") \
+X(SCAND_REQUIRE_SELFTEST, "scand_require_selftest", BOOL, "yes", 0, 1, \
+  "mxscand: a newly loaded engine must detect the EICAR test string before it serves scans.") \
+X(SCAND_DB_CHECK_INTERVAL, "scand_db_check_interval", TIME, "10s", 0, 86400000, \
+  "mxscand: how often the database is checked for changes that trigger a reload; 0 disables.") \
+X(SCAND_RELOAD_RETRY_MIN, "scand_reload_retry_min", TIME, "5s", 100, 86400000, \
+  "mxscand: first delay before a failed reload is retried; it doubles on each failure.") \
+X(SCAND_RELOAD_RETRY_MAX, "scand_reload_retry_max", TIME, "600s", 100, 86400000, \
+  "mxscand: longest delay between reload retries.")
+/* clang-format on */

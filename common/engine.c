@@ -1,0 +1,251 @@
+/*
+ * engine.c - libclamav wrapper (see engine.h).
+ *
+ * Scan options are fixed per engine_db at load time from the settings,
+ * so every scan of one generation behaves the same.  The scan callbacks
+ * are engine-wide in libclamav; per-scan behaviour comes through the
+ * context pointer.
+ */
+#include "auto-config.h"
+
+#include <clamav.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/engine.h"
+#include "common/xalloc.h"
+
+/* The EICAR test string, stored scrambled so no scanner flags this
+ * program; unscrambled into a caller's buffer only to self-test. */
+static const unsigned char engine_eicar_x[68] = {
+	0x02, 0x6f, 0x15, 0x7b, 0x0a, 0x7f, 0x1a, 0x1b, 0x0a, 0x01, 0x6e, 0x06, 0x0a, 0x00,
+	0x02, 0x6f, 0x6e, 0x72, 0x0a, 0x04, 0x73, 0x6d, 0x19, 0x19, 0x73, 0x6d, 0x27, 0x7e,
+	0x1f, 0x13, 0x19, 0x1b, 0x08, 0x77, 0x09, 0x0e, 0x1b, 0x14, 0x1e, 0x1b, 0x08, 0x1e,
+	0x77, 0x1b, 0x14, 0x0e, 0x13, 0x0c, 0x13, 0x08, 0x0f, 0x09, 0x77, 0x0e, 0x1f, 0x09,
+	0x0e, 0x77, 0x1c, 0x13, 0x16, 0x1f, 0x7b, 0x7e, 0x12, 0x71, 0x12, 0x70,
+};
+
+/* Per-engine scan options, kept beside the engine. */
+struct engine_opts {
+	struct cl_scan_options scan;
+};
+
+static __thread char engine_why[512];
+
+void engine_eicar(char buf[68])
+{
+	int i;
+
+	for (i = 0; i < 68; i++)
+		buf[i] = (char)(engine_eicar_x[i] ^ 0x5a);
+}
+
+int engine_init(const char **error_r)
+{
+	cl_error_t r = cl_init(CL_INIT_DEFAULT);
+
+	if (r != CL_SUCCESS) {
+		snprintf(engine_why, sizeof(engine_why), "cl_init: %s", cl_strerror(r));
+		*error_r = engine_why;
+		return -1;
+	}
+	return 0;
+}
+
+const char *engine_version(void)
+{
+	return cl_retver();
+}
+
+/* engine_cb_prescan - abort the scan when the caller says so. */
+static cl_error_t engine_cb_prescan(int fd, const char *type, void *context)
+{
+	struct engine_scan_ctx *ctx = context;
+
+	(void)fd;
+	(void)type;
+	if (ctx != NULL && ctx->stop != NULL && ctx->stop(ctx->arg))
+		return CL_BREAK;
+	return CL_CLEAN;
+}
+
+/* engine_cb_found - every match, for all-match scans. */
+static void engine_cb_found(int fd, const char *virname, void *context)
+{
+	struct engine_scan_ctx *ctx = context;
+
+	(void)fd;
+	if (ctx != NULL && ctx->found != NULL)
+		ctx->found(ctx->arg, virname);
+}
+
+static int engine_fail(const char **error_r, const char *what, cl_error_t r)
+{
+	snprintf(engine_why, sizeof(engine_why), "%s: %s", what, cl_strerror(r));
+	*error_r = engine_why;
+	return -1;
+}
+
+/* engine_apply - limits and temp dir onto a fresh engine. */
+static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
+			const char **error_r)
+{
+	static const struct {
+		enum cl_engine_field field;
+		size_t off;
+	} nums[] = {
+		{CL_ENGINE_MAX_SCANSIZE, offsetof(struct engine_settings, max_scansize)},
+		{CL_ENGINE_MAX_FILESIZE, offsetof(struct engine_settings, max_filesize)},
+		{CL_ENGINE_MAX_RECURSION, offsetof(struct engine_settings, max_recursion)},
+		{CL_ENGINE_MAX_FILES, offsetof(struct engine_settings, max_files)},
+		{CL_ENGINE_MAX_SCANTIME, offsetof(struct engine_settings, max_scantime_ms)},
+	};
+	size_t i;
+	cl_error_t r;
+
+	for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		long long v = *(const long long *)((const char *)s + nums[i].off);
+
+		r = cl_engine_set_num(cl, nums[i].field, v);
+		if (r != CL_SUCCESS)
+			return engine_fail(error_r, "cl_engine_set_num", r);
+	}
+	if (s->tmpdir != NULL && *s->tmpdir != '\0') {
+		r = cl_engine_set_str(cl, CL_ENGINE_TMPDIR, s->tmpdir);
+		if (r != CL_SUCCESS)
+			return engine_fail(error_r, "cl_engine_set_str(TMPDIR)", r);
+	}
+	cl_engine_set_clcb_pre_scan(cl, engine_cb_prescan);
+	cl_engine_set_clcb_virus_found(cl, engine_cb_found);
+	return 0;
+}
+
+struct engine_db *engine_load(const char *dir, const struct engine_settings *s,
+			      const char **error_r)
+{
+	struct engine_db *db;
+	struct engine_opts *opts;
+	unsigned dbopts = CL_DB_PHISHING | CL_DB_PHISHING_URLS;
+	cl_error_t r;
+	int err;
+
+	db = xcalloc(1, sizeof(*db) + sizeof(struct engine_opts));
+	opts = (struct engine_opts *)(db + 1);
+	snprintf(db->path, sizeof(db->path), "%s", dir);
+	db->cl = cl_engine_new();
+	if (db->cl == NULL) {
+		free(db);
+		*error_r = "cl_engine_new failed";
+		return NULL;
+	}
+	if (engine_apply(db->cl, s, error_r) < 0)
+		goto fail;
+	if (s->bytecode)
+		dbopts |= CL_DB_BYTECODE;
+	r = cl_load(dir, db->cl, &db->sigs, dbopts);
+	if (r != CL_SUCCESS) {
+		engine_fail(error_r, "loading the database", r);
+		goto fail;
+	}
+	r = cl_engine_compile(db->cl);
+	if (r != CL_SUCCESS) {
+		engine_fail(error_r, "compiling the database", r);
+		goto fail;
+	}
+	db->version = (unsigned)cl_engine_get_num(db->cl, CL_ENGINE_DB_VERSION, &err);
+	db->time = (time_t)cl_engine_get_num(db->cl, CL_ENGINE_DB_TIME, &err);
+	memset(&opts->scan, 0, sizeof(opts->scan));
+	opts->scan.parse = ~0u;
+	if (s->heuristic_alerts)
+		opts->scan.general |= CL_SCAN_GENERAL_HEURISTICS;
+	if (s->alert_exceeds_max)
+		opts->scan.heuristic |= CL_SCAN_HEURISTIC_EXCEEDS_MAX;
+	return db;
+fail:
+	cl_engine_free(db->cl);
+	free(db);
+	return NULL;
+}
+
+void engine_free(struct engine_db *db)
+{
+	if (db == NULL)
+		return;
+	cl_engine_free(db->cl);
+	free(db);
+}
+
+/* engine_options - this db's scan options, adjusted for one scan. */
+static struct cl_scan_options engine_options(const struct engine_db *db, int allmatch)
+{
+	struct cl_scan_options o = ((const struct engine_opts *)(db + 1))->scan;
+
+	if (allmatch)
+		o.general |= CL_SCAN_GENERAL_ALLMATCHES;
+	return o;
+}
+
+static enum engine_result engine_result_of(cl_error_t r, const char **error_r)
+{
+	if (r == CL_CLEAN)
+		return ENGINE_CLEAN;
+	if (r == CL_VIRUS)
+		return ENGINE_VIRUS;
+	*error_r = cl_strerror(r);
+	return ENGINE_ERROR;
+}
+
+enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
+				   int allmatch, struct engine_scan_ctx *ctx,
+				   const char **virname_r, const char **error_r)
+{
+	struct cl_scan_options o = engine_options(db, allmatch);
+	unsigned long scanned = 0;
+	cl_fmap_t *map;
+	cl_error_t r;
+
+	*virname_r = NULL;
+	map = cl_fmap_open_memory(buf, len);
+	if (map == NULL) {
+		*error_r = "Can't allocate memory";
+		return ENGINE_ERROR;
+	}
+	r = cl_scanmap_callback(map, "stream", virname_r, &scanned, db->cl, &o, ctx);
+	cl_fmap_close(map);
+	return engine_result_of(r, error_r);
+}
+
+enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char *name,
+				  int allmatch, struct engine_scan_ctx *ctx,
+				  const char **virname_r, const char **error_r)
+{
+	struct cl_scan_options o = engine_options(db, allmatch);
+	unsigned long scanned = 0;
+
+	*virname_r = NULL;
+	return engine_result_of(cl_scandesc_callback(fd, name, virname_r, &scanned, db->cl, &o,
+						     ctx),
+				error_r);
+}
+
+int engine_selftest(const struct engine_db *db, const char **error_r)
+{
+	char eicar[68];
+	const char *virname = NULL, *err = NULL;
+	enum engine_result r;
+
+	engine_eicar(eicar);
+	r = engine_scan_mem(db, eicar, sizeof(eicar), 0, NULL, &virname, &err);
+	memset(eicar, 0, sizeof(eicar));
+	if (r == ENGINE_VIRUS)
+		return 0;
+	if (r == ENGINE_ERROR)
+		snprintf(engine_why, sizeof(engine_why), "self-test scan failed: %s", err);
+	else
+		snprintf(engine_why, sizeof(engine_why),
+			 "self-test failed: the database does not detect the EICAR test string");
+	*error_r = engine_why;
+	return -1;
+}

@@ -1,0 +1,85 @@
+/*
+ * engine.h - the libclamav engine wrapper: load, compile, self-test, scan.
+ *
+ * An engine_db is one compiled signature database with what is known
+ * about it (path, version, time, signature count).  Loading happens off
+ * the scan path; a loaded engine_db is immutable and safe to scan from
+ * any number of threads.  Only programs that hold an engine link this
+ * (libmxengine.a); the small clients never pull libclamav in.
+ */
+#ifndef MX_ENGINE_H
+#define MX_ENGINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct cl_engine;
+
+struct engine_settings {
+	long long max_scansize, max_filesize, max_recursion, max_files, max_scantime_ms;
+	int bytecode;
+	int heuristic_alerts;
+	int alert_exceeds_max;
+	const char *tmpdir;
+};
+
+struct engine_db {
+	struct cl_engine *cl;
+	char path[4096];	/* the directory loaded */
+	unsigned version;	/* 0 when the set carries none */
+	time_t time;		/* 0 when unknown */
+	unsigned sigs;
+};
+
+/* What a scan reports back while it runs (all members optional). */
+struct engine_scan_ctx {
+	/* stop - return nonzero to abort the scan (client gone, deadline). */
+	int (*stop)(void *arg);
+	/* found - called for every match in all-match mode. */
+	void (*found)(void *arg, const char *virname);
+	void *arg;
+};
+
+enum engine_result {
+	ENGINE_CLEAN,
+	ENGINE_VIRUS,
+	ENGINE_ERROR,
+};
+
+/* engine_init - once per process, before anything else here. */
+int engine_init(const char **error_r);
+
+/* engine_version - libclamav's version text. */
+const char *engine_version(void);
+
+/*
+ * engine_load - load and compile the database in DIR with SETTINGS.
+ * Returns the new engine_db, or NULL with *error_r set (a static or
+ * per-thread buffer).
+ */
+struct engine_db *engine_load(const char *dir, const struct engine_settings *settings,
+			      const char **error_r);
+
+/* engine_selftest - 0 when DB detects the EICAR string held in memory. */
+int engine_selftest(const struct engine_db *db, const char **error_r);
+
+/* engine_free - release DB (NULL is a no-op). */
+void engine_free(struct engine_db *db);
+
+/*
+ * engine_scan_mem / engine_scan_fd - scan LEN bytes at BUF, or the file
+ * FD.  ALLMATCH reports every match through ctx->found.  On VIRUS
+ * *virname_r points at a name owned by the engine; on ERROR *error_r is
+ * libclamav's reason.
+ */
+enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
+				   int allmatch, struct engine_scan_ctx *ctx,
+				   const char **virname_r, const char **error_r);
+enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char *name,
+				  int allmatch, struct engine_scan_ctx *ctx,
+				  const char **virname_r, const char **error_r);
+
+/* engine_eicar - the EICAR test string (68 bytes) into BUF[68]. */
+void engine_eicar(char buf[68]);
+
+#endif

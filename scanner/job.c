@@ -1,0 +1,298 @@
+/*
+ * job.c - running one scan request on a scan thread (see job.h).
+ *
+ * The job holds a generation reference for the whole scan, so a reload
+ * never pulls the engine from under it.  The scan stops early - through
+ * the engine's pre-scan callback - when the client is gone or the
+ * request deadline has passed; a stopped scan never reports OK.
+ */
+#include "auto-config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/engine.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/sock.h"
+#include "common/xalloc.h"
+#include "scanner/conn.h"
+#include "scanner/generation.h"
+#include "scanner/job.h"
+#include "scanner/server.h"
+#include "scanner/stats.h"
+
+#define JOB_MAX_DEPTH 64
+
+/* What a path scan has found so far. */
+struct job_walk {
+	struct job *job;
+	struct generation *gen;
+	int found, errors, files;
+	char firstsig[256];
+	const char *curfile;	/* for all-match callbacks */
+};
+
+struct job *job_new(struct conn *conn, enum job_kind kind, const char *cmd, unsigned id,
+		    char term)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+
+	conn_ref(conn);
+	job->conn = conn;
+	job->kind = kind;
+	job->cmd = cmd;
+	job->id = id;
+	job->term = term;
+	job->fd = -1;
+	job->start_ms = sock_now_ms();
+	job->deadline_ms = job->start_ms + config_num(CONF_SCAND_REQUEST_TIMEOUT);
+	return job;
+}
+
+void job_free(struct job *job)
+{
+	if (job == NULL)
+		return;
+	if (job->fd >= 0)
+		close(job->fd);
+	free(job->buf);
+	free(job->path);
+	conn_unref(job->conn);
+	free(job);
+}
+
+/* job_stop - engine callback: give up when the client left or time ran out. */
+static int job_stop(void *arg)
+{
+	struct job *job = arg;
+
+	if (job->conn->cancelled || sock_now_ms() > job->deadline_ms)
+		job->stopped = 1;
+	return job->stopped;
+}
+
+/* job_reply - one reply line through the central helpers. */
+static void job_reply(struct job *job, const char *subject, const char *virname,
+		      const char *error)
+{
+	char line[PROTO_COMMAND_MAX + 1024];
+	int n;
+
+	if (error != NULL)
+		n = proto_reply_error(line, sizeof(line), job->id, subject, error, job->term);
+	else if (virname != NULL)
+		n = proto_reply_found(line, sizeof(line), job->id, subject, virname, job->term);
+	else
+		n = proto_reply_ok(line, sizeof(line), job->id, subject, job->term);
+	if (n > 0)
+		conn_send(job->conn, line, (size_t)n);
+}
+
+/* job_allmatch_found - every match of an ALLMATCHSCAN file. */
+static void job_allmatch_found(void *arg, const char *virname)
+{
+	struct job_walk *w = arg;
+
+	job_reply(w->job, w->curfile, virname, NULL);
+	if (w->found++ == 0)
+		snprintf(w->firstsig, sizeof(w->firstsig), "%s", virname);
+}
+
+static int job_walk_stop(void *arg)
+{
+	return job_stop(((struct job_walk *)arg)->job);
+}
+
+/* job_scan_file - one file of a path scan; returns 1 to stop the walk. */
+static int job_scan_file(struct job_walk *w, const char *file)
+{
+	struct job *job = w->job;
+	int allmatch = job->scan == JOB_ALLMATCHSCAN;
+	struct engine_scan_ctx ctx = {.stop = job_walk_stop,
+				      .found = allmatch ? job_allmatch_found : NULL, .arg = w};
+	const char *virname = NULL, *err = NULL;
+	enum engine_result r;
+	int fd, before = w->found;
+
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "Can't open file or directory");
+		job_reply(job, file, NULL, why);
+		w->errors++;
+		return 0;
+	}
+	w->files++;
+	w->curfile = file;
+	r = engine_scan_fd(w->gen->db, fd, file, allmatch, &ctx, &virname, &err);
+	close(fd);
+	if (job->stopped)
+		return 1;
+	if (r == ENGINE_VIRUS && (!allmatch || w->found == before)) {
+		job_reply(job, file, virname, NULL);
+		if (w->found++ == 0)
+			snprintf(w->firstsig, sizeof(w->firstsig), "%s", virname);
+	} else if (r == ENGINE_ERROR) {
+		job_reply(job, file, NULL, err);
+		w->errors++;
+	}
+	return r == ENGINE_VIRUS && job->scan == JOB_SCAN;
+}
+
+/* job_walk_dir - depth-first over DIR, never following symbolic links. */
+static int job_walk_dir(struct job_walk *w, const char *dir, int depth)
+{
+	struct dirent **names = NULL;
+	int n, i, stop = 0;
+
+	if (depth > JOB_MAX_DEPTH)
+		return 0;
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		job_reply(w->job, dir, NULL, "Can't open file or directory");
+		w->errors++;
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		if (!stop && strcmp(names[i]->d_name, ".") != 0 &&
+		    strcmp(names[i]->d_name, "..") != 0) {
+			snprintf(path, sizeof(path), "%s%s%s", dir,
+				 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]->d_name);
+			if (lstat(path, &st) == 0) {
+				if (S_ISDIR(st.st_mode))
+					stop = job_walk_dir(w, path, depth + 1);
+				else if (S_ISREG(st.st_mode))
+					stop = job_scan_file(w, path);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	return stop;
+}
+
+/* job_scan_path - SCAN, CONTSCAN, MULTISCAN, ALLMATCHSCAN. */
+static void job_scan_path(struct job *job, struct generation *gen, const char **verdict_r,
+			  char *sig, size_t sigsize)
+{
+	struct job_walk w = {.job = job, .gen = gen};
+	struct stat st;
+
+	if (stat(job->path, &st) < 0) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "File path check failure: %s.", strerror(errno));
+		job_reply(job, job->path, NULL, why);
+		*verdict_r = "ERROR";
+		return;
+	}
+	if (S_ISDIR(st.st_mode))
+		job_walk_dir(&w, job->path, 0);
+	else
+		job_scan_file(&w, job->path);
+	if (job->stopped) {
+		if (!job->conn->cancelled)
+			job_reply(job, job->path, NULL, "Request deadline exceeded.");
+		*verdict_r = "ERROR";
+		return;
+	}
+	if (w.found > 0) {
+		*verdict_r = "FOUND";
+		snprintf(sig, sigsize, "%s", w.firstsig);
+		return;
+	}
+	if (w.errors > 0 && w.files == 0 && S_ISREG(st.st_mode)) {
+		*verdict_r = "ERROR";
+		return;
+	}
+	job_reply(job, job->path, NULL, NULL);
+	*verdict_r = w.errors > 0 ? "ERROR" : "OK";
+}
+
+/* job_scan_one - INSTREAM or FILDES: one object, one reply. */
+static void job_scan_one(struct job *job, struct generation *gen, const char **verdict_r,
+			 char *sig, size_t sigsize)
+{
+	struct engine_scan_ctx ctx = {.stop = job_stop, .arg = job};
+	const char *virname = NULL, *err = NULL;
+	enum engine_result r;
+
+	if (job->kind == JOB_STREAM_MEM)
+		r = engine_scan_mem(gen->db, job->buf ? job->buf : "", job->len, 0, &ctx, &virname,
+				    &err);
+	else
+		r = engine_scan_fd(gen->db, job->fd, job->path, 0, &ctx, &virname, &err);
+	if (job->stopped) {
+		if (!job->conn->cancelled)
+			job_reply(job, job->path, NULL, "Request deadline exceeded.");
+		*verdict_r = job->conn->cancelled ? "CANCELLED" : "ERROR";
+		return;
+	}
+	switch (r) {
+	case ENGINE_CLEAN:
+		job_reply(job, job->path, NULL, NULL);
+		*verdict_r = "OK";
+		break;
+	case ENGINE_VIRUS:
+		job_reply(job, job->path, virname, NULL);
+		snprintf(sig, sigsize, "%s", virname);
+		*verdict_r = "FOUND";
+		break;
+	case ENGINE_ERROR:
+		job_reply(job, job->path, NULL, err);
+		snprintf(sig, sigsize, "%s", err);
+		*verdict_r = "ERROR";
+		break;
+	}
+}
+
+void job_run(struct job *job)
+{
+	struct generation *gen = generation_acquire();
+	const char *verdict = "ERROR";
+	char sig[256] = "", logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
+	unsigned long long reqno = server_next_request();
+	long long bytes = (long long)job->len;
+
+	if (job->kind == JOB_FILDES) {
+		struct stat st;
+
+		if (fstat(job->fd, &st) == 0)
+			bytes = (long long)st.st_size;
+	}
+	if (gen == NULL)
+		job_reply(job, job->path, NULL, "Signature database not loaded yet.");
+	else if (job->kind == JOB_PATH)
+		job_scan_path(job, gen, &verdict, sig, sizeof(sig));
+	else
+		job_scan_one(job, gen, &verdict, sig, sizeof(sig));
+	generation_release(gen);
+
+	stats_add(STATS_REQUESTS, 1);
+	stats_add(STATS_BYTES, bytes);
+	if (strcmp(verdict, "OK") == 0)
+		stats_add(STATS_CLEAN, 1);
+	else if (strcmp(verdict, "FOUND") == 0)
+		stats_add(STATS_INFECTED, 1);
+	else
+		stats_add(STATS_ERRORS, 1);
+	log_sanitize(logpath, sizeof(logpath), job->path ? job->path : "",
+		     job->path ? strlen(job->path) : 0);
+	log_sanitize(logsig, sizeof(logsig), sig, strlen(sig));
+	log_info("req=%llu client=%s cmd=%s name=%s bytes=%lld verdict=%s sig=%s ms=%lld", reqno,
+		 job->conn->peer, job->cmd, logpath, bytes, verdict, *logsig ? logsig : "-",
+		 sock_now_ms() - job->start_ms);
+}

@@ -1,0 +1,188 @@
+/*
+ * main.c - mxscand: wire the pieces together (init, run, shutdown).
+ */
+#include "auto-config.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/engine.h"
+#include "common/log.h"
+#include "common/privs.h"
+#include "common/xalloc.h"
+#include "scanner/generation.h"
+#include "scanner/pool.h"
+#include "scanner/server.h"
+#include "scanner/stats.h"
+
+static void usage(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: mxscand [options]\n"
+		"Scanning daemon speaking clamd's protocol with a shared libclamav engine.\n\n"
+		"  -c, --config FILE     configuration file (default %s)\n"
+		"  -o, --option N=V      override one parameter (repeatable)\n"
+		"  -f, --foreground      stay in the foreground and log to stderr too\n"
+		"  -n, --print-config    print non-default settings and exit\n"
+		"  -v, --verbose         log debugging detail\n"
+		"  -h, --help            this help\n"
+		"  -V, --version         print the version and exit\n",
+		config_default_file);
+}
+
+/* daemonize - detach from the terminal; the parent exits. */
+static void daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		log_fatal("fork: %m");
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		log_fatal("fork: %m");
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		log_fatal("chdir /: %m");
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+static void write_pid_file(void)
+{
+	const char *path = config_str(CONF_SCAND_PID_FILE);
+	FILE *fp;
+
+	if (*path == '\0')
+		return;
+	fp = fopen(path, "w");
+	if (fp == NULL)
+		log_fatal("scand_pid_file %s: %m", path);
+	fprintf(fp, "%ld\n", (long)getpid());
+	fclose(fp);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"option", required_argument, NULL, 'o'},
+		{"foreground", no_argument, NULL, 'f'},   {"print-config", no_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	};
+	const char *file = NULL, *err = NULL;
+	char **overrides = xcalloc((size_t)argc, sizeof(char *));
+	int noverrides = 0, foreground = 0, print = 0, opt;
+	struct engine_settings settings;
+	sigset_t sigs;
+
+	log_init("mxscand", LOG_DEST_STDERR);
+	while ((opt = getopt_long(argc, argv, "c:o:fnvhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'o':
+			overrides[noverrides++] = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'n':
+			print = 1;
+			break;
+		case 'v':
+			log_set_verbose(1);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mxscand %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(file, overrides, noverrides, &err) < 0)
+		log_fatal("%s", err);
+	if (print) {
+		config_print_nondefaults(stdout);
+		return 0;
+	}
+
+	/* Signals come through the I/O loop's signalfd; block them before
+	 * any thread starts so every thread inherits the mask. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+
+	if (!foreground)
+		daemonize();
+	log_init("mxscand", LOG_DEST_SYSLOG | (foreground ? LOG_DEST_STDERR : 0));
+	server_open();
+	write_pid_file();
+	if (privs_drop(config_str(CONF_SCAND_USER), &err) < 0)
+		log_fatal("scand_user: %s", err);
+	server_spool_open();
+	if (engine_init(&err) < 0)
+		log_fatal("%s", err);
+
+	settings = (struct engine_settings){
+		.max_scansize = config_num(CONF_SCAND_MAX_SCANSIZE),
+		.max_filesize = config_num(CONF_SCAND_MAX_FILESIZE),
+		.max_recursion = config_num(CONF_SCAND_MAX_RECURSION),
+		.max_files = config_num(CONF_SCAND_MAX_FILES),
+		.max_scantime_ms = config_num(CONF_SCAND_MAX_SCANTIME),
+		.bytecode = (int)config_num(CONF_SCAND_BYTECODE),
+		.heuristic_alerts = (int)config_num(CONF_SCAND_HEURISTIC_ALERTS),
+		.alert_exceeds_max = (int)config_num(CONF_SCAND_ALERT_EXCEEDS_MAX),
+		.tmpdir = server_spool_dir(),
+	};
+	if (config_num(CONF_SCAND_STREAM_MAX_LENGTH) > config_num(CONF_SCAND_MAX_FILESIZE) &&
+	    !settings.alert_exceeds_max)
+		log_warn("scand_stream_max_length exceeds scand_max_filesize and "
+			 "scand_alert_exceeds_max is off: streams over the file size limit "
+			 "would be reported clean");
+	stats_init();
+	pool_start((int)config_num(CONF_SCAND_THREADS), (int)config_num(CONF_SCAND_QUEUE_MAX));
+	generation_start(&settings);
+	log_info("mxscand %s started (libclamav %s), %lld scan threads", PACKAGE_VERSION,
+		 engine_version(), config_num(CONF_SCAND_THREADS));
+
+	server_run();
+
+	log_info("stopping");
+	pool_stop();
+	server_close();
+	generation_stop();
+	config_free();
+	free(overrides);
+	log_info("stopped");
+	return 0;
+}
