@@ -247,7 +247,12 @@ static int conn_stream_append(struct conn *c, const char *data, size_t n)
 		job->len += n;
 		return 0;
 	}
-	job->buf = xrealloc(job->buf, job->len + n);
+	if (job->len + n > job->cap) {
+		job->cap = job->cap ? job->cap : 4096;
+		while (job->cap < job->len + n)
+			job->cap *= 2;
+		job->buf = xrealloc(job->buf, job->cap);
+	}
 	memcpy(job->buf + job->len, data, n);
 	job->len += n;
 	return 0;

@@ -36,7 +36,7 @@ struct job {
 	enum job_scan scan;
 	const char *cmd;	/* command name for logs and STATS */
 	char *buf;		/* JOB_STREAM_MEM */
-	size_t len;
+	size_t len, cap;
 	int fd;			/* JOB_STREAM_FD, JOB_FILDES */
 	char *path;		/* JOB_PATH; reply subject otherwise */
 	long long start_ms, deadline_ms;
