@@ -204,6 +204,8 @@ void conn_job_done(struct conn *c)
 /* conn_consume - drop N bytes from the front of the input buffer. */
 static void conn_consume(struct conn *c, size_t n)
 {
+	if (n == 0)
+		return;
 	memmove(c->in, c->in + n, c->in_len - n);
 	c->in_len -= n;
 	c->in_base += n;

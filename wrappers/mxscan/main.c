@@ -80,7 +80,7 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 {
 	struct client_options o = *opts;
 	struct client_result r;
-	char abspath[4096];
+	char abspath[4096] = "";
 	int fd, stdin_input = strcmp(file, "-") == 0;
 
 	if (stdin_input) {
