@@ -204,22 +204,23 @@ static void cmd_detstats(const struct command *cmd, struct command_ctx *x)
 	conn_close(x->c, "DETSTATS");
 }
 
-static void cmd_stats(const struct command *cmd, struct command_ctx *x)
+/* command_send_report - a multi-line report plus the command's terminator. */
+static void command_send_report(struct command_ctx *x, char *text)
 {
-	char *text = stats_format_stats(x->id, x->term);
-
 	conn_send(x->c, text, strlen(text));
+	conn_send(x->c, &x->term, 1);
 	free(text);
 	command_done(x);
 }
 
+static void cmd_stats(const struct command *cmd, struct command_ctx *x)
+{
+	command_send_report(x, stats_format_stats(x->id));
+}
+
 static void cmd_health(const struct command *cmd, struct command_ctx *x)
 {
-	char *text = stats_format_health(x->id, x->term);
-
-	conn_send(x->c, text, strlen(text));
-	free(text);
-	command_done(x);
+	command_send_report(x, stats_format_health(x->id));
 }
 
 static void cmd_idsession(const struct command *cmd, struct command_ctx *x)
@@ -351,6 +352,14 @@ void command_dispatch(struct conn *c, const struct proto_frame *frame)
 		return;
 	}
 	cmd = command_lookup(frame->cmd, frame->cmd_len, &x.arg);
+	if (c->in_session && (cmd == NULL || !(cmd->flags & CMD_SESSION))) {
+		/* clamd answers this with the request's id and ends the session. */
+		conn_send_error(c, c->next_id++, x.term, NULL, "Command invalid inside IDSESSION.");
+		c->session_ended = 1;
+		c->state = CONN_REPLYING;
+		c->read_deadline = 0;
+		return;
+	}
 	if (cmd == NULL || (frame->framing == PROTO_FRAME_BARE && !(cmd->flags & CMD_OLD)) ||
 	    (cmd->run == cmd_end && !c->in_session)) {
 		log_sanitize(logname, sizeof(logname), frame->cmd, frame->cmd_len);
@@ -359,16 +368,8 @@ void command_dispatch(struct conn *c, const struct proto_frame *frame)
 				 16);
 		return;
 	}
-	if (c->in_session) {
-		if (!(cmd->flags & CMD_SESSION)) {
-			conn_send_error(c, 0, x.term, NULL, "Command invalid inside IDSESSION.");
-			c->session_ended = 1;
-			c->state = CONN_REPLYING;
-			return;
-		}
-		if (cmd->run != cmd_end)
-			x.id = c->next_id++;
-	}
+	if (c->in_session && cmd->run != cmd_end)
+		x.id = c->next_id++;
 	if ((cmd->flags & CMD_ADMIN) && c->is_tcp && !config_num(CONF_SCAND_TCP_ADMIN_COMMANDS)) {
 		conn_send_text(c, x.id, x.term, "COMMAND UNAVAILABLE");
 		command_done(&x);

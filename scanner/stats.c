@@ -47,7 +47,7 @@ static void stats_prefix(char *buf, size_t size, unsigned id)
 		buf[0] = '\0';
 }
 
-char *stats_format_stats(unsigned id, char term)
+char *stats_format_stats(unsigned id)
 {
 	int queued, busy, total;
 	char prefix[24], mem[256];
@@ -73,14 +73,14 @@ char *stats_format_stats(unsigned id, char term)
 #endif
 	out = xasprintf("%sPOOLS: 1\n\nSTATE: VALID PRIMARY\n"
 			"THREADS: live %d  idle %d max %d idle-timeout %lld\n"
-			"QUEUE: %d items\n%s\n%sEND%c",
+			"QUEUE: %d items\n%s\n%sEND",
 			prefix, busy, total - busy, total,
-			config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000, queued, active, mem, term);
+			config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000, queued, active, mem);
 	free(active);
 	return out;
 }
 
-char *stats_format_health(unsigned id, char term)
+char *stats_format_health(unsigned id)
 {
 	struct generation_status st;
 	int queued, busy, total;
@@ -106,10 +106,10 @@ char *stats_format_health(unsigned id, char term)
 			 "infected: %lld\n"
 			 "errors: %lld\n"
 			 "uptime: %lld\n"
-			 "END%c",
+			 "END",
 			 prefix, st.id ? "ready" : "not-ready", st.id, st.path, st.version,
 			 (long long)st.time, st.sigs, st.state, st.failures, st.last_error, queued,
 			 busy, total, stats_get(STATS_CONNECTIONS), stats_get(STATS_REQUESTS),
 			 stats_get(STATS_INFECTED), stats_get(STATS_ERRORS),
-			 (long long)(time(NULL) - stats_started), term);
+			 (long long)(time(NULL) - stats_started));
 }

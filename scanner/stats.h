@@ -22,10 +22,11 @@ long long stats_get(enum stats_counter c);
 
 /*
  * stats_format_stats / stats_format_health - the STATS and HEALTH reply
- * bodies (inner lines end in \n, the last "END" line ends in TERM),
- * prefixed "<id>: " when ID is nonzero.  Return a new string.
+ * bodies (inner lines end in \n, the last line is "END" without its
+ * terminator, which the caller adds), prefixed "<id>: " when ID is
+ * nonzero.  Return a new string.
  */
-char *stats_format_stats(unsigned id, char term);
-char *stats_format_health(unsigned id, char term);
+char *stats_format_stats(unsigned id);
+char *stats_format_health(unsigned id);
 
 #endif
