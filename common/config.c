@@ -39,11 +39,38 @@ struct config_value {
 
 static struct config_value config_values[CONF__COUNT];
 
+#define CONFIG_CHOICE_ROW(id, words) [CONF_##id] = words,
+static const char *const config_choice_words[CONF__COUNT] = {CONFIG_CHOICES(CONFIG_CHOICE_ROW)};
+#undef CONFIG_CHOICE_ROW
+
 static const char *const config_type_names[] = {
 	[CONFIG_STR] = "string", [CONFIG_LIST] = "list", [CONFIG_INT] = "integer",
 	[CONFIG_MODE] = "mode", [CONFIG_SIZE] = "size", [CONFIG_TIME] = "time",
-	[CONFIG_BOOL] = "boolean",
+	[CONFIG_BOOL] = "boolean", [CONFIG_CHOICE] = "choice",
 };
+
+const char *config_choices(enum config_id id)
+{
+	return config_choice_words[id] ? config_choice_words[id] : "";
+}
+
+/* config_choice_index - position of WORD among WORDS, or -1. */
+static int config_choice_index(const char *words, const char *word)
+{
+	size_t wl = strlen(word);
+	int i = 0;
+
+	while (*words != '\0') {
+		size_t n = strcspn(words, " ");
+
+		if (n == wl && strncmp(words, word, n) == 0)
+			return i;
+		words += n;
+		words += strspn(words, " ");
+		i++;
+	}
+	return -1;
+}
 
 const struct config_param *config_param(enum config_id id)
 {
@@ -96,6 +123,7 @@ int config_parse_value(enum config_type type, const char *text, long long *num_r
 	switch (type) {
 	case CONFIG_STR:
 	case CONFIG_LIST:
+	case CONFIG_CHOICE:	/* checked against its words by config_set */
 		return 0;
 	case CONFIG_BOOL:
 		if (strcasecmp(text, "yes") == 0 || strcasecmp(text, "true") == 0 ||
@@ -180,7 +208,17 @@ static int config_set(enum config_id id, const char *text, int set, const char *
 
 	if (config_parse_value(p->type, text, &num, error_r) < 0)
 		return -1;
-	if (p->type != CONFIG_STR && p->type != CONFIG_LIST && (num < p->min || num > p->max)) {
+	if (p->type == CONFIG_CHOICE) {
+		int idx = config_choice_index(config_choices(id), text);
+
+		if (idx < 0) {
+			snprintf(why, sizeof(why), "expected one of: %s", config_choices(id));
+			*error_r = why;
+			return -1;
+		}
+		num = idx;
+	} else if (p->type != CONFIG_STR && p->type != CONFIG_LIST &&
+		   (num < p->min || num > p->max)) {
 		snprintf(why, sizeof(why), "value out of range (%lld..%lld%s)",
 			 p->min, p->max, p->type == CONFIG_TIME ? " ms" : "");
 		*error_r = why;
@@ -385,6 +423,8 @@ void config_print_table(FILE *fp)
 		fprintf(fp, "%s|%s|%s|", p->name, config_type_names[p->type], p->def);
 		if (p->type == CONFIG_STR || p->type == CONFIG_LIST)
 			fprintf(fp, "|\n");
+		else if (p->type == CONFIG_CHOICE)
+			fprintf(fp, "%s|\n", config_choices((enum config_id)i));
 		else if (p->type == CONFIG_MODE)
 			fprintf(fp, "%04llo|%04llo\n", p->min, p->max);
 		else

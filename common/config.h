@@ -21,6 +21,7 @@ enum config_type {
 	CONFIG_SIZE,
 	CONFIG_TIME,
 	CONFIG_BOOL,
+	CONFIG_CHOICE,
 };
 
 #define CONFIG_ID(id, name, type, def, min, max, doc) CONF_##id,
@@ -48,7 +49,8 @@ const struct config_param *config_param(enum config_id id);
  */
 int config_load(const char *file, char *const *overrides, int n, const char **error_r);
 
-/* config_num - INT, MODE, SIZE, TIME (milliseconds) and BOOL values. */
+/* config_num - INT, MODE, SIZE, TIME (milliseconds) and BOOL values, and
+ * the index of a CHOICE value among its words. */
 long long config_num(enum config_id id);
 
 /* config_str - STR and LIST values as written (never NULL). */
@@ -63,7 +65,10 @@ int config_list(enum config_id id, const char *const **words_r);
 /* config_print_nondefaults - "name = value" for every non-default value. */
 void config_print_nondefaults(FILE *fp);
 
-/* config_print_table - every parameter as "name|type|default|min|max". */
+/*
+ * config_print_table - every parameter as "name|type|default|min|max";
+ * for a choice the min field lists its words and max is empty.
+ */
 void config_print_table(FILE *fp);
 
 /*
@@ -72,6 +77,9 @@ void config_print_table(FILE *fp);
  */
 int config_parse_value(enum config_type type, const char *text, long long *num_r,
 		       const char **error_r);
+
+/* config_choices - the words of a CHOICE parameter ("" for others). */
+const char *config_choices(enum config_id id);
 
 /* config_free - release what config_load allocated (at exit). */
 void config_free(void);

@@ -8,7 +8,9 @@
  * bounds.  Types: STR (free text), LIST (words separated by blanks or
  * commas), INT, MODE (octal), SIZE (bytes; k, m, g suffixes), TIME
  * (milliseconds internally; ms, s, m, h suffixes, plain numbers are
- * seconds), BOOL (yes/no).  min and max bound the numeric types.
+ * seconds), BOOL (yes/no), CHOICE (one word of the row's entry in
+ * CONFIG_CHOICES; config_num() gives its index).  min and max bound the
+ * numeric types.
  */
 /* clang-format off */
 #define CONFIG_TABLE(X) \
@@ -87,5 +89,18 @@ X(SCAND_DB_CHECK_INTERVAL, "scand_db_check_interval", TIME, "10s", 0, 86400000, 
 X(SCAND_RELOAD_RETRY_MIN, "scand_reload_retry_min", TIME, "5s", 100, 86400000, \
   "mxscand: first delay before a failed reload is retried; it doubles on each failure.") \
 X(SCAND_RELOAD_RETRY_MAX, "scand_reload_retry_max", TIME, "600s", 100, 86400000, \
-  "mxscand: longest delay between reload retries.")
+  "mxscand: longest delay between reload retries.") \
+X(CONVERSION_INFECTED_ACTION, "conversion_infected_action", CHOICE, "substitute", 0, 0, \
+  "mxscan-conversion: what happens to an infected part: substitute a text notice, delete the part, bounce, hold or discard the message.") \
+X(CONVERSION_FAILURE_ACTION, "conversion_failure_action", CHOICE, "retry", 0, 0, \
+  "mxscan-conversion: when the part cannot be scanned: retry later (PMDF__AGN), hold the message, or pass the part unscanned (explicit opt-in).") \
+X(CONVERSION_TIMEOUT, "conversion_timeout", TIME, "60s", 100, 3600000, \
+  "mxscan-conversion: longest time for one part's scan before the failure action applies.") \
+X(CONVERSION_NAME_VARIABLES, "conversion_name_variables", LIST, "FILENAME NAME", 0, 0, \
+  "mxscan-conversion: environment variables (PARAMETER-SYMBOL / DPARAMETER-SYMBOL names) that carry the part's file name, first non-empty wins.")
+
+/* The words a CHOICE parameter accepts, in index order. */
+#define CONFIG_CHOICES(X) \
+X(CONVERSION_INFECTED_ACTION, "substitute delete bounce hold discard") \
+X(CONVERSION_FAILURE_ACTION, "retry hold pass")
 /* clang-format on */
