@@ -68,7 +68,7 @@ void conn_unref(struct conn *c)
 	if (!last)
 		return;
 	pthread_mutex_destroy(&c->lock);
-	free(c->in);
+	free(c->in_buf);
 	free(c->out);
 	free(c);
 }
@@ -206,9 +206,29 @@ static void conn_consume(struct conn *c, size_t n)
 {
 	if (n == 0)
 		return;
-	memmove(c->in, c->in + n, c->in_len - n);
+	c->in += n;
 	c->in_len -= n;
 	c->in_base += n;
+	if (c->in_len == 0)
+		c->in = c->in_buf;
+}
+
+/* conn_append - add received bytes; consumed space is reused, not moved per command. */
+static void conn_append(struct conn *c, const char *data, size_t n)
+{
+	size_t head = (size_t)(c->in - c->in_buf);
+
+	if (head + c->in_len + n > c->in_cap) {
+		if (head > 0 && c->in_len > 0)
+			memmove(c->in_buf, c->in, c->in_len);
+		if (c->in_len + n > c->in_cap) {
+			c->in_cap = c->in_len + n;
+			c->in_buf = xrealloc(c->in_buf, c->in_cap);
+		}
+		c->in = c->in_buf;
+	}
+	memcpy(c->in + c->in_len, data, n);
+	c->in_len += n;
 }
 
 /* conn_stream_append - INSTREAM data into memory or the spool file. */
@@ -523,12 +543,7 @@ void conn_on_input(struct conn *c)
 			c->eof = 1;
 			break;
 		}
-		if (c->in_len + (size_t)n > c->in_cap) {
-			c->in_cap = c->in_len + (size_t)n;
-			c->in = xrealloc(c->in, c->in_cap);
-		}
-		memcpy(c->in + c->in_len, buf, (size_t)n);
-		c->in_len += (size_t)n;
+		conn_append(c, buf, (size_t)n);
 		if (c->state == CONN_CHUNK_LEN || c->state == CONN_CHUNK_DATA ||
 		    c->state == CONN_WAIT_FD || (c->in_session && c->state == CONN_COMMAND))
 			c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
@@ -545,8 +560,8 @@ void conn_on_input(struct conn *c)
 	if (c->state == CONN_CLOSED)
 		return;
 	if (c->in_len == 0 && c->in_cap > 4096) {
-		free(c->in);
-		c->in = NULL;
+		free(c->in_buf);
+		c->in = c->in_buf = NULL;
 		c->in_cap = 0;
 	}
 	if (c->state == CONN_DRAIN && c->eof) {

@@ -37,8 +37,8 @@ struct conn {
 	char peer[80];
 	enum conn_state state;
 
-	/* input */
-	char *in;
+	/* input: in_len unconsumed bytes at in, inside in_buf (in_cap bytes) */
+	char *in_buf, *in;
 	size_t in_len, in_cap;
 	unsigned long long in_base;	/* stream offset of in[0] */
 	int eof;
