@@ -93,8 +93,8 @@ void conn_close(struct conn *c, const char *why)
 	server_forget(c);
 	close(c->fd);
 	c->fd = -1;
-	pthread_mutex_lock(&c->lock);
 	c->state = CONN_CLOSED;
+	pthread_mutex_lock(&c->lock);
 	c->cancelled = 1;
 	pthread_mutex_unlock(&c->lock);
 	conn_drop_fds(c);
@@ -115,7 +115,7 @@ void conn_close(struct conn *c, const char *why)
 void conn_send(struct conn *c, const char *data, size_t len)
 {
 	pthread_mutex_lock(&c->lock);
-	if (c->state == CONN_CLOSED) {
+	if (c->cancelled) {
 		pthread_mutex_unlock(&c->lock);
 		return;
 	}

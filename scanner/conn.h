@@ -10,6 +10,7 @@
 #define MX_CONN_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,7 +75,7 @@ struct conn {
 	size_t out_len, out_off, out_cap;
 	int dirty;			/* queued on the server's dirty list */
 	struct conn *dirty_next;
-	volatile int cancelled;
+	atomic_int cancelled;		/* closed: scans stop, replies are dropped */
 
 	struct conn *next, *prev;	/* server's list of open connections */
 	struct conn *parked_next;

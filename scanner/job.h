@@ -10,6 +10,7 @@
 #ifndef MX_JOB_H
 #define MX_JOB_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 struct conn;
@@ -40,7 +41,7 @@ struct job {
 	int fd;			/* JOB_STREAM_FD, JOB_FILDES */
 	char *path;		/* JOB_PATH; reply subject otherwise */
 	long long start_ms, deadline_ms;
-	volatile int stopped;	/* a scan callback saw cancel or deadline */
+	atomic_int stopped;	/* a scan callback saw cancel or deadline */
 };
 
 /* job_new - a job for CONN (a reference is taken). */
