@@ -29,6 +29,7 @@ void log_set_verbose(int on)
 	log_verbose = on;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_vemit(int prio, const char *label, const char *fmt, va_list ap)
 {
 	char line[2048];
@@ -84,27 +85,43 @@ void log_panic(const char *fmt, ...)
 	abort();
 }
 
+/* log_escaped_len - bytes SRC takes once escaped. */
+static size_t log_escaped_len(const unsigned char *src, size_t len)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < len; i++)
+		n += (src[i] >= 0x20 && src[i] < 0x7f && src[i] != '\\') ? 1 : 4;
+	return n;
+}
+
 char *log_sanitize(char *dst, size_t size, const char *src, size_t len)
 {
-	size_t o = 0, i;
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0, i, room;
+	int cut;
 
 	if (size == 0)
 		return dst;
+	/* Cut only when the whole escaped text does not fit, and then keep
+	 * room for the "..." mark (when the buffer can hold it at all). */
+	cut = log_escaped_len(s, len) + 1 > size;
+	room = size - 1;
+	if (cut)
+		room = size > 4 ? size - 4 : 0;
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)src[i];
-		size_t need = (c >= 0x20 && c < 0x7f && c != '\\') ? 1 : 4;
+		size_t need = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') ? 1 : 4;
 
-		if (o + need + 4 > size) {	/* room for "..." and NUL */
-			if (i < len) {
-				memcpy(dst + o, "...", 3);
-				o += 3;
-			}
+		if (o + need > room)
 			break;
-		}
 		if (need == 1)
-			dst[o++] = (char)c;
+			dst[o++] = (char)s[i];
 		else
-			o += (size_t)snprintf(dst + o, 5, "\\%03o", c);
+			o += (size_t)snprintf(dst + o, 5, "\\%03o", s[i]);
+	}
+	if (cut && o + 4 <= size) {
+		memcpy(dst + o, "...", 3);
+		o += 3;
 	}
 	dst[o] = '\0';
 	return dst;

@@ -355,15 +355,12 @@ static int conn_fd_step(struct conn *c)
 	}
 	fd = c->fds[0];
 	/* The kernel ends a read at the message that carries descriptors,
-	 * so the bytes of that message are the tail of its read: whatever
-	 * of it lies past the FILDES command is the dummy payload (clamdscan
-	 * sends one NUL byte), not a command. */
-	if (c->fd_ends[0] > c->in_base) {
-		unsigned long long skip = c->fd_ends[0] - c->in_base;
-
-		if (skip <= c->in_len)
-			conn_consume(c, (size_t)skip);
-	}
+	 * so fd_ends[0] lies past the FILDES command when the descriptor
+	 * came with a payload of its own.  As in clamd, its first byte is
+	 * the dummy (clamdscan sends one NUL); anything after it is the next
+	 * command of a session. */
+	if (c->fd_ends[0] > c->in_base && c->in_len > 0)
+		conn_consume(c, 1);
 	for (i = 1; i < c->nfds; i++) {
 		c->fds[i - 1] = c->fds[i];
 		c->fd_ends[i - 1] = c->fd_ends[i];

@@ -146,7 +146,7 @@ static int job_scan_file(struct job_walk *w, const char *file)
 		job_reply(job, file, NULL, err);
 		w->errors++;
 	}
-	return r == ENGINE_VIRUS && job->scan == JOB_SCAN;
+	return r == ENGINE_VIRUS && (job->scan == JOB_SCAN || job->scan == JOB_ALLMATCHSCAN);
 }
 
 /* job_walk_dir - depth-first over DIR, never following symbolic links. */

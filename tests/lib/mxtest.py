@@ -30,6 +30,10 @@ EICAR = (b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE
 # Hex of the EICAR string, as an .ndb body signature.
 EICAR_HEX = EICAR.hex()
 CLAM_EXE_MD5 = "aa15bcf478d165efd2065190eb473bcb"
+# Signatures from .ndb/.hdb files outside ClamAV's official set are
+# reported with the .UNOFFICIAL suffix, by clamd and mxscand alike.
+EICAR_SIG = "Eicar-Test-Signature.UNOFFICIAL"
+CLAM_EXE_SIG = "ClamAV-Test-File.UNOFFICIAL"
 
 
 class Tap:
@@ -84,7 +88,7 @@ def make_test_db(dirpath, extra_ndb=()):
     optional extra (name, hex) body signatures."""
     os.makedirs(dirpath, exist_ok=True)
     with open(os.path.join(dirpath, "test.ndb"), "w") as f:
-        f.write("Eicar-Test-Signature:0:0:%s\n" % EICAR_HEX)
+        f.write("Eicar-Test-Signature:0:*:%s\n" % EICAR_HEX)
         for name, hexsig in extra_ndb:
             f.write("%s:0:*:%s\n" % (name, hexsig))
     with open(os.path.join(dirpath, "test.hdb"), "w") as f:
@@ -290,3 +294,16 @@ def clamdscan_conf(dirpath, socket_path):
     with open(conf, "w") as f:
         f.write("LocalSocket %s\n" % socket_path)
     return conf
+
+
+def free_port():
+    """A loopback TCP port nobody listens on right now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def rmtree(path):
+    shutil.rmtree(path, ignore_errors=True)

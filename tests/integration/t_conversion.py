@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""t_conversion - mxscan-conversion driven through the conversion-channel
+emulator (tests/conversion_emulator.py) against a real mxscand.
+
+Covers: clean delivery, the default substitute action, every infected
+action, the failure actions with the scanner down, a hung scanner with
+conversion_timeout, hostile file names and scanner replies, malformed
+channel environments, a TCP endpoint (INSTREAM and its size limit),
+endpoint failover and 100 concurrent conversions.
+"""
+import base64
+import concurrent.futures
+import os
+import re
+import socket
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+import mxtest  # noqa: E402
+from mxtest import EICAR, Daemon, Tap, make_test_db, tmpdir  # noqa: E402
+import conversion_emulator as ce  # noqa: E402
+
+CONV = os.path.join(mxtest.BUILDDIR, "wrappers", "conversion", "mxscan-conversion")
+SIG = "Eicar-Test-Signature"
+OPTION_LINE = re.compile(r"^(%s)=" % "|".join(ce.KNOWN_OPTIONS))
+# The notice outputs.c writes, one regex per line.
+NOTICE_LINES = [
+    r"This part of the message was removed because it contains a virus\.",
+    r"",
+    r"  File:    [\x20-\x7e]*",
+    r"  Type:    [\x20-\x7e]*",
+    r"  Virus:   [\x20-\x7e]*",
+    r"  Scanned: [\x20-\x7e]* by mxscan-conversion on [\x20-\x7e]*",
+    r"",
+    r"The rest of the message was delivered unchanged\.",
+]
+
+tap = Tap()
+cleanup_dirs = []
+cleanup_daemons = []
+cleanup_fakes = []
+
+
+def mkdir(prefix):
+    d = tmpdir(prefix)
+    cleanup_dirs.append(d)
+    return d
+
+
+def write_conf(directory, name, **opts):
+    path = os.path.join(directory, name)
+    with open(path, "w") as f:
+        for k, v in opts.items():
+            f.write("%s = %s\n" % (k, v))
+    return path
+
+
+def command(conf):
+    return [CONV, "-c", conf, "--log-stderr"]
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+# --- messages -------------------------------------------------------------
+
+def make_message(parts, subject="test", msgid="<conv@example.com>"):
+    """parts: list of dicts with body (bytes), type, name, filename, cte,
+    description, raw_ctype (overrides the Content-Type line)."""
+    boundary = "=_mxtest_boundary_42"
+    out = [
+        b"From: Sender <sender@example.com>",
+        b"To: rcpt@example.com",
+        b"Subject: " + subject.encode(),
+        b"Message-ID: " + msgid.encode(),
+        b"MIME-Version: 1.0",
+        b'Content-Type: multipart/mixed; boundary="' + boundary.encode() + b'"',
+        b"",
+        b"This is a multi-part message in MIME format.",
+    ]
+    for p in parts:
+        out.append(b"--" + boundary.encode())
+        ctype = p.get("raw_ctype")
+        if ctype is None:
+            ctype = p.get("type", "application/octet-stream")
+            if p.get("name") is not None:
+                ctype += '; name="%s"' % p["name"]
+        out.append(b"Content-Type: " + ctype.encode())
+        if p.get("raw_cdisp") is not None:
+            out.append(b"Content-Disposition: " + p["raw_cdisp"].encode())
+        elif p.get("filename") is not None:
+            out.append(('Content-Disposition: attachment; filename="%s"'
+                        % p["filename"]).encode())
+        if p.get("description"):
+            out.append(b"Content-Description: " + p["description"].encode())
+        cte = p.get("cte", "base64")
+        out.append(b"Content-Transfer-Encoding: " + cte.encode())
+        out.append(b"")
+        if cte == "base64":
+            out.append(base64.encodebytes(p["body"]).rstrip(b"\n"))
+        else:
+            out.append(p["body"].rstrip(b"\n"))
+    out.append(b"--" + boundary.encode() + b"--")
+    out.append(b"")
+    return b"\n".join(out)
+
+
+TEXT_PART = {"type": "text/plain; charset=us-ascii", "cte": "7bit",
+             "body": b"Hello,\n\nplease find the files attached.\n"}
+PDF_BODY = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+
+
+def std_message(attachment_body=EICAR, name="eicar.com", subject="test"):
+    return make_message([
+        dict(TEXT_PART),
+        {"type": "application/pdf", "name": "report.pdf", "filename": "report.pdf",
+         "body": PDF_BODY},
+        {"type": "application/octet-stream", "name": name, "filename": name,
+         "body": attachment_body},
+    ], subject=subject)
+
+
+def check_notice(tap, text, what):
+    """The notice is exactly the template's lines (CRLF ends) - nothing injected."""
+    try:
+        s = text.decode("ascii")
+    except UnicodeDecodeError:
+        return tap.ok(False, "%s: notice is ASCII" % what, repr(text))
+    lines = s.split("\r\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    good = (len(lines) == len(NOTICE_LINES) and "\n" not in s.replace("\r\n", "")
+            and "\r" not in s.replace("\r\n", "")
+            and all(re.fullmatch(rx, ln) for rx, ln in zip(NOTICE_LINES, lines)))
+    return tap.ok(good, "%s: notice has exactly the template's %d lines"
+                  % (what, len(NOTICE_LINES)), repr(s))
+
+
+def check_option_lines(tap, pr, what):
+    bad = [ln for ln in pr.options_lines if not OPTION_LINE.match(ln)]
+    raw = pr.options_raw or b""
+    tap.ok(pr.options_raw is not None and not bad and b"\r" not in raw
+           and (raw == b"" or raw.endswith(b"\n")),
+           "%s: every OUTPUT_OPTIONS line is a known KEY=" % what,
+           "bad lines: %r\nraw: %r" % (bad, raw))
+
+
+def notice_file_line(text):
+    for ln in text.decode("ascii", "replace").split("\r\n"):
+        if ln.startswith("  File:    "):
+            return ln[len("  File:    "):]
+    return None
+
+
+# --- fake scanners --------------------------------------------------------
+
+class FakeScanner:
+    """A UNIX socket server that accepts and either never answers
+    (reply=None) or reads the request and sends REPLY."""
+
+    def __init__(self, path, reply=None):
+        self.path = path
+        self.reply = reply
+        self.conns = []
+        self.accepted = 0
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(64)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.conns.append(c)
+            if self.reply is not None:
+                threading.Thread(target=self._answer, args=(c,), daemon=True).start()
+
+    def _answer(self, c):
+        c.settimeout(5)
+        got, fds = b"", 0
+        try:
+            # The request (up to its NUL), and for FILDES the descriptor,
+            # which may come with the command bytes or after them.
+            while b"\0" not in got or (got.startswith(b"zFILDES") and fds == 0):
+                data, anc, _, _ = c.recvmsg(4096, socket.CMSG_SPACE(16))
+                for level, typ, payload in anc:
+                    if level == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS:
+                        for i in range(0, len(payload) - len(payload) % 4, 4):
+                            os.close(int.from_bytes(payload[i:i + 4], sys.byteorder))
+                            fds += 1
+                if not data:
+                    break
+                got += data
+            c.sendall(self.reply)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def stop(self):
+        self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        for c in self.conns:
+            try:
+                c.close()
+            except OSError:
+                pass
+        self.thread.join(5)
+
+
+# --- the tests ------------------------------------------------------------
+
+def t_clean(tap, conf):
+    raw = std_message(attachment_body=b"just some harmless bytes\x00\x01\x02\n")
+    res = ce.convert_message(raw, command(conf), timeout=30)
+    tap.eq(res.disposition, "deliver", "(a) clean message delivered")
+    tap.eq(len(res.parts), 3, "(a) every leaf part offered to the command")
+    tap.ok(all(p.exit_code == 0 for p in res.parts), "(a) every run exits 0",
+           [p.summary() for p in res.parts])
+    tap.ok(all(p.output_equals_input and p.action == "copied" for p in res.parts),
+           "(a) every OUTPUT_FILE is a byte-exact copy of INPUT_FILE",
+           [p.summary() for p in res.parts])
+    tap.ok(all(p.options_raw is None or "STATUS" not in p.options for p in res.parts),
+           "(a) no STATUS for a clean part", [p.options for p in res.parts])
+    tap.ok(res.message == raw, "(a) delivered message is byte-identical")
+    tap.eq([b for _, _, b in ce.leaf_bodies(res.message or b"")],
+           [b for _, _, b in ce.leaf_bodies(raw)], "(a) every decoded part identical")
+    tap.ok(all(not p.leftover_files for p in res.parts),
+           "(a) the command leaves no temporary files beside its outputs",
+           [p.leftover_files for p in res.parts])
+
+
+def t_substitute(tap, conf):
+    raw = std_message()
+    res = ce.convert_message(raw, command(conf), timeout=30)
+    tap.eq(res.disposition, "deliver", "(b) EICAR with substitute: message delivered")
+    if not tap.eq(len(res.parts), 3, "(b) three parts offered"):
+        return
+    vp = res.parts[2]
+    tap.eq((vp.exit_code, vp.action), (0, "converted"), "(b) infected part converted, exit 0")
+    tap.eq(vp.options.get("OUTPUT_TYPE"), "text", "(b) OUTPUT_TYPE=text")
+    tap.eq(vp.options.get("OUTPUT_SUBTYPE"), "plain", "(b) OUTPUT_SUBTYPE=plain")
+    tap.ok("STATUS" not in vp.options, "(b) no STATUS with substitute", vp.options)
+    tap.ok(SIG in vp.options.get("OUTPUT_DESCRIPTION", ""),
+           "(b) OUTPUT_DESCRIPTION names the signature", vp.options)
+    check_option_lines(tap, vp, "(b)")
+    out = vp.output or b""
+    tap.ok(SIG.encode() in out, "(b) notice names %s" % SIG, out)
+    tap.ok(b"eicar.com" in out, "(b) notice names the original file name", out)
+    tap.ok(EICAR not in out, "(b) notice does not carry the virus")
+    check_notice(tap, out, "(b)")
+    leaves = ce.leaf_bodies(res.message or b"")
+    orig = ce.leaf_bodies(raw)
+    tap.eq([t for _, t, _ in leaves], ["text/plain", "application/pdf", "text/plain"],
+           "(b) delivered part types: infected part relabelled text/plain")
+    tap.ok(len(leaves) == 3 and leaves[0] == orig[0] and leaves[1] == orig[1],
+           "(b) the other parts are untouched")
+    tap.ok(len(leaves) == 3 and leaves[2][2] == out, "(b) delivered part 3 is the notice")
+    tap.ok(EICAR not in (res.message or b"") and all(EICAR not in b for _, _, b in leaves),
+           "(b) EICAR is gone from the delivered message")
+    tap.ok(res.parts[0].output_equals_input and res.parts[1].output_equals_input,
+           "(b) clean parts copied byte-exact")
+
+
+def t_actions(tap, d, sock):
+    raw = std_message()
+    expect = {
+        "delete": (ce.FORCEDELETE, "deliver"),
+        "bounce": (ce.FORCERETURN, "bounce"),
+        "hold": (ce.FORCEHOLD, "hold"),
+        "discard": (ce.FORCEDISCARD, "discard"),
+    }
+    for action, (status, disp) in expect.items():
+        conf = write_conf(d, "act-%s.conf" % action, scanner_endpoints="unix:" + sock,
+                          conversion_infected_action=action)
+        res = ce.convert_message(raw, command(conf), timeout=30)
+        vp = res.parts[-1] if res.parts else ce.PartResult()
+        tap.eq((vp.exit_code, vp.status), (0, status),
+               "(c) %s: exit 0 and STATUS=%d" % (action, status))
+        tap.eq(res.disposition, disp, "(c) %s: emulator disposition %s" % (action, disp))
+        check_option_lines(tap, vp, "(c) %s" % action)
+        tap.ok(vp.output is None or EICAR not in vp.output,
+               "(c) %s: the virus is not in OUTPUT_FILE" % action)
+        if action == "bounce":
+            diag = vp.options.get("OUTPUT_DIAGNOSTIC", "")
+            tap.ok(SIG in diag, "(c) bounce: OUTPUT_DIAGNOSTIC names the signature",
+                   vp.options)
+            tap.eq(res.diagnostic, diag, "(c) bounce: emulator carries the diagnostic")
+        else:
+            tap.ok("OUTPUT_DIAGNOSTIC" not in vp.options,
+                   "(c) %s: no OUTPUT_DIAGNOSTIC" % action, vp.options)
+        if action == "delete":
+            leaves = ce.leaf_bodies(res.message or b"")
+            orig = ce.leaf_bodies(raw)
+            tap.eq(leaves, orig[:2], "(c) delete: only the infected part is gone")
+        else:
+            tap.ok(res.message is None, "(c) %s: nothing delivered" % action)
+
+
+def t_failure(tap, d):
+    dead = "unix:" + os.path.join(d, "no-such-dir", "mxscand.sock")
+    raw = std_message(attachment_body=b"clean data\n", name="data.bin")
+    # Default failure action (none configured) is retry.
+    conf = write_conf(d, "fail-default.conf", scanner_endpoints=dead,
+                      scanner_connect_timeout="1s")
+    res = ce.convert_message(raw, command(conf), timeout=30)
+    p0 = res.parts[0] if res.parts else ce.PartResult()
+    tap.eq((p0.exit_code, p0.status, res.disposition), (0, ce.AGN, "retry"),
+           "(d) scanner down, default action: STATUS=178028698, message requeued")
+    tap.ok(res.message is None and not p0.output_written,
+           "(d) retry: nothing delivered, no OUTPUT_FILE")
+    for action, status, disp in (("retry", ce.AGN, "retry"), ("hold", ce.FORCEHOLD, "hold")):
+        conf = write_conf(d, "fail-%s.conf" % action, scanner_endpoints=dead,
+                          conversion_failure_action=action)
+        res = ce.convert_message(raw, command(conf), timeout=30)
+        p0 = res.parts[0] if res.parts else ce.PartResult()
+        tap.eq((p0.exit_code, p0.status, res.disposition), (0, status, disp),
+               "(d) scanner down, %s: STATUS=%d, disposition %s" % (action, status, disp))
+        check_option_lines(tap, p0, "(d) %s" % action)
+    conf = write_conf(d, "fail-pass.conf", scanner_endpoints=dead,
+                      conversion_failure_action="pass")
+    res = ce.convert_message(raw, command(conf), timeout=30)
+    tap.eq(res.disposition, "deliver", "(d) scanner down, pass: message delivered")
+    tap.ok(len(res.parts) == 3 and all(p.output_equals_input for p in res.parts),
+           "(d) pass: every part copied unscanned", [p.summary() for p in res.parts])
+    tap.ok(len(res.parts) == 3 and all("STATUS" not in p.options for p in res.parts),
+           "(d) pass: no STATUS", [p.options for p in res.parts])
+    tap.ok(len(res.parts) == 3 and all(
+        "NOT virus scanned" in p.options.get("OUTPUT_DESCRIPTION", "") for p in res.parts),
+        "(d) pass: OUTPUT_DESCRIPTION says NOT virus scanned",
+        [p.options for p in res.parts])
+    for p in res.parts:
+        check_option_lines(tap, p, "(d) pass part %s" % p.part_number)
+    tap.eq([b for _, _, b in ce.leaf_bodies(res.message or b"")],
+           [b for _, _, b in ce.leaf_bodies(raw)], "(d) pass: delivered bodies unchanged")
+    tap.ok(b"NOT virus scanned" in (res.message or b""),
+           "(d) pass: delivered parts carry the Content-Description")
+
+
+def t_hung(tap, d):
+    path = os.path.join(d, "hung.sock")
+    fake = FakeScanner(path)
+    cleanup_fakes.append(fake)
+    conf = write_conf(d, "hung.conf", scanner_endpoints="unix:" + path,
+                      conversion_timeout="1s")
+    raw = make_message([{"type": "application/octet-stream", "name": "x.bin",
+                         "filename": "x.bin", "body": b"some bytes"}])
+    t0 = time.monotonic()
+    res = ce.convert_message(raw, command(conf), timeout=30)
+    took = time.monotonic() - t0
+    p0 = res.parts[0] if res.parts else ce.PartResult()
+    tap.ok(fake.accepted >= 1, "(e) the command reached the hung scanner")
+    tap.eq((p0.exit_code, p0.status, res.disposition), (0, ce.AGN, "retry"),
+           "(e) hung scanner: STATUS=178028698, message requeued")
+    tap.ok(not p0.timed_out and took < 5.0,
+           "(e) hung scanner: answered within 5 s (took %.2f s)" % took)
+    tap.ok(took >= 0.9, "(e) hung scanner: conversion_timeout waited about 1 s (%.2f s)"
+           % took)
+    # A hung scanner followed by a live one: the timeout ends the first attempt.
+    return path
+
+
+def t_hostile_names(tap, d, sock):
+    conf = write_conf(d, "hostile.conf", scanner_endpoints="unix:" + sock)
+    evil_ct = ("application/octet-stream; name*=utf-8''evil%0ASTATUS%3D178030259%0D%0A"
+               "OUTPUT_TYPE%3Dapplication%07%1B%22%27%5C%C3%A9.com")
+    evil_cd = ("attachment; filename*=utf-8''inj%0D%0AVirus%3A%20none%0A"
+               "STATUS%3D178030259%00x%09.exe")
+    raw = make_message([dict(TEXT_PART),
+                        {"raw_ctype": evil_ct, "raw_cdisp": evil_cd, "body": EICAR}])
+    res = ce.convert_message(raw, command(conf), timeout=30)
+    vp = res.parts[-1] if len(res.parts) == 2 else ce.PartResult()
+    tap.ok("\n" in vp.name and "\r" in vp.name,
+           "(f) the emulator handed a name with CR/LF to the command", repr(vp.name))
+    tap.eq(res.disposition, "deliver", "(f) hostile name: message delivered (not discarded)")
+    tap.eq((vp.exit_code, vp.options.get("OUTPUT_TYPE"), vp.options.get("OUTPUT_SUBTYPE")),
+           (0, "text", "plain"), "(f) hostile name: substitute relabels text/plain")
+    tap.ok("STATUS" not in vp.options, "(f) hostile name: no STATUS injected", vp.options)
+    check_option_lines(tap, vp, "(f) message")
+    check_notice(tap, vp.output or b"", "(f) message")
+    fl = notice_file_line(vp.output or b"")
+    tap.ok(fl is not None and fl.startswith("inj??Virus: none?STATUS=178030259")
+           and "\"" not in fl and "\\" not in fl,
+           "(f) File: line is the sanitised FILENAME", repr(fl))
+
+    # Direct: NAME only (FILENAME empty), with every control byte but NUL.
+    ctl = "".join(chr(c) for c in range(1, 32)) + "\x7f"
+    name = "a\nSTATUS=178030259\nb\r\nOUTPUT_DIAGNOSTIC=\"x\"" + ctl + "\"'\\" + "\xe9.zip"
+    pr = ce.run_part(command(conf), EICAR, env={"NAME": name, "FILENAME": ""}, timeout=30)
+    ce.decide(pr)
+    tap.eq((pr.exit_code, pr.action), (0, "converted"), "(f) NAME with controls: substituted")
+    check_option_lines(tap, pr, "(f) NAME")
+    check_notice(tap, pr.output or b"", "(f) NAME")
+    fl = notice_file_line(pr.output or b"")
+    tap.ok(fl is not None and fl.startswith("a?STATUS=178030259?b??OUTPUT_DIAGNOSTIC=?x?")
+           and re.fullmatch(r"[\x20-\x7e]*", fl) and not re.search(r"[\"'\\]", fl),
+           "(f) NAME: File: line printable, quotes and backslashes replaced", repr(fl))
+    # The same name with the bounce action: STATUS must be the bounce one only.
+    bconf = write_conf(d, "hostile-bounce.conf", scanner_endpoints="unix:" + sock,
+                       conversion_infected_action="bounce")
+    pr = ce.run_part(command(bconf), EICAR, env={"NAME": name}, timeout=30)
+    tap.eq(ce.decide(pr), "bounce", "(f) NAME + bounce: bounce")
+    check_option_lines(tap, pr, "(f) NAME + bounce")
+    tap.eq(sum(1 for ln in pr.options_lines if ln.startswith("STATUS=")), 1,
+           "(f) NAME + bounce: exactly one STATUS line")
+
+    # A hostile scanner reply: the virus name itself carries CR/LF and quotes.
+    path = os.path.join(d, "evil.sock")
+    fake = FakeScanner(path, reply=b"stream: Evil\nSTATUS=178030259\r\nOUTPUT_TYPE=x\"'\\"
+                       b"\x1b[31m FOUND\0")
+    cleanup_fakes.append(fake)
+    for action in ("bounce", "substitute"):
+        econf = write_conf(d, "evil-%s.conf" % action, scanner_endpoints="unix:" + path,
+                           conversion_infected_action=action)
+        pr = ce.run_part(command(econf), b"harmless", env={"NAME": "n.txt"}, timeout=30)
+        disp = ce.decide(pr)
+        tap.eq(disp, "bounce" if action == "bounce" else None,
+               "(f) hostile virus name, %s: expected disposition" % action)
+        check_option_lines(tap, pr, "(f) hostile virus name, %s" % action)
+        tap.ok(sum(1 for ln in pr.options_lines if ln.startswith("STATUS=")) ==
+               (1 if action == "bounce" else 0),
+               "(f) hostile virus name, %s: no injected STATUS" % action, pr.options_lines)
+        val = pr.options.get("OUTPUT_DIAGNOSTIC" if action == "bounce"
+                             else "OUTPUT_DESCRIPTION", "")
+        tap.ok(val.startswith("Virus ") and "Evil?STATUS=178030259??OUTPUT_TYPE=x" in val
+               and not re.search(r"[\"'\\\x00-\x1f]", val),
+               "(f) hostile virus name, %s: value is one sanitised string" % action,
+               pr.options_lines)
+        if action == "substitute":
+            check_notice(tap, pr.output or b"", "(f) hostile virus name")
+
+
+def t_malformed(tap, d, sock):
+    conf = write_conf(d, "malformed.conf", scanner_endpoints="unix:" + sock)
+    cmd = command(conf)
+
+    pr = ce.run_part(cmd, b"data", env={"INPUT_FILE": None}, timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS")), (0, str(ce.AGN)),
+           "(g) INPUT_FILE unset: STATUS=178028698, exit 0")
+    tap.ok(not pr.output_written, "(g) INPUT_FILE unset: no OUTPUT_FILE")
+
+    pr = ce.run_part(cmd, b"data", env={"INPUT_FILE": None, "OUTPUT_OPTIONS": None},
+                     timeout=30)
+    tap.eq((pr.exit_code, pr.output_written, pr.options_raw), (2, False, None),
+           "(g) INPUT_FILE and OUTPUT_OPTIONS unset: nothing written, exit 2")
+    tap.eq(ce.decide(pr), "retry", "(g) ... which the channel treats as retry")
+
+    pr = ce.run_part(cmd, b"data", env={"INPUT_FILE": os.path.join(d, "missing", "in")},
+                     timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS"), pr.output_written),
+           (0, str(ce.AGN), False), "(g) INPUT_FILE does not exist: STATUS=178028698, exit 0")
+
+    pr = ce.run_part(cmd, b"data", env={"INPUT_FILE": d}, timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS"), pr.output_written),
+           (0, str(ce.AGN), False), "(g) INPUT_FILE is a directory: STATUS=178028698, exit 0")
+
+    pconf = write_conf(d, "malformed-pass.conf", scanner_endpoints="unix:" + sock,
+                       conversion_failure_action="pass")
+    pr = ce.run_part(command(pconf), b"data", env={"INPUT_FILE": os.path.join(d, "nope")},
+                     timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS"), pr.output_written),
+           (0, str(ce.AGN), False),
+           "(g) unreadable INPUT_FILE with pass: cannot pass, STATUS=178028698")
+
+    pr = ce.run_part(cmd, b"data", env={"OUTPUT_FILE": None}, timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS")), (0, str(ce.AGN)),
+           "(g) OUTPUT_FILE unset: STATUS=178028698, exit 0")
+
+    pr = ce.run_part(cmd, b"data", env={"OUTPUT_OPTIONS": ""}, timeout=30)
+    tap.eq((pr.exit_code, pr.output, pr.options_raw), (0, b"data", None),
+           "(g) OUTPUT_OPTIONS empty, clean part: copied, exit 0")
+
+    pr = ce.run_part([CONV, "-c", os.path.join(d, "no-such.conf"), "--log-stderr"], b"data",
+                     timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS"), pr.output_written),
+           (0, str(ce.AGN), False), "(g) missing configuration file: STATUS=178028698")
+
+    bad = write_conf(d, "bad.conf", no_such_parameter="1")
+    pr = ce.run_part(command(bad), b"data", timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS")), (0, str(ce.AGN)),
+           "(g) invalid configuration: STATUS=178028698")
+
+    pr = ce.run_part(command(bad), b"data", env={"OUTPUT_OPTIONS": None}, timeout=30)
+    tap.eq((pr.exit_code, pr.output_written), (2, False),
+           "(g) invalid configuration and no OUTPUT_OPTIONS: exit 2")
+
+    # Arguments instead of variables (entries that pass 'INPUT_FILE' 'OUTPUT_FILE').
+    argdir = mkdir("mxconv-args")
+    inp, outp = os.path.join(argdir, "in"), os.path.join(argdir, "out")
+    with open(inp, "wb") as f:
+        f.write(b"argv form\n")
+    pr = ce.run_part(cmd + [inp, outp], b"ignored",
+                     env={"INPUT_FILE": None, "OUTPUT_FILE": None}, timeout=30)
+    got = open(outp, "rb").read() if os.path.exists(outp) else None
+    tap.eq((pr.exit_code, got), (0, b"argv form\n"), "(g) argv INPUT OUTPUT: copied")
+
+    pr = ce.run_part(cmd, b"", timeout=30)
+    tap.eq((pr.exit_code, pr.output, pr.options.get("STATUS")), (0, b"", None),
+           "(g) empty INPUT_FILE: empty copy, no STATUS")
+
+    # No OUTPUT_OPTIONS and an infected part under bounce: no STATUS can be
+    # returned, the notice keeps the virus out.
+    bconf = write_conf(d, "malformed-bounce.conf", scanner_endpoints="unix:" + sock,
+                       conversion_infected_action="bounce")
+    pr = ce.run_part(command(bconf), EICAR, env={"OUTPUT_OPTIONS": None}, timeout=30)
+    tap.ok(pr.exit_code == 0 and pr.output is not None and EICAR not in pr.output
+           and SIG.encode() in pr.output,
+           "(g) no OUTPUT_OPTIONS, infected, bounce: notice written instead", pr.summary())
+
+    # Scanner down and OUTPUT_OPTIONS cannot be created: nothing written, exit 2.
+    dconf = write_conf(d, "malformed-dead.conf",
+                       scanner_endpoints="unix:" + os.path.join(d, "dead.sock"))
+    pr = ce.run_part(command(dconf), b"data",
+                     env={"OUTPUT_OPTIONS": os.path.join(d, "no-dir", "options")}, timeout=30)
+    tap.eq((pr.exit_code, pr.output_written), (2, False),
+           "(g) scanner down and OUTPUT_OPTIONS unwritable: exit 2")
+
+    # OUTPUT_FILE cannot be created for a clean part: retry.
+    pr = ce.run_part(cmd, b"data", env={"OUTPUT_FILE": os.path.join(d, "no-dir", "out")},
+                     timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS")), (0, str(ce.AGN)),
+           "(g) OUTPUT_FILE unwritable: STATUS=178028698")
+
+
+def t_tcp(tap, dbdir):
+    port = free_port()
+    dm = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port})
+    cleanup_daemons.append(dm)
+    mxtest.wait_ready("127.0.0.1:%d" % port, proc=dm.proc, tcp=True)
+    d = mkdir("mxconv-tcp")
+    conf = write_conf(d, "tcp.conf", scanner_endpoints="tcp:127.0.0.1:%d" % port)
+    res = ce.convert_message(std_message(), command(conf), timeout=30)
+    vp = res.parts[-1] if len(res.parts) == 3 else ce.PartResult()
+    tap.ok(res.disposition == "deliver" and SIG.encode() in (vp.output or b"")
+           and vp.options.get("OUTPUT_TYPE") == "text",
+           "(h) TCP endpoint: EICAR detected over INSTREAM and substituted",
+           [p.summary() for p in res.parts])
+    tap.ok(len(res.parts) == 3 and res.parts[0].output_equals_input
+           and res.parts[1].output_equals_input, "(h) TCP endpoint: clean parts copied")
+
+    port2 = free_port()
+    small = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port2,
+                                   "scand_stream_max_length": "1k"})
+    cleanup_daemons.append(small)
+    mxtest.wait_ready("127.0.0.1:%d" % port2, proc=small.proc, tcp=True)
+    conf2 = write_conf(d, "tcp-small.conf", scanner_endpoints="tcp:127.0.0.1:%d" % port2)
+    raw = make_message([{"type": "application/octet-stream", "name": "big.bin",
+                         "filename": "big.bin", "body": os.urandom(10 * 1024)}])
+    res = ce.convert_message(raw, command(conf2), timeout=30)
+    p0 = res.parts[0] if res.parts else ce.PartResult()
+    tap.eq((p0.exit_code, p0.status, res.disposition), (0, ce.AGN, "retry"),
+           "(h) 10 KB part over a 1k stream limit: STATUS=178028698")
+    tap.ok(not p0.output_written, "(h) over the limit: part not passed")
+    raw = make_message([{"type": "application/octet-stream", "name": "e.com",
+                         "filename": "e.com", "body": EICAR}])
+    res = ce.convert_message(raw, command(conf2), timeout=30)
+    p0 = res.parts[0] if res.parts else ce.PartResult()
+    tap.ok(res.disposition == "deliver" and SIG.encode() in (p0.output or b""),
+           "(h) small EICAR under the limit still detected", p0.summary())
+
+
+def t_failover(tap, d, sock, hung_path):
+    raw = std_message()
+    for label, endpoints in (
+            ("dead unix first", "unix:%s unix:%s" % (os.path.join(d, "gone.sock"), sock)),
+            ("refused tcp first", "tcp:127.0.0.1:%d, unix:%s" % (free_port(), sock)),
+            ("hung first", "unix:%s unix:%s" % (hung_path, sock))):
+        conf = write_conf(d, "failover-%s.conf" % label.replace(" ", "-"),
+                          scanner_endpoints=endpoints, conversion_timeout="1s",
+                          scanner_connect_timeout="1s")
+        t0 = time.monotonic()
+        res = ce.convert_message(raw, command(conf), timeout=30)
+        took = time.monotonic() - t0
+        vp = res.parts[-1] if len(res.parts) == 3 else ce.PartResult()
+        tap.ok(res.disposition == "deliver" and SIG.encode() in (vp.output or b"")
+               and vp.options.get("OUTPUT_TYPE") == "text",
+               "(i) failover, %s: EICAR still detected" % label,
+               [p.summary() for p in res.parts])
+        tap.ok(len(res.parts) == 3 and res.parts[0].output_equals_input
+               and res.parts[1].output_equals_input,
+               "(i) failover, %s: clean parts copied (%.1fs)" % (label, took))
+
+
+def t_concurrent(tap, conf):
+    def job(i):
+        infected = i % 3 == 0
+        body = (EICAR if infected else b"clean payload %d\n" % i + os.urandom(512))
+        raw = make_message([dict(TEXT_PART),
+                            {"type": "application/octet-stream", "name": "f%d.bin" % i,
+                             "filename": "f%d.bin" % i, "body": body}],
+                           msgid="<c%d@example.com>" % i)
+        res = ce.convert_message(raw, command(conf), timeout=60)
+        errs = []
+        if res.disposition != "deliver":
+            errs.append("disposition %s" % res.disposition)
+        if len(res.parts) != 2:
+            errs.append("%d parts" % len(res.parts))
+            return i, errs
+        if not res.parts[0].output_equals_input:
+            errs.append("text part changed")
+        vp = res.parts[1]
+        leaves = ce.leaf_bodies(res.message or b"")
+        if infected:
+            if not (vp.options.get("OUTPUT_TYPE") == "text" and SIG.encode() in (vp.output or b"")
+                    and ("f%d.bin" % i).encode() in (vp.output or b"")):
+                errs.append("infected part not substituted: " + vp.summary())
+            if any(EICAR in b for _, _, b in leaves):
+                errs.append("EICAR delivered")
+        else:
+            if not (vp.output_equals_input and "STATUS" not in vp.options):
+                errs.append("clean part not copied: " + vp.summary())
+            if res.message != raw:
+                errs.append("clean message changed")
+        return i, errs
+
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as ex:
+        results = list(ex.map(job, range(100)))
+    took = time.monotonic() - t0
+    bad = [(i, e) for i, e in results if e]
+    tap.ok(len(results) == 100 and not bad,
+           "(j) 100 concurrent conversions (20 workers) all correct (%.1fs)" % took,
+           "\n".join("%d: %s" % (i, "; ".join(e)) for i, e in bad[:10]))
+    tap.eq(sum(1 for i, _ in results if i % 3 == 0), 34, "(j) 34 of them carried EICAR")
+
+
+def t_emulator_self(tap):
+    """The emulator itself must be able to see failures (guards against a
+    harness that passes everything)."""
+    raw = std_message(attachment_body=b"abc")
+    res = ce.convert_message(raw, ["/bin/true"], timeout=10)
+    tap.eq(res.disposition, "retry", "emulator: command writing nothing means retry")
+    res = ce.convert_message(raw, ["/bin/sh", "-c", 'printf x > "$OUTPUT_FILE"'], timeout=10)
+    tap.ok(res.disposition == "deliver" and res.message != raw
+           and [b for _, _, b in ce.leaf_bodies(res.message)] == [b"x"] * 3,
+           "emulator: a changed output is delivered re-encoded")
+    res = ce.convert_message(raw, ["/bin/sleep", "5"], timeout=0.5)
+    tap.ok(res.disposition == "retry" and res.parts[0].timed_out,
+           "emulator: a command past its timeout means retry")
+
+
+def main():
+    if not os.access(CONV, os.X_OK) or not os.access(mxtest.MXSCAND, os.X_OK):
+        Tap.skip_all("mxscan-conversion or mxscand not built")
+    work = mkdir("mxconv")
+    dbdir = make_test_db(os.path.join(work, "db"))
+    try:
+        t_emulator_self(tap)
+        dm = Daemon(dbdir)
+        cleanup_daemons.append(dm)
+        conf = write_conf(work, "default.conf", scanner_endpoints="unix:" + dm.socket)
+        t_clean(tap, conf)
+        t_substitute(tap, conf)
+        t_actions(tap, work, dm.socket)
+        t_failure(tap, work)
+        hung = t_hung(tap, work)
+        t_hostile_names(tap, work, dm.socket)
+        t_malformed(tap, work, dm.socket)
+        t_tcp(tap, dbdir)
+        t_failover(tap, work, dm.socket, hung)
+        t_concurrent(tap, conf)
+        tap.ok(dm.proc.poll() is None, "mxscand still running after all of it")
+    finally:
+        for f in cleanup_fakes:
+            f.stop()
+        for dm in cleanup_daemons:
+            dm.stop()
+        import shutil
+        for dm in cleanup_daemons:
+            shutil.rmtree(dm.dir, ignore_errors=True)
+        for d in cleanup_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+    tap.done()
+
+
+if __name__ == "__main__":
+    main()
