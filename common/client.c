@@ -32,6 +32,8 @@ struct client_request {
 	const void *buf;	/* or memory to scan */
 	size_t len;
 	const char *command;	/* or a bare command (client_command) */
+	int unseekable;		/* fd cannot be rewound for another endpoint */
+	int consumed;		/* bytes of an unseekable fd were read */
 };
 
 static enum client_status client_fail(struct client_result *r, enum client_status st,
@@ -73,7 +75,7 @@ static int client_read_reply(int sock, char *reply, size_t size, long long deadl
 }
 
 /* client_send_stream - INSTREAM chunks from a descriptor or memory. */
-static int client_send_stream(int sock, const struct client_request *rq, long long deadline,
+static int client_send_stream(int sock, struct client_request *rq, long long deadline,
 			      const char **error_r)
 {
 	static const char cmd[] = "zINSTREAM";
@@ -110,6 +112,8 @@ static int client_send_stream(int sock, const struct client_request *rq, long lo
 			}
 			data = chunk;
 			n = (size_t)r;
+			if (n > 0)
+				rq->consumed = 1;
 		} else {
 			n = rq->len - off > PROTO_CHUNK_SIZE ? PROTO_CHUNK_SIZE : rq->len - off;
 			data = (const char *)rq->buf + off;
@@ -141,10 +145,10 @@ static void client_strip_subject(char *text)
 
 /* client_attempt - one request at one endpoint. */
 static enum client_status client_attempt(const struct client_options *opts, const char *endpoint,
-					 const struct client_request *rq, char *reply, size_t size,
-					 struct client_result *r)
+					 struct client_request *rq, long long deadline, char *reply,
+					 size_t size, struct client_result *r)
 {
-	long long deadline = sock_now_ms() + opts->timeout_ms;
+	long long left = deadline - sock_now_ms();
 	enum client_mode mode = opts->mode;
 	enum proto_verdict verdict;
 	const char *err = NULL, *rerr = NULL;
@@ -152,7 +156,10 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 	char line[1024];
 
 	snprintf(r->endpoint, sizeof(r->endpoint), "%s", endpoint);
-	sock = sock_connect(endpoint, opts->connect_timeout_ms, &is_unix, &err);
+	if (left <= 0)
+		return client_fail(r, CLIENT_TEMPFAIL, "scanner time-out");
+	sock = sock_connect(endpoint, left < opts->connect_timeout_ms ? (int)left :
+			    opts->connect_timeout_ms, &is_unix, &err);
 	if (sock < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, err);
 	if (mode == CLIENT_MODE_AUTO)
@@ -200,18 +207,32 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 	return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
 }
 
-/* client_run - try each endpoint in order until one gives an answer. */
+/*
+ * client_run - try each endpoint in order until one gives an answer, all
+ * within one deadline (timeout_ms covers the whole request, failover
+ * included).  Input that cannot be rewound is never offered to a second
+ * scanner once part of it was read: that scanner would see a truncated
+ * stream and could call it clean.
+ */
 static enum client_status client_run(const struct client_options *opts,
-				     const struct client_request *rq, char *reply, size_t size,
+				     struct client_request *rq, char *reply, size_t size,
 				     struct client_result *r)
 {
 	long long start = sock_now_ms();
+	long long deadline = start + opts->timeout_ms;
 	int i;
 
 	memset(r, 0, sizeof(*r));
 	client_fail(r, CLIENT_TEMPFAIL, "no scanner endpoints configured");
+	if (rq->fd >= 0 && lseek(rq->fd, 0, SEEK_CUR) < 0 && errno == ESPIPE)
+		rq->unseekable = 1;
 	for (i = 0; opts->endpoints != NULL && opts->endpoints[i] != NULL; i++) {
-		if (client_attempt(opts, opts->endpoints[i], rq, reply, size, r) != CLIENT_TEMPFAIL)
+		if (client_attempt(opts, opts->endpoints[i], rq, deadline, reply, size, r) !=
+		    CLIENT_TEMPFAIL)
+			break;
+		if (rq->unseekable && rq->consumed)
+			break;
+		if (sock_now_ms() >= deadline)
 			break;
 	}
 	r->ms = sock_now_ms() - start;

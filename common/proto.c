@@ -33,7 +33,7 @@ enum proto_frame_status proto_frame_next(const char *buf, size_t len, int allow_
 		frame->consumed = (size_t)(end - buf) + 1;
 		if (term == '\n' && frame->cmd_len > 0 && frame->cmd[frame->cmd_len - 1] == '\r')
 			frame->cmd_len--;
-		return PROTO_FRAME_OK;
+		return frame->cmd_len > PROTO_COMMAND_MAX ? PROTO_FRAME_TOO_LONG : PROTO_FRAME_OK;
 	}
 	/* Old style: only where allowed; clamd treats the text as a command
 	 * either way, and the caller rejects what old style may not do. */
@@ -52,7 +52,7 @@ enum proto_frame_status proto_frame_next(const char *buf, size_t len, int allow_
 		n--;
 	frame->cmd = buf;
 	frame->cmd_len = n;
-	return PROTO_FRAME_OK;
+	return n > PROTO_COMMAND_MAX ? PROTO_FRAME_TOO_LONG : PROTO_FRAME_OK;
 }
 
 char proto_terminator(enum proto_framing framing)

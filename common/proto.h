@@ -30,7 +30,7 @@ enum proto_framing {
 enum proto_frame_status {
 	PROTO_FRAME_OK,		/* a command was cut out */
 	PROTO_FRAME_MORE,	/* need more bytes */
-	PROTO_FRAME_TOO_LONG,	/* no terminator within PROTO_COMMAND_MAX */
+	PROTO_FRAME_TOO_LONG,	/* command longer than PROTO_COMMAND_MAX */
 };
 
 struct proto_frame {

@@ -221,10 +221,24 @@ static int sock_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
 	int err = 0;
 	socklen_t elen = sizeof(err);
 
-	if (connect(fd, sa, len) == 0)
-		return 0;
-	if (errno != EINPROGRESS && errno != EAGAIN)
-		return -1;
+	long long pause = 2;
+
+	/* A UNIX listener with a full backlog refuses at once with EAGAIN
+	 * (there is no connection in progress to wait for): retry until the
+	 * deadline, as a client queued in the backlog would have waited. */
+	while (connect(fd, sa, len) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EINPROGRESS)
+			goto wait;
+		if (errno != EAGAIN || sock_now_ms() + pause > deadline_ms)
+			return -1;
+		poll(NULL, 0, (int)pause);
+		if (pause < 50)
+			pause *= 2;
+	}
+	return 0;
+wait:
 	if (sock_wait(fd, POLLOUT, deadline_ms) < 0)
 		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)

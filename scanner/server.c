@@ -296,12 +296,17 @@ static void srv_run_dirty(void)
 	pthread_mutex_lock(&srv_dirty_lock);
 	list = srv_dirty;
 	srv_dirty = NULL;
-	for (c = list; c != NULL; c = c->dirty_next)
-		c->dirty = 0;
 	pthread_mutex_unlock(&srv_dirty_lock);
 	while (list != NULL) {
+		/* A connection stays marked while it is on this private list,
+		 * so a scan thread cannot relink it (dirty_next) under us; once
+		 * unmarked, new output queues it again on srv_dirty. */
+		pthread_mutex_lock(&srv_dirty_lock);
 		c = list;
 		list = c->dirty_next;
+		c->dirty_next = NULL;
+		c->dirty = 0;
+		pthread_mutex_unlock(&srv_dirty_lock);
 		conn_flush(c);
 		conn_unref(c);
 	}

@@ -74,10 +74,10 @@ def free_port():
 
 # --- messages -------------------------------------------------------------
 
-def make_message(parts, subject="test", msgid="<conv@example.com>"):
+def make_message(parts, subject="test", msgid="<conv@example.com>",
+                 boundary="=_mxtest_boundary_42"):
     """parts: list of dicts with body (bytes), type, name, filename, cte,
     description, raw_ctype (overrides the Content-Type line)."""
-    boundary = "=_mxtest_boundary_42"
     out = [
         b"From: Sender <sender@example.com>",
         b"To: rcpt@example.com",
@@ -250,6 +250,29 @@ def t_clean(tap, conf):
            [p.leftover_files for p in res.parts])
 
 
+def t_cli(tap, conf):
+    """The emulator's command line: message in, delivered message out."""
+    import subprocess
+    emu = os.path.join(HERE, "..", "conversion_emulator.py")
+    base = [sys.executable, emu, "--command", CONV, "--arg=-c", "--arg=" + conf,
+            "--env", "X_TEST=1"]
+    raw = std_message(attachment_body=b"clean\n")
+    p = subprocess.run(base, input=raw, capture_output=True, timeout=60)
+    tap.ok(p.returncode == 0 and p.stdout == raw
+           and p.stderr.decode().splitlines()[-1:] == ["disposition=deliver"],
+           "CLI: clean message copied to stdout, disposition=deliver", p.stderr)
+    bconf = conf + ".bounce"
+    with open(conf) as f, open(bconf, "w") as g:
+        g.write(f.read() + "conversion_infected_action = bounce\n")
+    p = subprocess.run([x.replace(conf, bconf) for x in base], input=std_message(),
+                       capture_output=True, timeout=60)
+    err = p.stderr.decode()
+    tap.ok(p.returncode == 1 and p.stdout == b"" and "disposition=bounce" in err
+           and "option: STATUS=178029946" in err and SIG in err,
+           "CLI: EICAR with bounce: nothing on stdout, per-part options on stderr", err)
+    os.unlink(bconf)
+
+
 def t_substitute(tap, conf):
     raw = std_message()
     res = ce.convert_message(raw, command(conf), timeout=30)
@@ -376,8 +399,27 @@ def t_hung(tap, d):
            "(e) hung scanner: answered within 5 s (took %.2f s)" % took)
     tap.ok(took >= 0.9, "(e) hung scanner: conversion_timeout waited about 1 s (%.2f s)"
            % took)
-    # A hung scanner followed by a live one: the timeout ends the first attempt.
-    return path
+    # conversion_timeout is "the longest time for one part's scan before the
+    # failure action applies" (config_table.h): three hung endpoints must not
+    # triple it.
+    paths = [os.path.join(d, "hung%d.sock" % i) for i in range(3)]
+    for pth in paths:
+        cleanup_fakes.append(FakeScanner(pth))
+    conf = write_conf(d, "hung3.conf", scanner_endpoints=" ".join("unix:" + x for x in paths),
+                      conversion_timeout="1s")
+    pr = ce.run_part(command(conf), b"some bytes", timeout=30)
+    tap.eq((pr.exit_code, pr.options.get("STATUS")), (0, str(ce.AGN)),
+           "(e) three hung endpoints: STATUS=178028698")
+    tap.ok(pr.elapsed < 1.9,
+           "(e) three hung endpoints: failure action within conversion_timeout=1s "
+           "(took %.2f s)" % pr.elapsed)
+    # The channel's own kill: a command that outlives the emulator's limit
+    # is a retry even before conversion_timeout (guards the harness).
+    conf = write_conf(d, "hung-long.conf", scanner_endpoints="unix:" + path,
+                      conversion_timeout="30s")
+    pr = ce.run_part(command(conf), b"x", timeout=1.0)
+    tap.ok(pr.timed_out and ce.decide(pr) == "retry",
+           "(e) emulator: command killed at its own timeout means retry")
 
 
 def t_hostile_names(tap, d, sock):
@@ -448,6 +490,44 @@ def t_hostile_names(tap, d, sock):
                pr.options_lines)
         if action == "substitute":
             check_notice(tap, pr.output or b"", "(f) hostile virus name")
+
+    # Hostile INPUT_TYPE / INPUT_SUBTYPE and Message-ID: notice and log stay clean.
+    hdrs = os.path.join(mkdir("mxconv-hdr"), "msgheaders")
+    with open(hdrs, "wb") as f:
+        f.write(b"From: x@example.com\nMessage-ID: <id\x1b[31m\"evil\nX: y>\r\n"
+                b"Subject: s\n")
+    pr = ce.run_part(command(conf), EICAR, timeout=30,
+                     env={"INPUT_TYPE": "application\nSTATUS=178030259",
+                          "INPUT_SUBTYPE": "x\r\nFile: forged", "MESSAGE_HEADERS": hdrs,
+                          "NAME": "n\ame"})
+    check_option_lines(tap, pr, "(f) hostile INPUT_TYPE")
+    check_notice(tap, pr.output or b"", "(f) hostile INPUT_TYPE")
+    text = (pr.output or b"").decode("ascii", "replace")
+    tap.ok("  Type:    application?STATUS=178030259/x??File: forged\r\n" in text,
+           "(f) hostile INPUT_TYPE: Type: line sanitised", repr(text))
+    log = pr.stderr.decode("ascii", "replace").splitlines()
+    tap.ok(len(log) >= 1 and all(ln.startswith("mxscan-conversion[") and
+                                 re.fullmatch(r"[\x20-\x7e]*", ln) for ln in log)
+           and pr.stderr.isascii(),
+           "(f) log lines printable, none injected", repr(pr.stderr))
+    tap.ok(any("msgid=<id?[31m?evil part=" in ln for ln in log),
+           "(f) Message-ID from MESSAGE_HEADERS logged sanitised", repr(log))
+
+    # conversion_name_variables: a custom variable carries the name.
+    nconf = write_conf(d, "names.conf", scanner_endpoints="unix:" + sock,
+                       conversion_name_variables="ATTNAME, NAME")
+    pr = ce.run_part(command(nconf), EICAR, env={"ATTNAME": "custom.doc", "NAME": "other"},
+                     timeout=30)
+    tap.eq(notice_file_line(pr.output or b""), "custom.doc",
+           "(f) conversion_name_variables: first listed variable wins")
+    pr = ce.run_part(command(nconf), EICAR, env={"ATTNAME": "", "NAME": "other",
+                                                 "FILENAME": "ignored"}, timeout=30)
+    tap.eq(notice_file_line(pr.output or b""), "other",
+           "(f) conversion_name_variables: empty variable skipped, FILENAME not listed")
+    pr = ce.run_part(command(conf), EICAR, env={"NAME": "n" * 5000}, timeout=30)
+    check_notice(tap, pr.output or b"", "(f) 5000-byte NAME")
+    tap.ok(pr.exit_code == 0 and 0 < len(notice_file_line(pr.output or b"") or "") < 5000,
+           "(f) 5000-byte NAME truncated in the notice")
 
 
 def t_malformed(tap, d, sock):
@@ -542,6 +622,67 @@ def t_malformed(tap, d, sock):
            "(g) OUTPUT_FILE unwritable: STATUS=178028698")
 
 
+def t_files(tap, d, sock):
+    conf = write_conf(d, "files.conf", scanner_endpoints="unix:" + sock)
+    victim = os.path.join(mkdir("mxconv-victim"), "victim")
+    with open(victim, "wb") as f:
+        f.write(b"precious\n")
+    ld = mkdir("mxconv-links")
+    out_link = os.path.join(ld, "out-link")
+    os.symlink(victim, out_link)
+    pr = ce.run_part(command(conf), b"clean data", env={"OUTPUT_FILE": out_link}, timeout=30)
+    tap.eq((open(victim, "rb").read(), pr.options.get("STATUS")), (b"precious\n", str(ce.AGN)),
+           "(g) OUTPUT_FILE is a symlink: not followed, STATUS=178028698")
+    pr = ce.run_part(command(conf), EICAR, env={"OUTPUT_FILE": out_link}, timeout=30)
+    tap.eq(open(victim, "rb").read(), b"precious\n",
+           "(g) OUTPUT_FILE symlink, infected part: notice not written through it")
+    tap.ok(pr.exit_code == 0 and pr.options.get("STATUS") == str(ce.FORCEHOLD),
+           "(g) OUTPUT_FILE symlink, infected part: notice impossible -> hold", pr.options_lines)
+    opt_link = os.path.join(ld, "opt-link")
+    os.symlink(victim, opt_link)
+    pr = ce.run_part(command(conf), EICAR, env={"OUTPUT_OPTIONS": opt_link}, timeout=30)
+    tap.ok(open(victim, "rb").read() == b"precious\n" and not os.path.islink(opt_link)
+           and b"OUTPUT_TYPE=text" in open(opt_link, "rb").read(),
+           "(g) OUTPUT_OPTIONS is a symlink: replaced, target untouched")
+
+    # Large parts: byte-exact over FILDES.
+    big = os.urandom(6 * 1024 * 1024 + 123)
+    pr = ce.run_part(command(conf), big, timeout=60)
+    tap.ok(pr.exit_code == 0 and pr.output_equals_input and pr.options_raw is None,
+           "(a) 6 MB clean part copied byte-exact", pr.summary())
+    pr = ce.run_part(command(conf), big[:3 * 1024 * 1024] + EICAR + big[:100], timeout=60)
+    tap.ok(SIG.encode() in (pr.output or b""), "(b) EICAR at offset 3 MB of a binary part found")
+
+    # Every transfer encoding and a nested message/rfc822.
+    inner = make_message([dict(TEXT_PART),
+                          {"type": "application/x-msdownload", "name": "in.exe",
+                           "filename": "in.exe", "body": EICAR}],
+                         subject="inner", msgid="<inner@example.com>",
+                         boundary="=_inner_boundary_7")
+    raw = make_message([
+        {"type": "text/plain; charset=utf-8", "cte": "quoted-printable",
+         "body": b"caf=C3=A9 =3D qp\nline two=\n continued\n"},
+        {"type": "text/html; charset=utf-8", "cte": "8bit",
+         "body": "<p>\u00e9t\u00e9</p>\n".encode()},
+        {"type": "message/rfc822", "cte": "7bit", "body": inner},
+        {"type": "application/octet-stream", "name": "qp-eicar.txt", "filename": "qp-eicar.txt",
+         "cte": "quoted-printable", "body": EICAR.replace(b"=", b"=3D")},
+    ])
+    res = ce.convert_message(raw, command(conf), timeout=30)
+    orig = ce.leaf_bodies(raw)
+    got = ce.leaf_bodies(res.message or b"")
+    tap.eq([p.part_number for p in res.parts], ["1", "2", "3.1", "3.2", "4"],
+           "(b) nested message: leaves offered, container parts not")
+    tap.eq(res.disposition, "deliver", "(b) nested message delivered")
+    tap.ok(len(got) == 5 and got[0] == orig[0] and got[1] == orig[1] and got[2] == orig[2],
+           "(b) nested message: qp, 8bit and inner text parts untouched")
+    tap.ok(len(got) == 5 and got[3][1] == "text/plain" and SIG.encode() in got[3][2]
+           and b"in.exe" in got[3][2], "(b) nested message: inner attachment substituted")
+    tap.ok(len(got) == 5 and got[4][1] == "text/plain" and b"qp-eicar.txt" in got[4][2],
+           "(b) quoted-printable EICAR decoded by the channel and substituted")
+    tap.ok(not any(EICAR in b for _, _, b in got), "(b) nested message: no EICAR delivered")
+
+
 def t_tcp(tap, dbdir):
     port = free_port()
     dm = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port})
@@ -557,6 +698,11 @@ def t_tcp(tap, dbdir):
            [p.summary() for p in res.parts])
     tap.ok(len(res.parts) == 3 and res.parts[0].output_equals_input
            and res.parts[1].output_equals_input, "(h) TCP endpoint: clean parts copied")
+
+    big = os.urandom(3 * 1024 * 1024 + 7)
+    pr = ce.run_part(command(conf), big, timeout=60)
+    tap.ok(pr.exit_code == 0 and pr.output_equals_input and pr.options_raw is None,
+           "(h) TCP endpoint: 3 MB clean part streamed and copied byte-exact", pr.summary())
 
     port2 = free_port()
     small = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port2,
@@ -579,12 +725,14 @@ def t_tcp(tap, dbdir):
            "(h) small EICAR under the limit still detected", p0.summary())
 
 
-def t_failover(tap, d, sock, hung_path):
+def t_failover(tap, d, sock):
+    garbage_path = os.path.join(d, "garbage.sock")
+    cleanup_fakes.append(FakeScanner(garbage_path, reply=b"this is not clamd\0"))
     raw = std_message()
     for label, endpoints in (
             ("dead unix first", "unix:%s unix:%s" % (os.path.join(d, "gone.sock"), sock)),
             ("refused tcp first", "tcp:127.0.0.1:%d, unix:%s" % (free_port(), sock)),
-            ("hung first", "unix:%s unix:%s" % (hung_path, sock))):
+            ("garbage reply first", "unix:%s unix:%s" % (garbage_path, sock))):
         conf = write_conf(d, "failover-%s.conf" % label.replace(" ", "-"),
                           scanner_endpoints=endpoints, conversion_timeout="1s",
                           scanner_connect_timeout="1s")
@@ -644,6 +792,55 @@ def t_concurrent(tap, conf):
     tap.eq(sum(1 for i, _ in results if i % 3 == 0), 34, "(j) 34 of them carried EICAR")
 
 
+def t_busy(tap, dbdir, d):
+    """A daemon at scand_max_connections: further clients wait in the
+    listen backlog (config_table.h), so a conversion must wait up to
+    scanner_connect_timeout for its turn, not give up at once."""
+    # Deterministic: a listener whose backlog is full and never accepts.
+    path = os.path.join(d, "full.sock")
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(path)
+    lsock.listen(0)
+    held = []
+    try:
+        for _ in range(16):
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.setblocking(False)
+            try:
+                c.connect(path)
+            except BlockingIOError:
+                c.close()
+                break
+            held.append(c)
+        conf = write_conf(d, "full.conf", scanner_endpoints="unix:" + path,
+                          scanner_connect_timeout="1s")
+        pr = ce.run_part(command(conf), b"x", timeout=30)
+        tap.eq((pr.exit_code, pr.options.get("STATUS")), (0, str(ce.AGN)),
+               "(k) full listen backlog: STATUS=178028698 in the end")
+        tap.ok(pr.elapsed >= 0.9,
+               "(k) full listen backlog: waited scanner_connect_timeout=1s before giving up "
+               "(took %.3f s)" % pr.elapsed, pr.stderr)
+    finally:
+        for c in held:
+            c.close()
+        lsock.close()
+    # The real thing: one connection at a time, 100 conversions, 20 at once.
+    busy = Daemon(dbdir, options={"scand_max_connections": "1", "scand_listen_backlog": "1"})
+    cleanup_daemons.append(busy)
+    conf = write_conf(d, "busy.conf", scanner_endpoints="unix:" + busy.socket)
+
+    def job(i):
+        pr = ce.run_part(command(conf), EICAR if i % 2 else b"clean %d" % i, timeout=60)
+        ok = (SIG.encode() in (pr.output or b"")) if i % 2 else pr.output_equals_input
+        return ok, pr.summary() + " " + pr.stderr.decode("ascii", "replace").strip()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as ex:
+        results = list(ex.map(job, range(100)))
+    bad = [r for ok, r in results if not ok]
+    tap.ok(not bad, "(k) busy daemon (max_connections=1): 100 concurrent conversions all "
+           "scanned (%d failed)" % len(bad), "\n".join(bad[:3]))
+
+
 def t_emulator_self(tap):
     """The emulator itself must be able to see failures (guards against a
     harness that passes everything)."""
@@ -659,26 +856,39 @@ def t_emulator_self(tap):
            "emulator: a command past its timeout means retry")
 
 
+def run(fn, *args):
+    """Run one group; an exception is one failed test, not a lost plan."""
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - reported as a TAP failure
+        import traceback
+        tap.ok(False, "%s completed without an exception" % fn.__name__,
+               traceback.format_exc())
+
+
 def main():
     if not os.access(CONV, os.X_OK) or not os.access(mxtest.MXSCAND, os.X_OK):
         Tap.skip_all("mxscan-conversion or mxscand not built")
     work = mkdir("mxconv")
     dbdir = make_test_db(os.path.join(work, "db"))
     try:
-        t_emulator_self(tap)
+        run(t_emulator_self, tap)
         dm = Daemon(dbdir)
         cleanup_daemons.append(dm)
         conf = write_conf(work, "default.conf", scanner_endpoints="unix:" + dm.socket)
-        t_clean(tap, conf)
-        t_substitute(tap, conf)
-        t_actions(tap, work, dm.socket)
-        t_failure(tap, work)
-        hung = t_hung(tap, work)
-        t_hostile_names(tap, work, dm.socket)
-        t_malformed(tap, work, dm.socket)
-        t_tcp(tap, dbdir)
-        t_failover(tap, work, dm.socket, hung)
-        t_concurrent(tap, conf)
+        run(t_clean, tap, conf)
+        run(t_cli, tap, conf)
+        run(t_substitute, tap, conf)
+        run(t_actions, tap, work, dm.socket)
+        run(t_failure, tap, work)
+        run(t_hung, tap, work)
+        run(t_hostile_names, tap, work, dm.socket)
+        run(t_malformed, tap, work, dm.socket)
+        run(t_files, tap, work, dm.socket)
+        run(t_tcp, tap, dbdir)
+        run(t_failover, tap, work, dm.socket)
+        run(t_concurrent, tap, conf)
+        run(t_busy, tap, dbdir, work)
         tap.ok(dm.proc.poll() is None, "mxscand still running after all of it")
     finally:
         for f in cleanup_fakes:

@@ -158,12 +158,22 @@ static void test_frame_too_long(void **state)
 	assert_int_equal(proto_frame_next(buf, PROTO_COMMAND_MAX, 1, 0, &f), PROTO_FRAME_MORE);
 	assert_int_equal(proto_frame_next(buf, PROTO_COMMAND_MAX + 1, 1, 0, &f),
 			 PROTO_FRAME_TOO_LONG);
-	/* a terminator within the buffer wins however long it is */
+	/* a terminated command of exactly PROTO_COMMAND_MAX bytes is cut */
 	buf[0] = 'z';
 	buf[len - 1] = '\0';
 	assert_int_equal(proto_frame_next(buf, len, 0, 0, &f), PROTO_FRAME_OK);
 	assert_int_equal(f.cmd_len, len - 2);
 	assert_int_equal(f.consumed, len);
+	/* one byte more is too long even with its terminator (callers copy
+	 * the command into PROTO_COMMAND_MAX-sized buffers) */
+	buf = realloc(buf, len + 1);
+	assert_non_null(buf);
+	buf[len - 1] = 'A';
+	buf[len] = '\0';
+	assert_int_equal(proto_frame_next(buf, len + 1, 0, 0, &f), PROTO_FRAME_TOO_LONG);
+	buf[0] = 'A';
+	buf[len] = '\n';
+	assert_int_equal(proto_frame_next(buf, len + 1, 1, 0, &f), PROTO_FRAME_TOO_LONG);
 	free(buf);
 }
 
