@@ -99,10 +99,20 @@ def make_test_db(dirpath, extra_ndb=()):
 # --- raw protocol helpers -------------------------------------------------
 
 def connect(path, timeout=10.0):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    s.connect(path)
-    return s
+    """Connect to a UNIX socket; a full listen backlog (EAGAIN) is waited
+    out, as a blocking client would wait in it."""
+    end = time.time() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        try:
+            s.connect(path)
+            return s
+        except BlockingIOError:
+            s.close()
+            if time.time() > end:
+                raise
+            time.sleep(0.005)  # backlog full: retry interval
 
 
 def connect_tcp(hostport, timeout=10.0):
@@ -307,3 +317,16 @@ def free_port():
 
 def rmtree(path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+def wait_for(pred, timeout):
+    """Poll PRED (a probe such as HEALTH) until it holds or TIMEOUT passes."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if pred():
+                return True
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)  # probe interval
+    return False

@@ -72,6 +72,13 @@ static int mxscan_command(const struct client_options *opts, enum mxscan_action 
 		return 2;
 	if (act == ACT_RELOAD && strcmp(reply, "RELOADING") != 0)
 		return 2;
+	/* HEALTH and STATS end with END; anything else (UNKNOWN COMMAND from
+	 * a scanner without the command, an error) is a failure. */
+	if ((act == ACT_HEALTH || act == ACT_STATS) &&
+	    (strlen(reply) < 3 || strcmp(reply + strlen(reply) - 3, "END") != 0))
+		return 2;
+	if (act == ACT_VERSION && strncmp(reply, "ClamAV ", 7) != 0)
+		return 2;
 	return 0;
 }
 
