@@ -616,6 +616,12 @@ void conn_flush(struct conn *c)
 		return;
 	}
 	if (c->state == CONN_DRAIN) {
+		/* Replies of session requests still being scanned go out
+		 * before the error that ended the session. */
+		if (busy) {
+			server_watch(c, 1, 0);
+			return;
+		}
 		if (c->drain_deadline == 0) {
 			shutdown(c->fd, SHUT_WR);
 			c->drain_deadline = sock_now_ms() + config_num(CONF_SCAND_DRAIN_TIMEOUT);

@@ -214,7 +214,7 @@ static void job_scan_path(struct job *job, struct generation *gen, const char **
 		snprintf(sig, sigsize, "%s", w.firstsig);
 		return;
 	}
-	if (w.errors > 0 && w.files == 0 && S_ISREG(st.st_mode)) {
+	if (w.errors > 0 && S_ISREG(st.st_mode)) {	/* a single file: its error is the answer */
 		*verdict_r = "ERROR";
 		return;
 	}

@@ -87,11 +87,12 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *err = NULL;
-	char **overrides = xcalloc((size_t)argc, sizeof(char *));
+	static char **overrides;	/* static: reachable until exit */
 	int noverrides = 0, foreground = 0, print = 0, opt;
 	struct engine_settings settings;
 	sigset_t sigs;
 
+	overrides = xcalloc((size_t)argc, sizeof(char *));
 	log_init("mxscand", LOG_DEST_STDERR);
 	while ((opt = getopt_long(argc, argv, "c:o:fnvhV", longopts, NULL)) != -1) {
 		switch (opt) {

@@ -418,6 +418,8 @@ void server_stop(void)
 
 void server_close(void)
 {
+	/* Replies of scans that finished before the stop still go out. */
+	srv_run_dirty();
 	while (srv_conns != NULL)
 		conn_close(srv_conns, "shutdown");
 	srv_run_dirty();

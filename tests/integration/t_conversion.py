@@ -131,16 +131,16 @@ def std_message(attachment_body=EICAR, name="eicar.com", subject="test"):
 
 
 def check_notice(tap, text, what):
-    """The notice is exactly the template's lines (CRLF ends) - nothing injected."""
+    """The notice is exactly the template's lines (LF ends: the channel
+    re-encodes a local text file) - nothing injected."""
     try:
         s = text.decode("ascii")
     except UnicodeDecodeError:
         return tap.ok(False, "%s: notice is ASCII" % what, repr(text))
-    lines = s.split("\r\n")
+    lines = s.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    good = (len(lines) == len(NOTICE_LINES) and "\n" not in s.replace("\r\n", "")
-            and "\r" not in s.replace("\r\n", "")
+    good = (len(lines) == len(NOTICE_LINES) and "\r" not in s
             and all(re.fullmatch(rx, ln) for rx, ln in zip(NOTICE_LINES, lines)))
     return tap.ok(good, "%s: notice has exactly the template's %d lines"
                   % (what, len(NOTICE_LINES)), repr(s))
@@ -156,7 +156,7 @@ def check_option_lines(tap, pr, what):
 
 
 def notice_file_line(text):
-    for ln in text.decode("ascii", "replace").split("\r\n"):
+    for ln in text.decode("ascii", "replace").split("\n"):
         if ln.startswith("  File:    "):
             return ln[len("  File:    "):]
     return None
@@ -503,7 +503,7 @@ def t_hostile_names(tap, d, sock):
     check_option_lines(tap, pr, "(f) hostile INPUT_TYPE")
     check_notice(tap, pr.output or b"", "(f) hostile INPUT_TYPE")
     text = (pr.output or b"").decode("ascii", "replace")
-    tap.ok("  Type:    application?STATUS=178030259/x??File: forged\r\n" in text,
+    tap.ok("  Type:    application?STATUS=178030259/x??File: forged\n" in text,
            "(f) hostile INPUT_TYPE: Type: line sanitised", repr(text))
     log = pr.stderr.decode("ascii", "replace").splitlines()
     tap.ok(len(log) >= 1 and all(ln.startswith("mxscan-conversion[") and

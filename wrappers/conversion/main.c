@@ -226,7 +226,7 @@ int main(int argc, char **argv)
 		{"print-config", no_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 	};
-	char **overrides = xcalloc((size_t)argc, sizeof(char *));
+	static char **overrides;	/* static: reachable until exit */
 	int noverrides = 0, print = 0, dests = LOG_DEST_SYSLOG, opt;
 	struct outcome o = {.verdict = "ERROR", .action = "none"};
 	struct client_result r;
@@ -235,6 +235,7 @@ int main(int argc, char **argv)
 	long long t0 = sock_now_ms();
 	struct part p;
 
+	overrides = xcalloc((size_t)argc, sizeof(char *));
 	while ((opt = getopt_long(argc, argv, "c:o:nhV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': file = optarg; break;
@@ -272,7 +273,7 @@ int main(int argc, char **argv)
 	part_safe_text(name, sizeof(name), p.name);
 	snprintf(type, sizeof(type), "%s/%s", *p.type ? p.type : "-", *p.subtype ? p.subtype : "-");
 	part_safe_text(type, sizeof(type), type);
-	log_info("msgid=%s part=%s type=%s name=\"%s\" verdict=%s sig=\"%s\" action=%s "
+	log_info("msgid=%s part=%s type=%s name=\"%s\" verdict=%s sig=\"%s\" action=\"%s\" "
 		 "scanner=%s ms=%lld",
 		 *p.message_id ? p.message_id : "-", *p.part_number ? p.part_number : "-", type,
 		 name, o.verdict, o.sig, o.action, *r.endpoint ? r.endpoint : "-",

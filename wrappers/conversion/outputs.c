@@ -106,14 +106,14 @@ int outputs_notice(const struct part *p, const char *virname, const char *output
 	part_safe_text(host, sizeof(host), host);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", localtime_r(&now, &tm));
 	n = asprintf(&text,
-		     "This part of the message was removed because it contains a virus.\r\n"
-		     "\r\n"
-		     "  File:    %s\r\n"
-		     "  Type:    %s/%s\r\n"
-		     "  Virus:   %s\r\n"
-		     "  Scanned: %s by mxscan-conversion on %s\r\n"
-		     "\r\n"
-		     "The rest of the message was delivered unchanged.\r\n",
+		     "This part of the message was removed because it contains a virus.\n"
+		     "\n"
+		     "  File:    %s\n"
+		     "  Type:    %s/%s\n"
+		     "  Virus:   %s\n"
+		     "  Scanned: %s by mxscan-conversion on %s\n"
+		     "\n"
+		     "The rest of the message was delivered unchanged.\n",
 		     name, type, sub, sig, when, host);
 	if (n < 0) {
 		*error_r = "out of memory";

@@ -150,13 +150,14 @@ int main(int argc, char **argv)
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
-	char **overrides = xcalloc((size_t)argc, sizeof(char *));
+	static char **overrides;	/* static: reachable until exit */
 	int noverrides = 0, quiet = 0, print = 0, opt, i, worst = 0;
 	enum client_mode mode = CLIENT_MODE_AUTO;
 	enum mxscan_action act = ACT_SCAN;
 	struct client_options opts;
 	const char *file = NULL, *err = NULL;
 
+	overrides = xcalloc((size_t)argc, sizeof(char *));
 	log_init("mxscan", LOG_DEST_STDERR);
 	while ((opt = getopt_long(argc, argv, "c:o:qnhV", longopts, NULL)) != -1) {
 		switch (opt) {
