@@ -782,14 +782,67 @@ def t_concurrent(tap, conf):
         return i, errs
 
     t0 = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as ex:
+    # 100 at once: the channel's default maxjobs.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=100) as ex:
         results = list(ex.map(job, range(100)))
     took = time.monotonic() - t0
     bad = [(i, e) for i, e in results if e]
     tap.ok(len(results) == 100 and not bad,
-           "(j) 100 concurrent conversions (20 workers) all correct (%.1fs)" % took,
+           "(j) 100 conversions running at once all correct (%.1fs)" % took,
            "\n".join("%d: %s" % (i, "; ".join(e)) for i, e in bad[:10]))
     tap.eq(sum(1 for i, _ in results if i % 3 == 0), 34, "(j) 34 of them carried EICAR")
+
+
+def t_testfiles(tap, d, sock):
+    """Every file of Debian's clamav-testfiles as an attachment between two
+    clean parts, under each infected action: each part's outcome follows
+    the verdict mxscan gives for the same file, clean parts pass byte for
+    byte, and nothing infected is ever delivered."""
+    import subprocess
+    tf = mxtest.TESTFILES
+    if not os.path.isdir(tf):
+        tap.ok(True, "# SKIP clamav-testfiles not installed")
+        return
+    names = sorted(n for n in os.listdir(tf) if os.path.isfile(os.path.join(tf, n)))
+    ref = {}
+    for n in names:
+        r = subprocess.run([mxtest.MXSCAN, "-o", "scanner_endpoints=unix:" + sock, "--fdpass",
+                            os.path.join(tf, n)], capture_output=True, timeout=60)
+        ref[n] = r.returncode
+    infected = [n for n in names if ref[n] == 1]
+    tap.ok(len(infected) >= 40 and all(ref[n] in (0, 1) for n in names),
+           "(a) reference verdicts for %d testfiles (%d infected)" % (len(names), len(infected)), ref)
+    want = {"substitute": "deliver", "delete": "deliver", "bounce": "bounce", "hold": "hold",
+            "discard": "discard"}
+    for action, disp in want.items():
+        conf = write_conf(d, "tf-%s.conf" % action, scanner_endpoints="unix:" + sock,
+                          conversion_infected_action=action)
+        bad = []
+        for n in names:
+            with open(os.path.join(tf, n), "rb") as f:
+                body = f.read()
+            raw = make_message([dict(TEXT_PART),
+                                {"type": "application/octet-stream", "name": n, "filename": n, "body": body},
+                                {"type": "text/plain", "body": b"signature line\n"}],
+                               msgid="<tf-%s@example.com>" % n)
+            res = ce.convert_message(raw, command(conf), timeout=60)
+            got = ce.leaf_bodies(res.message or b"")
+            if ref[n] == 0:
+                if res.disposition != "deliver" or res.message != raw:
+                    bad.append("%s (clean): %s" % (n, res.disposition))
+                continue
+            if res.disposition != disp:
+                bad.append("%s: disposition %s, want %s" % (n, res.disposition, disp))
+            if any(b == body for _, _, b in got):
+                bad.append("%s: infected part delivered" % n)
+            if disp == "deliver" and got[:1] != ce.leaf_bodies(raw)[:1]:
+                bad.append("%s: clean text part changed" % n)
+            if action == "delete" and len(got) != 2:
+                bad.append("%s: delete left %d parts" % (n, len(got)))
+            if action == "substitute" and not (len(got) == 3 and got[1][1] == "text/plain"):
+                bad.append("%s: no notice in place" % n)
+        tap.ok(not bad, "(a) clamav-testfiles with %s: every part as its verdict says" % action,
+               "\n".join(bad[:10]))
 
 
 def t_busy(tap, dbdir, d):
@@ -885,6 +938,7 @@ def main():
         run(t_hostile_names, tap, work, dm.socket)
         run(t_malformed, tap, work, dm.socket)
         run(t_files, tap, work, dm.socket)
+        run(t_testfiles, tap, work, dm.socket)
         run(t_tcp, tap, dbdir)
         run(t_failover, tap, work, dm.socket)
         run(t_concurrent, tap, conf)
