@@ -247,6 +247,19 @@ tap.eq(nr.request(b"zINSTREAM\0" + instream_bytes(EICAR)), FOUND,
        "database appears: the daemon loads it and scans")
 nr.stop()
 
+# --- engine limits are reported, never a silent OK ----------------------------------
+lim = mxtest.Daemon(db, options={"scand_max_filesize": "4k", "scand_max_scansize": "8k"})
+r = lim.request(b"zINSTREAM\0" + instream_bytes(b"L" * 20000))
+tap.ok(r.startswith(b"stream: Heuristics.Limits.Exceeded.") and r.endswith(b" FOUND\0"),
+       "a stream over scand_max_filesize is reported as Heuristics.Limits.Exceeded", r)
+tap.eq(lim.request(b"zINSTREAM\0" + instream_bytes(b"L" * 1000)), b"stream: OK\0",
+       "a stream under the limits is scanned")
+lim.stop()
+lim = mxtest.Daemon(db, options={"scand_max_filesize": "4k", "scand_alert_exceeds_max": "no"})
+tap.eq(lim.request(b"zINSTREAM\0" + instream_bytes(b"L" * 20000)), b"stream: OK\0",
+       "scand_alert_exceeds_max = no restores clamd's default (the opt-out is explicit)")
+lim.stop()
+
 # --- SHUTDOWN --------------------------------------------------------------------
 tap.eq(mx.request(b"zSHUTDOWN\0"), b"", "SHUTDOWN closes without a reply (as clamd)")
 try:
