@@ -502,12 +502,12 @@ static void conn_at_eof(struct conn *c)
 		if (!busy && c->parked == NULL)
 			conn_close(c, "done");
 		else
-			server_watch(c, 0, 1);	/* a half-closed client still gets its reply */
+			conn_flush(c);	/* a half-closed client still gets its reply */
 		return;
 	case CONN_COMMAND:
 		if (c->in_session && (busy || c->parked != NULL)) {
 			c->session_ended = 1;
-			server_watch(c, 0, 1);
+			conn_flush(c);
 			return;
 		}
 		conn_close(c, "end of input");
@@ -562,7 +562,15 @@ void conn_on_input(struct conn *c)
 		c->in_cap = 0;
 	}
 	if (c->state == CONN_DRAIN && c->eof) {
-		conn_close(c, "drained");
+		int busy;
+
+		pthread_mutex_lock(&c->lock);
+		busy = c->inflight > 0 || c->out_len > c->out_off;
+		pthread_mutex_unlock(&c->lock);
+		if (busy)
+			conn_flush(c);	/* replies still to send */
+		else
+			conn_close(c, "drained");
 		return;
 	}
 	if (c->eof)
@@ -619,7 +627,7 @@ void conn_flush(struct conn *c)
 		/* Replies of session requests still being scanned go out
 		 * before the error that ended the session. */
 		if (busy) {
-			server_watch(c, 1, 0);
+			server_watch(c, !c->eof, 0);
 			return;
 		}
 		if (c->drain_deadline == 0) {

@@ -218,7 +218,10 @@ static void srv_accept(int lfd, int is_unix)
 
 void server_watch(struct conn *c, int want_in, int want_out)
 {
-	int events = EPOLLRDHUP | (want_in ? EPOLLIN : 0) | (want_out ? EPOLLOUT : 0);
+	/* Level-triggered: never ask for what cannot be acted on, or a
+	 * half-closed client (RDHUP) or an idle writable socket would wake
+	 * the loop without end. */
+	int events = (want_in ? EPOLLIN | EPOLLRDHUP : 0) | (want_out ? EPOLLOUT : 0);
 	struct epoll_event ev = {.events = (uint32_t)events, .data.ptr = c};
 
 	if (c->state == CONN_CLOSED || events == c->epoll_events)

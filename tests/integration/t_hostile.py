@@ -144,6 +144,32 @@ tap.ok(mxtest.wait_for(lambda: "client does not read its replies" in mx.logtext(
        "a client that never reads is dropped by scand_send_timeout (%.1fs)" % (time.time() - t0))
 s.close()
 
+# --- half-closed clients waiting for long scans cost the I/O thread nothing ------------
+mx.stop()
+mx = mxtest.Daemon(db, options={"scand_threads": "1", "scand_stream_max_length": "300m"})
+
+
+def io_thread_ticks(pid):
+    with open("/proc/%d/task/%d/stat" % (pid, pid)) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+big = b"zINSTREAM\0" + instream_bytes(os.urandom(1 << 20) * 40, chunk=1 << 20)
+half = []
+for i in range(3):
+    s = mxtest.connect(mx.socket, 120)
+    s.sendall(big)
+    s.shutdown(socket.SHUT_WR)  # done sending; still reading
+    half.append(s)
+c0, t0 = io_thread_ticks(mx.proc.pid), time.time()
+replies = [mxtest.recv_all(s) for s in half]
+for s in half:
+    s.close()
+waited, ticks = time.time() - t0, io_thread_ticks(mx.proc.pid) - c0
+tap.eq(replies, [b"stream: OK\0"] * 3, "half-closed clients get their replies")
+tap.ok(ticks <= 10 + waited * 10, "the I/O thread sleeps while they wait (%d ticks in %.2fs)" % (ticks, waited))
+
 # --- scand_max_connections: extra clients wait, then are served ---------------------------------
 mx.stop()
 mx = mxtest.Daemon(db, options={"scand_threads": "2", "scand_max_connections": "5",
