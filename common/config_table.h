@@ -74,6 +74,8 @@ X(SCAND_MAX_FILES, "scand_max_files", INT, "10000", 0, 10000000, \
   "mxscand: engine MaxFiles, files extracted from one request.") \
 X(SCAND_MAX_SCANTIME, "scand_max_scantime", TIME, "120s", 0, 3600000, \
   "mxscand: engine MaxScanTime, engine time for one request; 0 means none.") \
+X(SCAND_CACHE_SIZE, "scand_cache_size", INT, "65536", 0, 10000000, \
+  "mxscand: verdicts remembered by SHA-256 of the scanned bytes for the current engine (least recently used out); 0 disables.") \
 X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
   "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
 X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/engine.h"
 #include "common/xalloc.h"
@@ -248,4 +249,40 @@ int engine_selftest(const struct engine_db *db, const char **error_r)
 			 "self-test failed: the database does not detect the EICAR test string");
 	*error_r = engine_why;
 	return -1;
+}
+
+int engine_hash_mem(const void *buf, size_t len, unsigned char out[32])
+{
+	unsigned int olen = 32;
+
+	return cl_hash_data("sha256", buf, len, out, &olen) != NULL && olen == 32 ? 0 : -1;
+}
+
+int engine_hash_fd(int fd, unsigned char out[32])
+{
+	void *ctx = cl_hash_init("sha256");
+	char *buf = malloc(65536);
+	off_t off = 0;
+	int ret = -1;
+
+	if (ctx == NULL || buf == NULL)
+		goto out;
+	for (;;) {
+		ssize_t n = pread(fd, buf, 65536, off);
+
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if (cl_update_hash(ctx, buf, (size_t)n) != 0)
+			goto out;
+		off += n;
+	}
+	ret = cl_finish_hash(ctx, out) == 0 ? 0 : -1;
+	ctx = NULL;	/* cl_finish_hash releases the context */
+out:
+	if (ctx != NULL)
+		cl_hash_destroy(ctx);
+	free(buf);
+	return ret;
 }

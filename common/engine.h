@@ -82,4 +82,12 @@ enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char
 /* engine_eicar - the EICAR test string (68 bytes) into BUF[68]. */
 void engine_eicar(char buf[68]);
 
+/*
+ * engine_hash_mem, engine_hash_fd - SHA-256 of LEN bytes at BUF, or of
+ * the whole file FD (read with pread: its offset is left alone), into
+ * OUT (32 bytes).  Return 0, or -1 when the data cannot be read.
+ */
+int engine_hash_mem(const void *buf, size_t len, unsigned char out[32]);
+int engine_hash_fd(int fd, unsigned char out[32]);
+
 #endif

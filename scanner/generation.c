@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
+#include "scanner/cache.h"
 #include "scanner/generation.h"
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -201,6 +202,7 @@ static int generation_load(const char *dir)
 	pthread_mutex_unlock(&gen_lock);
 	log_info("engine generation %llu ready: %s, %u signatures, version %u, %lld ms",
 		 g->id, dir, db->sigs, db->version, sock_now_ms() - t0);
+	cache_clear();	/* verdicts of the old engine answer for nothing now */
 	generation_release(old);
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "common/proto.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
+#include "scanner/cache.h"
 #include "scanner/conn.h"
 #include "scanner/generation.h"
 #include "scanner/job.h"
@@ -222,14 +223,38 @@ static void job_scan_path(struct job *job, struct generation *gen, const char **
 	*verdict_r = w.errors > 0 ? "ERROR" : "OK";
 }
 
-/* job_scan_one - INSTREAM or FILDES: one object, one reply. */
+/* job_key - the cache key of an INSTREAM or FILDES object; 0 or -1. */
+static int job_key(const struct job *job, unsigned char key[CACHE_KEY_SIZE])
+{
+	if (!cache_enabled())
+		return -1;
+	if (job->kind == JOB_STREAM_MEM)
+		return engine_hash_mem(job->buf ? job->buf : "", job->len, key);
+	return engine_hash_fd(job->fd, key);
+}
+
+/*
+ * job_scan_one - INSTREAM or FILDES: one object, one reply.  A verdict
+ * the cache holds for the same bytes under this engine decides it; a
+ * fresh clean or infected verdict is remembered (errors and stopped
+ * scans never are).
+ */
 static void job_scan_one(struct job *job, struct generation *gen, const char **verdict_r,
-			 char *sig, size_t sigsize)
+			 char *sig, size_t sigsize, const char **cache_r)
 {
 	struct engine_scan_ctx ctx = {.stop = job_stop, .arg = job};
 	const char *virname = NULL, *err = NULL;
+	unsigned char key[CACHE_KEY_SIZE];
+	int keyed = job_key(job, key) == 0;
 	enum engine_result r;
 
+	if (keyed && cache_lookup(key, gen->id, sig, sigsize)) {
+		*cache_r = "hit";
+		job_reply(job, job->path, *sig ? sig : NULL, NULL);
+		*verdict_r = *sig ? "FOUND" : "OK";
+		return;
+	}
+	*cache_r = keyed ? "miss" : "-";
 	if (job->kind == JOB_STREAM_MEM)
 		r = engine_scan_mem(gen->db, job->buf ? job->buf : "", job->len, 0, &ctx, &virname,
 				    &err);
@@ -245,11 +270,15 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 	case ENGINE_CLEAN:
 		job_reply(job, job->path, NULL, NULL);
 		*verdict_r = "OK";
+		if (keyed)
+			cache_insert(key, gen->id, NULL);
 		break;
 	case ENGINE_VIRUS:
 		job_reply(job, job->path, virname, NULL);
 		snprintf(sig, sigsize, "%s", virname);
 		*verdict_r = "FOUND";
+		if (keyed)
+			cache_insert(key, gen->id, virname);
 		break;
 	case ENGINE_ERROR:
 		job_reply(job, job->path, NULL, err);
@@ -262,7 +291,7 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 void job_run(struct job *job)
 {
 	struct generation *gen = generation_acquire();
-	const char *verdict = "ERROR";
+	const char *verdict = "ERROR", *cached = "-";
 	char sig[256] = "", logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
 	unsigned long long reqno = server_next_request();
 	long long bytes = (long long)job->len;
@@ -278,7 +307,7 @@ void job_run(struct job *job)
 	else if (job->kind == JOB_PATH)
 		job_scan_path(job, gen, &verdict, sig, sizeof(sig));
 	else
-		job_scan_one(job, gen, &verdict, sig, sizeof(sig));
+		job_scan_one(job, gen, &verdict, sig, sizeof(sig), &cached);
 	generation_release(gen);
 
 	stats_add(STATS_REQUESTS, 1);
@@ -292,7 +321,7 @@ void job_run(struct job *job)
 	log_sanitize(logpath, sizeof(logpath), job->path ? job->path : "",
 		     job->path ? strlen(job->path) : 0);
 	log_sanitize(logsig, sizeof(logsig), sig, strlen(sig));
-	log_info("req=%llu client=%s cmd=%s name=%s bytes=%lld verdict=%s sig=%s ms=%lld", reqno,
-		 job->conn->peer, job->cmd, logpath, bytes, verdict, *logsig ? logsig : "-",
-		 sock_now_ms() - job->start_ms);
+	log_info("req=%llu client=%s cmd=%s name=%s bytes=%lld verdict=%s sig=%s ms=%lld cache=%s",
+		 reqno, job->conn->peer, job->cmd, logpath, bytes, verdict, *logsig ? logsig : "-",
+		 sock_now_ms() - job->start_ms, cached);
 }

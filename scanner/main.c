@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/privs.h"
 #include "common/xalloc.h"
+#include "scanner/cache.h"
 #include "scanner/generation.h"
 #include "scanner/pool.h"
 #include "scanner/server.h"
@@ -171,6 +172,7 @@ int main(int argc, char **argv)
 			 "scand_alert_exceeds_max is off: streams over the file size limit "
 			 "would be reported clean");
 	stats_init();
+	cache_init((size_t)config_num(CONF_SCAND_CACHE_SIZE));
 	pool_start((int)config_num(CONF_SCAND_THREADS), (int)config_num(CONF_SCAND_QUEUE_MAX));
 	generation_start(&settings);
 	log_info("mxscand %s started (libclamav %s), %lld scan threads", PACKAGE_VERSION,
@@ -182,6 +184,7 @@ int main(int argc, char **argv)
 	pool_stop();
 	server_close();
 	generation_stop();
+	cache_free();
 	config_free();
 	free(overrides);
 	log_info("stopped");

@@ -16,6 +16,7 @@
 
 #include "common/config.h"
 #include "common/xalloc.h"
+#include "scanner/cache.h"
 #include "scanner/generation.h"
 #include "scanner/pool.h"
 #include "scanner/stats.h"
@@ -82,12 +83,14 @@ char *stats_format_stats(unsigned id)
 
 char *stats_format_health(unsigned id)
 {
+	struct cache_counts cc;
 	struct generation_status st;
 	int queued, busy, total;
 	char prefix[24];
 
 	stats_prefix(prefix, sizeof(prefix), id);
 	generation_status(&st);
+	cache_get_counts(&cc);
 	pool_counts(&queued, &busy, &total);
 	return xasprintf("%sstatus: %s\n"
 			 "engine_generation: %llu\n"
@@ -106,10 +109,13 @@ char *stats_format_health(unsigned id)
 			 "infected: %lld\n"
 			 "errors: %lld\n"
 			 "uptime: %lld\n"
+			 "cache_entries: %lld\n"
+			 "cache_hits: %lld\n"
+			 "cache_misses: %lld\n"
 			 "END",
 			 prefix, st.id ? "ready" : "not-ready", st.id, st.path, st.version,
 			 (long long)st.time, st.sigs, st.state, st.failures, st.last_error, queued,
 			 busy, total, stats_get(STATS_CONNECTIONS), stats_get(STATS_REQUESTS),
 			 stats_get(STATS_INFECTED), stats_get(STATS_ERRORS),
-			 (long long)(time(NULL) - stats_started));
+			 (long long)(time(NULL) - stats_started), cc.entries, cc.hits, cc.misses);
 }

@@ -66,6 +66,14 @@ class Tap:
         sys.exit(0)
 
     def done(self):
+        # A daemon that exited badly (a sanitizer report at exit, a crash)
+        # fails the test that ran it.
+        stopped = [d for d in DAEMONS if d.proc.poll() is not None]
+        bad = [(d.proc.returncode, d.logtext()[-3000:]) for d in stopped
+               if d.proc.returncode != 0]
+        if stopped:
+            self.ok(not bad, "every mxscand this test stopped exited 0",
+                    "\n".join("exit %s:\n%s" % b for b in bad))
         print("1..%d" % self.n, flush=True)
         sys.exit(1 if self.failed else 0)
 
@@ -195,10 +203,14 @@ def health(path):
 
 # --- daemons --------------------------------------------------------------
 
+DAEMONS = []
+
+
 class Daemon:
     """An mxscand in the foreground on a private socket."""
 
     def __init__(self, dbroot, workdir=None, options=None, wait=True, env=None):
+        DAEMONS.append(self)
         self.dir = workdir or tmpdir("mxscand")
         self.socket = os.path.join(self.dir, "mxscand.sock")
         self.log = os.path.join(self.dir, "mxscand.log")
@@ -242,7 +254,8 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self.logf.close()
+        if not self.logf.closed:
+            self.logf.close()
         return self.proc.returncode
 
     def logtext(self):

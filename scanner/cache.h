@@ -1,0 +1,49 @@
+/*
+ * cache.h - the verdict cache: SHA-256 of the scanned bytes -> verdict.
+ *
+ * Storms repeat one attachment thousands of times; a verdict already
+ * known for the same bytes and the same engine generation decides the
+ * request without a scan.  The key is a cryptographic hash, so no sender
+ * can make malware collide with a cached clean verdict.  Entries carry
+ * the generation that produced them and never answer for another one;
+ * the cache is bounded (least recently used out) and shared by every
+ * scan thread.
+ */
+#ifndef MX_CACHE_H
+#define MX_CACHE_H
+
+#include <stddef.h>
+
+#define CACHE_KEY_SIZE 32
+
+struct cache_counts {
+	long long entries, hits, misses;
+};
+
+/* cache_init - room for MAX entries; 0 disables the cache. */
+void cache_init(size_t max);
+
+/*
+ * cache_lookup - the verdict for KEY under engine generation GEN: returns
+ * 1 with SIG set ("" for clean), or 0 (unknown, counted as a miss).
+ */
+int cache_lookup(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen, char *sig,
+		 size_t size);
+
+/* cache_insert - remember SIG (NULL or "" for clean) for KEY under GEN. */
+void cache_insert(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
+		  const char *sig);
+
+/* cache_clear - forget everything (an engine swap). */
+void cache_clear(void);
+
+/* cache_get_counts - entries, hits and misses since start. */
+void cache_get_counts(struct cache_counts *counts);
+
+/* cache_enabled - whether lookups can ever hit. */
+int cache_enabled(void);
+
+/* cache_free - release the table (at exit). */
+void cache_free(void);
+
+#endif
