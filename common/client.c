@@ -34,6 +34,7 @@ struct client_request {
 	const char *command;	/* or a bare command (client_command) */
 	int unseekable;		/* fd cannot be rewound for another endpoint */
 	int consumed;		/* bytes of an unseekable fd were read */
+	int mime;		/* MIMESCAN instead of INSTREAM */
 };
 
 static enum client_status client_fail(struct client_result *r, enum client_status st,
@@ -78,13 +79,13 @@ static int client_read_reply(int sock, char *reply, size_t size, long long deadl
 static int client_send_stream(int sock, struct client_request *rq, long long deadline,
 			      const char **error_r)
 {
-	static const char cmd[] = "zINSTREAM";
+	const char *cmd = rq->mime ? "zMIMESCAN" : "zINSTREAM";
 	unsigned char hdr[4];
 	char *chunk = NULL;
 	size_t off = 0;
 	int ret = -1;
 
-	if (sock_write_all(sock, cmd, sizeof(cmd), deadline, error_r) < 0)
+	if (sock_write_all(sock, cmd, strlen(cmd) + 1, deadline, error_r) < 0)
 		return -1;
 	if (rq->fd >= 0) {
 		chunk = malloc(PROTO_CHUNK_SIZE);
@@ -153,7 +154,7 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 	enum proto_verdict verdict;
 	const char *err = NULL, *rerr = NULL;
 	int sock, is_unix, sent, n;
-	char line[1024];
+	char line[1024], *last;
 
 	snprintf(r->endpoint, sizeof(r->endpoint), "%s", endpoint);
 	if (left <= 0)
@@ -164,6 +165,8 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		return client_fail(r, CLIENT_TEMPFAIL, err);
 	if (mode == CLIENT_MODE_AUTO)
 		mode = is_unix && rq->fd >= 0 ? CLIENT_MODE_FDPASS : CLIENT_MODE_STREAM;
+	if (rq->mime)
+		mode = CLIENT_MODE_STREAM;
 	if (rq->command != NULL) {
 		snprintf(line, sizeof(line), "z%s", rq->command);
 		sent = sock_write_all(sock, line, strlen(line) + 1, deadline, &err);
@@ -192,7 +195,13 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		r->status = CLIENT_CLEAN;
 		return CLIENT_CLEAN;
 	}
-	if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail, sizeof(r->detail)) < 0)
+	/* MIMESCAN: part lines first; the verdict is the last line. */
+	last = rq->mime && strrchr(reply, '\n') != NULL ? strrchr(reply, '\n') + 1 : reply;
+	if (*last == '\0' && last != reply) {
+		*--last = '\0';
+		last = strrchr(reply, '\n') != NULL ? strrchr(reply, '\n') + 1 : reply;
+	}
+	if (proto_verdict_parse(last, strlen(last), &verdict, r->detail, sizeof(r->detail)) < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
 	switch (verdict) {
 	case PROTO_VERDICT_CLEAN:
@@ -263,4 +272,12 @@ int client_command(const struct client_options *opts, const char *command, char 
 	struct client_request rq = {.fd = -1, .command = command};
 
 	return client_run(opts, &rq, reply, size, result) == CLIENT_TEMPFAIL ? -1 : 0;
+}
+
+enum client_status client_scan_mime(const struct client_options *opts, int fd, char *reply,
+				    size_t size, struct client_result *result)
+{
+	struct client_request rq = {.fd = fd, .mime = 1};
+
+	return client_run(opts, &rq, reply, size, result);
 }

@@ -56,6 +56,13 @@ enum client_status client_scan_buffer(const struct client_options *opts, const v
 				      size_t len, struct client_result *result);
 
 /*
+ * client_scan_mime - MIMESCAN of the message in FD (streamed); REPLY gets
+ * the whole reply (part lines, then the verdict line).
+ */
+enum client_status client_scan_mime(const struct client_options *opts, int fd, char *reply,
+				    size_t size, struct client_result *result);
+
+/*
  * client_command - send COMMAND (e.g. "PING", "HEALTH"), z-framed, with no payload (PING, RELOAD,
  * HEALTH, ...) to the first reachable endpoint and read the whole reply
  * into REPLY (NUL-terminated).  Returns 0 or -1 with result->detail set.

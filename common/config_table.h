@@ -76,6 +76,12 @@ X(SCAND_MAX_SCANTIME, "scand_max_scantime", TIME, "120s", 0, 3600000, \
   "mxscand: engine MaxScanTime, engine time for one request; 0 means none.") \
 X(SCAND_CACHE_SIZE, "scand_cache_size", INT, "65536", 0, 10000000, \
   "mxscand: verdicts remembered by SHA-256 of the scanned bytes for the current engine (least recently used out); 0 disables.") \
+X(SCAND_MIME_MAX_PARTS, "scand_mime_max_parts", INT, "1000", 1, 100000, \
+  "mxscand: MIMESCAN: MIME objects (parts and containers) in one message; more is an ERROR verdict, never OK.") \
+X(SCAND_MIME_MAX_DEPTH, "scand_mime_max_depth", INT, "20", 1, 100, \
+  "mxscand: MIMESCAN: nesting of multiparts and attached messages; deeper is an ERROR verdict.") \
+X(SCAND_MIME_MAX_DECODED, "scand_mime_max_decoded", SIZE, "200m", 1024, 4294967295LL, \
+  "mxscand: MIMESCAN: decoded bytes of all parts of one message; more is an ERROR verdict.") \
 X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
   "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
 X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \

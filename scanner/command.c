@@ -85,6 +85,7 @@ static const struct command command_table[] = {
 	{"DETSTATS", CMD_OLD, cmd_detstats, 0},
 	{"ALLMATCHSCAN", CMD_ARG | CMD_PATH | CMD_READY, cmd_scan, JOB_ALLMATCHSCAN},
 	{"HEALTH", CMD_SESSION, cmd_health, 0},
+	{"MIMESCAN", CMD_SESSION | CMD_READY, cmd_instream, JOB_MIME},
 };
 
 #define COMMAND_COUNT (sizeof(command_table) / sizeof(command_table[0]))
@@ -241,7 +242,8 @@ static void cmd_instream(const struct command *cmd, struct command_ctx *x)
 {
 	struct conn *c = x->c;
 
-	c->job = job_new(c, JOB_STREAM_MEM, "INSTREAM", x->id, x->term);
+	c->job = job_new(c, JOB_STREAM_MEM, cmd->name, x->id, x->term);
+	c->job->scan = (enum job_scan)cmd->scan;	/* JOB_MIME for MIMESCAN */
 	c->job->path = xstrdup("stream");
 	c->stream_left = (unsigned long long)config_num(CONF_SCAND_STREAM_MAX_LENGTH);
 	c->state = CONN_CHUNK_LEN;

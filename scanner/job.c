@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@
 #include "scanner/conn.h"
 #include "scanner/generation.h"
 #include "scanner/job.h"
+#include "scanner/mime.h"
 #include "scanner/server.h"
 #include "scanner/stats.h"
 
@@ -288,6 +290,44 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 	}
 }
 
+/* job_scan_mime - MIMESCAN: the message from memory or its spool file. */
+static void job_scan_mime(struct job *job, struct generation *gen, const char **verdict_r,
+			  char *sig, size_t sigsize, const char **cache_r)
+{
+	struct engine_scan_ctx ctx = {.stop = job_stop, .arg = job};
+	struct mime_result r;
+	char *map = NULL;
+	struct stat st;
+
+	if (job->kind != JOB_STREAM_MEM) {
+		if (fstat(job->fd, &st) < 0 || (st.st_size > 0 &&
+		    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, job->fd, 0)) ==
+		    MAP_FAILED)) {
+			job_reply(job, "stream", NULL, "Cannot read the spooled message.");
+			*verdict_r = "ERROR";
+			return;
+		}
+	}
+	if (map != NULL)
+		mime_scan(map, (size_t)st.st_size, gen, &ctx, job->id, job->term, &r);
+	else if (job->kind == JOB_STREAM_MEM)
+		mime_scan(job->buf ? job->buf : "", job->len, gen, &ctx, job->id, job->term, &r);
+	else
+		mime_scan("", 0, gen, &ctx, job->id, job->term, &r);
+	if (map != NULL)
+		munmap(map, (size_t)st.st_size);
+	if (job->stopped && job->conn->cancelled) {
+		free(r.reply);
+		*verdict_r = "CANCELLED";
+		return;
+	}
+	conn_send(job->conn, r.reply, r.len);
+	free(r.reply);
+	*verdict_r = r.verdict;
+	snprintf(sig, sigsize, "%s", r.sig);
+	*cache_r = r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
+}
+
 void job_run(struct job *job)
 {
 	struct generation *gen = generation_acquire();
@@ -306,6 +346,8 @@ void job_run(struct job *job)
 		job_reply(job, job->path, NULL, "Signature database not loaded yet.");
 	else if (job->kind == JOB_PATH)
 		job_scan_path(job, gen, &verdict, sig, sizeof(sig));
+	else if (job->scan == JOB_MIME)
+		job_scan_mime(job, gen, &verdict, sig, sizeof(sig), &cached);
 	else
 		job_scan_one(job, gen, &verdict, sig, sizeof(sig), &cached);
 	generation_release(gen);

@@ -27,6 +27,7 @@ enum job_scan {
 	JOB_CONTSCAN,		/* continue after a virus */
 	JOB_MULTISCAN,
 	JOB_ALLMATCHSCAN,	/* every signature of every file */
+	JOB_MIME,		/* MIMESCAN: a whole message, part by part */
 };
 
 struct job {

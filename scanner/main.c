@@ -18,6 +18,7 @@
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/generation.h"
+#include "scanner/mime.h"
 #include "scanner/pool.h"
 #include "scanner/server.h"
 #include "scanner/stats.h"
@@ -173,6 +174,7 @@ int main(int argc, char **argv)
 			 "would be reported clean");
 	stats_init();
 	cache_init((size_t)config_num(CONF_SCAND_CACHE_SIZE));
+	mime_init();
 	pool_start((int)config_num(CONF_SCAND_THREADS), (int)config_num(CONF_SCAND_QUEUE_MAX));
 	generation_start(&settings);
 	log_info("mxscand %s started (libclamav %s), %lld scan threads", PACKAGE_VERSION,
@@ -185,6 +187,7 @@ int main(int argc, char **argv)
 	server_close();
 	generation_stop();
 	cache_free();
+	mime_shutdown();
 	config_free();
 	free(overrides);
 	log_info("stopped");

@@ -40,6 +40,7 @@ static void usage(FILE *fp)
 		"      --stream          send the data (INSTREAM)\n"
 		"      --fdpass          pass the open file (FILDES; UNIX sockets only)\n"
 		"      --path            ask the scanner to open the path itself (SCAN)\n"
+		"      --mime            scan each FILE as a mail message, part by part (MIMESCAN)\n"
 		"  -q, --quiet           print only infected files and errors\n"
 		"      --ping            check that a scanner answers PING\n"
 		"      --reload          ask the scanner to reload its database\n"
@@ -83,7 +84,7 @@ static int mxscan_command(const struct client_options *opts, enum mxscan_action 
 }
 
 /* mxscan_one - scan one FILE ("-" is standard input); returns its exit code. */
-static int mxscan_one(const struct client_options *opts, const char *file, int quiet)
+static int mxscan_one(const struct client_options *opts, const char *file, int quiet, int mime)
 {
 	struct client_options o = *opts;
 	struct client_result r;
@@ -111,7 +112,24 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 			return 2;
 		}
 	}
-	client_scan_fd(&o, fd, o.mode == CLIENT_MODE_PATH ? abspath : file, &r);
+	if (mime) {
+		/* MIMESCAN: print the scanner's part lines, then the verdict. */
+		char *reply = malloc(1 << 20);
+		char *nl;
+
+		if (reply == NULL) {
+			printf("%s: out of memory ERROR\n", file);
+			return 2;
+		}
+		reply[0] = '\0';
+		client_scan_mime(&o, fd, reply, 1 << 20, &r);
+		nl = strrchr(reply, '\n');
+		if (!quiet && nl != NULL && r.status != CLIENT_TEMPFAIL)
+			printf("%.*s", (int)(nl - reply + 1), reply);
+		free(reply);
+	} else {
+		client_scan_fd(&o, fd, o.mode == CLIENT_MODE_PATH ? abspath : file, &r);
+	}
 	if (!stdin_input)
 		close(fd);
 	switch (r.status) {
@@ -132,13 +150,15 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 
 int main(int argc, char **argv)
 {
-	enum { OPT_STREAM = 256, OPT_FDPASS, OPT_PATH, OPT_PING, OPT_RELOAD, OPT_HEALTH, OPT_STATS, OPT_SVER };
+	enum { OPT_STREAM = 256, OPT_FDPASS, OPT_PATH, OPT_MIME, OPT_PING, OPT_RELOAD, OPT_HEALTH,
+	       OPT_STATS, OPT_SVER };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"option", required_argument, NULL, 'o'},
 		{"stream", no_argument, NULL, OPT_STREAM},
 		{"fdpass", no_argument, NULL, OPT_FDPASS},
 		{"path", no_argument, NULL, OPT_PATH},
+		{"mime", no_argument, NULL, OPT_MIME},
 		{"quiet", no_argument, NULL, 'q'},
 		{"ping", no_argument, NULL, OPT_PING},
 		{"reload", no_argument, NULL, OPT_RELOAD},
@@ -151,7 +171,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static char **overrides;	/* static: reachable until exit */
-	int noverrides = 0, quiet = 0, print = 0, opt, i, worst = 0;
+	int noverrides = 0, quiet = 0, print = 0, mime = 0, opt, i, worst = 0;
 	enum client_mode mode = CLIENT_MODE_AUTO;
 	enum mxscan_action act = ACT_SCAN;
 	struct client_options opts;
@@ -168,6 +188,7 @@ int main(int argc, char **argv)
 		case OPT_STREAM: mode = CLIENT_MODE_STREAM; break;
 		case OPT_FDPASS: mode = CLIENT_MODE_FDPASS; break;
 		case OPT_PATH: mode = CLIENT_MODE_PATH; break;
+		case OPT_MIME: mime = 1; break;
 		case OPT_PING: act = ACT_PING; break;
 		case OPT_RELOAD: act = ACT_RELOAD; break;
 		case OPT_HEALTH: act = ACT_HEALTH; break;
@@ -196,7 +217,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = optind; i < argc; i++) {
-		int r = mxscan_one(&opts, argv[i], quiet);
+		int r = mxscan_one(&opts, argv[i], quiet, mime);
 
 		if (r == 2 || (r == 1 && worst == 0))
 			worst = r;

@@ -1,0 +1,375 @@
+/*
+ * mime.c - MIMESCAN (see mime.h): the part walk, the lenient readings,
+ * the limits and the reply lines.
+ */
+#include "auto-config.h"
+
+#include <ctype.h>
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/config.h"
+#include "common/engine.h"
+#include "common/xalloc.h"
+#include "scanner/cache.h"
+#include "scanner/mime.h"
+
+#define MIME_PATH_MAX 256
+
+struct mime_walk {
+	struct generation *gen;
+	struct engine_scan_ctx *ctx;
+	unsigned id;
+	char *out;		/* reply lines so far */
+	size_t len, cap;
+	int objects, leaves, hits;
+	long long decoded;
+	int found, errors, stop;
+	char sig[256];		/* first signature found */
+	char error[256];	/* first error, or the limit hit */
+};
+
+void mime_init(void)
+{
+	g_mime_init();
+}
+
+void mime_shutdown(void)
+{
+	g_mime_shutdown();
+}
+
+static void mime_append(struct mime_walk *w, const char *text, size_t n)
+{
+	if (w->len + n + 1 > w->cap) {
+		w->cap = (w->len + n + 1) * 2;
+		w->out = xrealloc(w->out, w->cap);
+	}
+	memcpy(w->out + w->len, text, n);
+	w->len += n;
+	w->out[w->len] = '\0';
+}
+
+/* mime_quote - NAME as "..." with quotes, backslashes and unprintable bytes as \ooo. */
+static void mime_quote(char *dst, size_t size, const char *name)
+{
+	size_t o = 0;
+	const unsigned char *s = (const unsigned char *)name;
+
+	if (name == NULL || *name == '\0') {
+		snprintf(dst, size, "-");
+		return;
+	}
+	dst[o++] = '"';
+	for (; *s != '\0' && o + 6 < size; s++) {
+		if (*s >= 0x21 && *s < 0x7f && *s != '"' && *s != '\\')
+			dst[o++] = (char)*s;
+		else
+			o += (size_t)snprintf(dst + o, size - o, "\\%03o", *s);
+	}
+	dst[o++] = '"';
+	dst[o] = '\0';
+}
+
+/* mime_line - "<id>: <path> <type> <name> <verdict>\n" */
+static void mime_line(struct mime_walk *w, const char *path, const char *type, const char *name,
+		      const char *sig, const char *error)
+{
+	char qname[600], line[1400];
+	int n;
+
+	mime_quote(qname, sizeof(qname), name);
+	if (error != NULL)
+		n = snprintf(line, sizeof(line), "%s %s %s %s ERROR\n", path, type, qname, error);
+	else if (sig != NULL)
+		n = snprintf(line, sizeof(line), "%s %s %s %s FOUND\n", path, type, qname, sig);
+	else
+		n = snprintf(line, sizeof(line), "%s %s %s OK\n", path, type, qname);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = (int)sizeof(line) - 1;
+	if (w->id != 0) {
+		char pfx[24];
+		int p = snprintf(pfx, sizeof(pfx), "%u: ", w->id);
+
+		mime_append(w, pfx, (size_t)p);
+	}
+	mime_append(w, line, (size_t)n);
+}
+
+static void mime_limit(struct mime_walk *w, const char *what)
+{
+	if (w->error[0] == '\0' || w->errors == 0)
+		snprintf(w->error, sizeof(w->error), "%s", what);
+	w->errors++;
+	w->stop = 1;
+}
+
+/*
+ * mime_scan_bytes - one object through the verdict cache and the engine;
+ * writes its line and returns 1 when it is infected.
+ */
+static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *type,
+			   const char *name, const void *buf, size_t len)
+{
+	unsigned char key[CACHE_KEY_SIZE];
+	const char *virname = NULL, *err = NULL;
+	char sig[256];
+	int keyed = cache_enabled() && engine_hash_mem(buf, len, key) == 0;
+	enum engine_result r;
+
+	if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
+		w->hits++;
+		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
+		virname = sig;
+	} else {
+		r = engine_scan_mem(w->gen->db, len ? buf : "", len, 0, w->ctx, &virname, &err);
+		if (w->ctx->stop(w->ctx->arg)) {
+			w->stop = 1;
+			return 0;
+		}
+		if (keyed && r != ENGINE_ERROR)
+			cache_insert(key, w->gen->id, r == ENGINE_VIRUS ? virname : NULL);
+	}
+	switch (r) {
+	case ENGINE_VIRUS:
+		mime_line(w, path, type, name, virname, NULL);
+		if (w->found++ == 0)
+			snprintf(w->sig, sizeof(w->sig), "%s", virname);
+		w->stop = 1;	/* one infected reading decides the message */
+		return 1;
+	case ENGINE_ERROR:
+		mime_line(w, path, type, name, NULL, err);
+		if (w->errors++ == 0)
+			snprintf(w->error, sizeof(w->error), "%s", err);
+		return 0;
+	case ENGINE_CLEAN:
+		mime_line(w, path, type, name, NULL, NULL);
+		return 0;
+	}
+	return 0;
+}
+
+/* mime_next_line - the line at *P (without CR LF); advances *P. */
+static const char *mime_next_line(const char **p, const char *end, size_t *n_r)
+{
+	const char *line = *p, *nl = memchr(line, '\n', (size_t)(end - line));
+	const char *eol = nl != NULL ? nl : end;
+
+	*p = nl != NULL ? nl + 1 : end;
+	if (eol > line && eol[-1] == '\r')
+		eol--;
+	*n_r = (size_t)(eol - line);
+	return line;
+}
+
+/* mime_uudecode_line - one uuencoded line into OUT (room for 63 bytes). */
+static size_t mime_uudecode_line(const char *line, size_t n, unsigned char *out)
+{
+	size_t want, got = 0, i;
+
+	if (n == 0)
+		return 0;
+	want = (size_t)((line[0] - 0x20) & 0x3f);
+	for (i = 1; got < want && i < n; i += 4) {
+		unsigned char c[4];
+		size_t k;
+
+		for (k = 0; k < 4; k++)
+			c[k] = (unsigned char)((i + k < n ? line[i + k] - 0x20 : 0) & 0x3f);
+		out[got++] = (unsigned char)(c[0] << 2 | c[1] >> 4);
+		if (got < want)
+			out[got++] = (unsigned char)(c[1] << 4 | c[2] >> 2);
+		if (got < want)
+			out[got++] = (unsigned char)(c[2] << 6 | c[3]);
+	}
+	return got;
+}
+
+/* mime_uuencoded - files uuencoded inside a text part, as PATH.uuN. */
+static void mime_uuencoded(struct mime_walk *w, const char *path, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	int nth = 0;
+
+	while (!w->stop && p < end) {
+		size_t n;
+		const char *line = mime_next_line(&p, end, &n);
+		char name[256], sub[MIME_PATH_MAX];
+		unsigned char *out;
+		size_t olen = 0;
+
+		if (n <= 10 || memcmp(line, "begin ", 6) != 0 || !isdigit((unsigned char)line[6]) ||
+		    line[9] != ' ')
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 10 < 255 ? n - 10 : 255), line + 10);
+		out = xmalloc(len + 64);
+		while (p < end && olen + 64 <= len + 64) {
+			line = mime_next_line(&p, end, &n);
+			if (n >= 3 && memcmp(line, "end", 3) == 0)
+				break;
+			olen += mime_uudecode_line(line, n, out + olen);
+			if (olen > len)
+				break;
+		}
+		snprintf(sub, sizeof(sub), "%s.uu%d", path, ++nth);
+		mime_scan_bytes(w, sub, "application/octet-stream", name, out, olen);
+		free(out);
+	}
+}
+
+/* mime_looks_base64 - mostly base64 alphabet, long enough to matter. */
+static int mime_looks_base64(const unsigned char *s, size_t len)
+{
+	size_t i, good = 0, lines = 0;
+
+	if (len < 64)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (isalnum(s[i]) || s[i] == '+' || s[i] == '/' || s[i] == '=')
+			good++;
+		else if (s[i] == '\n')
+			lines++;
+		else if (s[i] != '\r' && s[i] != ' ' && s[i] != '\t')
+			return 0;
+	}
+	return good > len * 9 / 10 && lines > 0;
+}
+
+/* mime_leaf - one leaf part: decoded, then the lenient readings. */
+static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
+{
+	GMimeObject *obj = GMIME_OBJECT(part);
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
+	char *type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+	const char *name = g_mime_part_get_filename(part);
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *bytes;
+	char *t;
+
+	for (t = type; *t != '\0'; t++)
+		*t = (char)tolower((unsigned char)*t);
+	if (content != NULL)
+		g_mime_data_wrapper_write_to_stream(content, mem);
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	w->decoded += bytes->len;
+	if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED)) {
+		mime_limit(w, "MIME decoded size limit exceeded.");
+	} else {
+		w->leaves++;
+		if (!mime_scan_bytes(w, path, type, name, bytes->data, bytes->len) && !w->stop) {
+			if (strncmp(type, "text/", 5) == 0)
+				mime_uuencoded(w, path, (const char *)bytes->data, bytes->len);
+			/* Declared otherwise, but a mail client may still see base64. */
+			if (!w->stop && enc != GMIME_CONTENT_ENCODING_BASE64 &&
+			    mime_looks_base64(bytes->data, bytes->len)) {
+				char sub[MIME_PATH_MAX];
+				unsigned char *dec = xmalloc(bytes->len);
+				size_t n = g_mime_encoding_base64_decode_step(
+					bytes->data, bytes->len, dec, &(int){0}, &(guint32){0});
+
+				snprintf(sub, sizeof(sub), "%s.b64", path);
+				mime_scan_bytes(w, sub, "application/octet-stream", name, dec, n);
+				free(dec);
+			}
+		}
+	}
+	g_object_unref(mem);
+	g_free(type);
+}
+
+static void mime_child_path(char *dst, const char *path, int i)
+{
+	if (*path == '\0')
+		snprintf(dst, MIME_PATH_MAX, "%d", i);
+	else
+		snprintf(dst, MIME_PATH_MAX, "%s.%d", path, i);
+}
+
+/* mime_walk - depth-first over the object tree, paths 1, 2, 2.1, ... */
+static void mime_walk(struct mime_walk *w, GMimeObject *obj, const char *path, int depth)
+{
+	char sub[MIME_PATH_MAX];
+
+	if (w->stop || obj == NULL)
+		return;
+	if (++w->objects > config_num(CONF_SCAND_MIME_MAX_PARTS)) {
+		mime_limit(w, "MIME part limit exceeded.");
+		return;
+	}
+	if (depth > config_num(CONF_SCAND_MIME_MAX_DEPTH)) {
+		mime_limit(w, "MIME depth limit exceeded.");
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int i, n = g_mime_multipart_get_count(mp);
+
+		for (i = 0; i < n && !w->stop; i++) {
+			mime_child_path(sub, path, i + 1);
+			mime_walk(w, g_mime_multipart_get_part(mp, i), sub, depth + 1);
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *msg = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		mime_child_path(sub, *path ? path : "1", 1);
+		if (msg != NULL)
+			mime_walk(w, g_mime_message_get_mime_part(msg), sub, depth + 1);
+	} else if (GMIME_IS_PART(obj)) {
+		mime_leaf(w, GMIME_PART(obj), *path ? path : "1");
+	}
+}
+
+void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
+	       unsigned id, char term, struct mime_result *r)
+{
+	struct mime_walk w = {.gen = gen, .ctx = ctx, .id = id};
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(buf, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+	char final[600];
+	int n;
+
+	if (msg != NULL)
+		mime_walk(&w, g_mime_message_get_mime_part(msg), "", 1);
+	/* libclamav's own reading of the raw message, unless already decided. */
+	if (!w.stop)
+		mime_scan_bytes(&w, "raw", "message/rfc822", NULL, buf, len);
+	if (msg != NULL)
+		g_object_unref(msg);
+	g_object_unref(parser);
+	g_object_unref(stream);
+
+	if (ctx->stop(ctx->arg) && !w.found) {
+		r->verdict = "ERROR";
+		snprintf(r->sig, sizeof(r->sig), "Request deadline exceeded.");
+	} else if (w.found) {
+		r->verdict = "FOUND";
+		snprintf(r->sig, sizeof(r->sig), "%s", w.sig);
+	} else if (w.errors) {
+		r->verdict = "ERROR";
+		snprintf(r->sig, sizeof(r->sig), "%s", w.error);
+	} else {
+		r->verdict = "OK";
+		r->sig[0] = '\0';
+	}
+	if (id != 0)
+		n = snprintf(final, sizeof(final), "%u: stream: ", id);
+	else
+		n = snprintf(final, sizeof(final), "stream: ");
+	if (strcmp(r->verdict, "OK") == 0)
+		n += snprintf(final + n, sizeof(final) - (size_t)n, "OK%c", term);
+	else
+		n += snprintf(final + n, sizeof(final) - (size_t)n, "%s %s%c", r->sig,
+			      strcmp(r->verdict, "FOUND") == 0 ? "FOUND" : "ERROR", term);
+	mime_append(&w, final, (size_t)n);
+	r->reply = w.out;
+	r->len = w.len;
+	r->parts = w.leaves;
+	r->hits = w.hits;
+}

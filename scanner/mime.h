@@ -1,0 +1,42 @@
+/*
+ * mime.h - MIMESCAN: a whole RFC 5322 message, scanned as every reader
+ * would see it.
+ *
+ * GMime 3 splits the message; every leaf part is scanned decoded, text
+ * parts are searched for uuencoded files, a part whose body looks like
+ * base64 under another declared encoding is also scanned decoded, and
+ * libclamav's own mail parser reads the raw message.  Any reading that
+ * finds malware makes the message infected.  Per-part verdicts go through
+ * the verdict cache, and the first infected part decides the message, so
+ * a storm of one attachment costs a parse, a decode and a hash per copy.
+ */
+#ifndef MX_MIME_H
+#define MX_MIME_H
+
+#include <stddef.h>
+
+#include "common/engine.h"
+#include "scanner/generation.h"
+
+/* mime_init, mime_shutdown - GMime's global state (once per process). */
+void mime_init(void);
+void mime_shutdown(void);
+
+struct mime_result {
+	char *reply;		/* part lines and the final line, framed */
+	size_t len;
+	const char *verdict;	/* "OK", "FOUND" or "ERROR" (static) */
+	char sig[256];		/* first signature, or the error reason */
+	int parts;		/* leaf parts scanned */
+	int hits;		/* of those answered by the cache */
+};
+
+/*
+ * mime_scan - scan the message BUF/LEN with generation GEN; CTX stops
+ * the engine (deadline, client gone).  ID (0 outside a session) prefixes
+ * every line, TERM ends the reply.  The caller frees r->reply.
+ */
+void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
+	       unsigned id, char term, struct mime_result *r);
+
+#endif
