@@ -64,7 +64,7 @@ static void mime_quote(char *dst, size_t size, const char *name)
 	}
 	dst[o++] = '"';
 	for (; *s != '\0' && o + 6 < size; s++) {
-		if (*s >= 0x21 && *s < 0x7f && *s != '"' && *s != '\\')
+		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
 			dst[o++] = (char)*s;
 		else
 			o += (size_t)snprintf(dst + o, size - o, "\\%03o", *s);
@@ -221,6 +221,58 @@ static void mime_uuencoded(struct mime_walk *w, const char *path, const char *te
 	}
 }
 
+/*
+ * mime_base64_decode - lenient base64 (as mail clients read it): bytes
+ * outside the alphabet are skipped, and padding ends a group, so junk,
+ * broken padding and concatenated blocks still decode.  OUT needs
+ * N * 3 / 4 + 3 bytes; returns the decoded length.
+ */
+static size_t mime_base64_decode(const unsigned char *in, size_t n, unsigned char *out)
+{
+	static signed char val[256];
+	static int ready;
+	unsigned long acc = 0;
+	size_t o = 0, i;
+	int k = 0;
+
+	if (!ready) {	/* benign race: every thread writes the same table */
+		const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+		memset(val, -1, sizeof(val));
+		for (i = 0; i < 64; i++)
+			val[(unsigned char)abc[i]] = (signed char)i;
+		ready = 1;
+	}
+	for (i = 0; i < n; i++) {
+		int v = val[in[i]];
+
+		if (v < 0) {
+			if (in[i] == '=' && k > 0) {	/* a short group ends */
+				if (k >= 2)
+					out[o++] = (unsigned char)(acc >> (6 * k - 8));
+				if (k == 3)
+					out[o++] = (unsigned char)(acc >> (6 * k - 16));
+				acc = 0;
+				k = 0;
+			}
+			continue;
+		}
+		acc = acc << 6 | (unsigned long)v;
+		if (++k == 4) {
+			out[o++] = (unsigned char)(acc >> 16);
+			out[o++] = (unsigned char)(acc >> 8);
+			out[o++] = (unsigned char)acc;
+			acc = 0;
+			k = 0;
+		}
+	}
+	if (k >= 2)
+		out[o++] = (unsigned char)(acc >> (6 * k - 8));
+	if (k == 3)
+		out[o++] = (unsigned char)(acc >> (6 * k - 16));
+	return o;
+}
+
 /* mime_looks_base64 - mostly base64 alphabet, long enough to matter. */
 static int mime_looks_base64(const unsigned char *s, size_t len)
 {
@@ -254,8 +306,25 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 
 	for (t = type; *t != '\0'; t++)
 		*t = (char)tolower((unsigned char)*t);
-	if (content != NULL)
+	if (content != NULL && g_mime_data_wrapper_get_encoding(content) ==
+	    GMIME_CONTENT_ENCODING_BASE64) {
+		/* GMime's decoder is a filter chain; a table does the bulk of
+		 * a storm's work several times faster. */
+		GMimeStream *raw = g_mime_data_wrapper_get_stream(content);
+		GMimeStream *enc_mem = g_mime_stream_mem_new();
+		GByteArray *in;
+
+		g_mime_stream_reset(raw);
+		g_mime_stream_write_to_stream(raw, enc_mem);
+		in = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(enc_mem));
+		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+		g_byte_array_set_size(bytes, in->len / 4 * 3 + 3);
+		g_byte_array_set_size(bytes, (guint)mime_base64_decode(in->data, in->len,
+								       bytes->data));
+		g_object_unref(enc_mem);
+	} else if (content != NULL) {
 		g_mime_data_wrapper_write_to_stream(content, mem);
+	}
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	w->decoded += bytes->len;
 	if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED)) {
@@ -269,9 +338,8 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 			if (!w->stop && enc != GMIME_CONTENT_ENCODING_BASE64 &&
 			    mime_looks_base64(bytes->data, bytes->len)) {
 				char sub[MIME_PATH_MAX];
-				unsigned char *dec = xmalloc(bytes->len);
-				size_t n = g_mime_encoding_base64_decode_step(
-					bytes->data, bytes->len, dec, &(int){0}, &(guint32){0});
+				unsigned char *dec = xmalloc(bytes->len / 4 * 3 + 3);
+				size_t n = mime_base64_decode(bytes->data, bytes->len, dec);
 
 				snprintf(sub, sizeof(sub), "%s.b64", path);
 				mime_scan_bytes(w, sub, "application/octet-stream", name, dec, n);
