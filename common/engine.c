@@ -286,3 +286,17 @@ out:
 	free(buf);
 	return ret;
 }
+
+int engine_hash_tagged(const char *tag, const void *buf, size_t len, unsigned char out[32])
+{
+	void *ctx = cl_hash_init("sha256");
+
+	if (ctx == NULL)
+		return -1;
+	if (cl_update_hash(ctx, tag, strlen(tag) + 1) != 0 ||
+	    (len > 0 && cl_update_hash(ctx, buf, len) != 0)) {
+		cl_hash_destroy(ctx);
+		return -1;
+	}
+	return cl_finish_hash(ctx, out) == 0 ? 0 : -1;	/* releases ctx */
+}

@@ -90,4 +90,9 @@ void engine_eicar(char buf[68]);
 int engine_hash_mem(const void *buf, size_t len, unsigned char out[32]);
 int engine_hash_fd(int fd, unsigned char out[32]);
 
+/* engine_hash_tagged - SHA-256 of TAG (with its NUL) then BUF: keys for
+ * bytes in another form (e.g. still encoded) that never equal a plain
+ * engine_hash_mem key. */
+int engine_hash_tagged(const char *tag, const void *buf, size_t len, unsigned char out[32]);
+
 #endif

@@ -231,6 +231,17 @@ static void conn_append(struct conn *c, const char *data, size_t n)
 	c->in_len += n;
 }
 
+/* conn_stream_room - room for N more bytes in a memory stream's buffer. */
+static void conn_stream_room(struct job *job, size_t n)
+{
+	if (job->len + n > job->cap) {
+		job->cap = job->cap ? job->cap : 4096;
+		while (job->cap < job->len + n)
+			job->cap *= 2;
+		job->buf = xrealloc(job->buf, job->cap);
+	}
+}
+
 /* conn_stream_append - INSTREAM data into memory or the spool file. */
 static int conn_stream_append(struct conn *c, const char *data, size_t n)
 {
@@ -269,15 +280,39 @@ static int conn_stream_append(struct conn *c, const char *data, size_t n)
 		job->len += n;
 		return 0;
 	}
-	if (job->len + n > job->cap) {
-		job->cap = job->cap ? job->cap : 4096;
-		while (job->cap < job->len + n)
-			job->cap *= 2;
-		job->buf = xrealloc(job->buf, job->cap);
-	}
+	conn_stream_room(job, n);
 	memcpy(job->buf + job->len, data, n);
 	job->len += n;
 	return 0;
+}
+
+static ssize_t conn_recv(struct conn *c, char *buf, size_t size);
+
+/*
+ * conn_recv_chunk - bulk INSTREAM data straight into the request's memory
+ * buffer, when nothing is buffered and the chunk fits the memory limit
+ * (one copy less per byte than going through the input buffer).
+ * Returns the recv result, or -2 when the fast path does not apply.
+ */
+static ssize_t conn_recv_chunk(struct conn *c)
+{
+	struct job *job = c->job;
+	ssize_t n;
+
+	if (c->state != CONN_CHUNK_DATA || c->in_len != 0 || c->nfds != 0 || job == NULL ||
+	    job->kind != JOB_STREAM_MEM ||
+	    job->len + c->chunk_left > (size_t)config_num(CONF_SCAND_STREAM_MEMORY_MAX))
+		return -2;
+	conn_stream_room(job, c->chunk_left);
+	n = conn_recv(c, job->buf + job->len, c->chunk_left);
+	if (n > 0) {
+		job->len += (size_t)n;
+		c->in_base += (unsigned long long)n;	/* consumed as it arrived */
+		c->chunk_left -= (uint32_t)n;
+		if (c->chunk_left == 0)
+			c->state = CONN_CHUNK_LEN;
+	}
+	return n;
 }
 
 /* conn_stream_step - one INSTREAM state step; returns 0 to go on. */
@@ -524,7 +559,20 @@ void conn_on_input(struct conn *c)
 	int rounds, drained = 0;
 
 	for (rounds = 0; rounds < 4 && c->state != CONN_CLOSED; rounds++) {
-		ssize_t n = conn_recv(c, buf, sizeof(buf));
+		size_t want = c->state == CONN_CHUNK_DATA ? c->chunk_left : sizeof(buf);
+		ssize_t n = conn_recv_chunk(c);
+
+		if (n == -2) {
+			want = sizeof(buf);
+			n = conn_recv(c, buf, sizeof(buf));
+		} else if (n > 0) {
+			c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
+			if ((size_t)n < want) {
+				drained = 1;
+				break;
+			}
+			continue;
+		}
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -545,7 +593,7 @@ void conn_on_input(struct conn *c)
 		    c->state == CONN_WAIT_FD || (c->in_session && c->state == CONN_COMMAND))
 			c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
 		conn_process(c, 0);
-		if ((size_t)n < sizeof(buf)) {
+		if ((size_t)n < want) {
 			drained = 1;
 			break;
 		}

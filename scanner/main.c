@@ -5,6 +5,9 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +176,13 @@ int main(int argc, char **argv)
 			 "scand_alert_exceeds_max is off: streams over the file size limit "
 			 "would be reported clean");
 	stats_init();
+#ifdef HAVE_MALLOC_TRIM
+	/* Requests allocate and free buffers of megabytes each: keep them in
+	 * the heap instead of a fresh zeroed mmap per request (RSS is
+	 * returned by malloc_trim after each reload). */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
 	cache_init((size_t)config_num(CONF_SCAND_CACHE_SIZE));
 	mime_init();
 	pool_start((int)config_num(CONF_SCAND_THREADS), (int)config_num(CONF_SCAND_QUEUE_MAX));

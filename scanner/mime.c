@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <gmime/gmime.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +19,29 @@
 
 #define MIME_PATH_MAX 256
 
+struct mime_buf {
+	char *data;
+	size_t len, cap;
+};
+
+/* A leaf part found by the walk, and the reply lines of its readings. */
+struct mime_leafref {
+	GMimePart *part;
+	char path[MIME_PATH_MAX];
+	struct mime_buf lines;
+};
+
 struct mime_walk {
 	struct generation *gen;
 	struct engine_scan_ctx *ctx;
 	unsigned id;
-	char *out;		/* reply lines so far */
-	size_t len, cap;
+	struct mime_buf out;	/* the reply */
+	struct mime_buf *cur;	/* where lines go now */
+	struct mime_leafref *leafv;
+	int nleaf, leafcap;
 	int objects, leaves, hits;
 	long long decoded;
-	int found, errors, stop;
+	int found, errors, stop, limited;
 	char sig[256];		/* first signature found */
 	char error[256];	/* first error, or the limit hit */
 };
@@ -41,15 +56,20 @@ void mime_shutdown(void)
 	g_mime_shutdown();
 }
 
+static void mime_buf_add(struct mime_buf *b, const char *text, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, text, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 static void mime_append(struct mime_walk *w, const char *text, size_t n)
 {
-	if (w->len + n + 1 > w->cap) {
-		w->cap = (w->len + n + 1) * 2;
-		w->out = xrealloc(w->out, w->cap);
-	}
-	memcpy(w->out + w->len, text, n);
-	w->len += n;
-	w->out[w->len] = '\0';
+	mime_buf_add(w->cur, text, n);
 }
 
 /* mime_quote - NAME as "..." with quotes, backslashes and unprintable bytes as \ooo. */
@@ -106,6 +126,7 @@ static void mime_limit(struct mime_walk *w, const char *what)
 		snprintf(w->error, sizeof(w->error), "%s", what);
 	w->errors++;
 	w->stop = 1;
+	w->limited = 1;
 }
 
 /*
@@ -291,7 +312,34 @@ static int mime_looks_base64(const unsigned char *s, size_t len)
 	return good > len * 9 / 10 && lines > 0;
 }
 
-/* mime_leaf - one leaf part: decoded, then the lenient readings. */
+/* mime_readings - a leaf's decoded bytes, then the lenient readings. */
+static void mime_readings(struct mime_walk *w, const char *path, const char *type,
+			  const char *name, GMimeContentEncoding enc, const unsigned char *data,
+			  size_t len)
+{
+	w->leaves++;
+	if (mime_scan_bytes(w, path, type, name, data, len) || w->stop)
+		return;
+	if (strncmp(type, "text/", 5) == 0)
+		mime_uuencoded(w, path, (const char *)data, len);
+	/* Declared otherwise, but a mail client may still see base64. */
+	if (!w->stop && enc != GMIME_CONTENT_ENCODING_BASE64 && mime_looks_base64(data, len)) {
+		char sub[MIME_PATH_MAX];
+		unsigned char *dec = xmalloc(len / 4 * 3 + 3);
+		size_t n = mime_base64_decode(data, len, dec);
+
+		snprintf(sub, sizeof(sub), "%s.b64", path);
+		mime_scan_bytes(w, sub, "application/octet-stream", name, dec, n);
+		free(dec);
+	}
+}
+
+/*
+ * mime_leaf - one leaf part.  A base64 body is first looked up as sent
+ * (a storm repeats the same encoded text): a known verdict decides the
+ * part without decoding it; otherwise the part is decoded and read, and
+ * the outcome of all its readings is remembered for the encoded form.
+ */
 static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 {
 	GMimeObject *obj = GMIME_OBJECT(part);
@@ -308,44 +356,69 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 		*t = (char)tolower((unsigned char)*t);
 	if (content != NULL && g_mime_data_wrapper_get_encoding(content) ==
 	    GMIME_CONTENT_ENCODING_BASE64) {
-		/* GMime's decoder is a filter chain; a table does the bulk of
-		 * a storm's work several times faster. */
 		GMimeStream *raw = g_mime_data_wrapper_get_stream(content);
-		GMimeStream *enc_mem = g_mime_stream_mem_new();
-		GByteArray *in;
+		GMimeStream *enc_mem = NULL;
+		unsigned char ekey[CACHE_KEY_SIZE];
+		char sig[256];
+		struct {
+			const unsigned char *data;
+			size_t len;
+		} in;
+		int ekeyed, found = w->found, errors = w->errors;
 
-		g_mime_stream_reset(raw);
-		g_mime_stream_write_to_stream(raw, enc_mem);
-		in = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(enc_mem));
-		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-		g_byte_array_set_size(bytes, in->len / 4 * 3 + 3);
-		g_byte_array_set_size(bytes, (guint)mime_base64_decode(in->data, in->len,
-								       bytes->data));
-		g_object_unref(enc_mem);
-	} else if (content != NULL) {
-		g_mime_data_wrapper_write_to_stream(content, mem);
-	}
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	w->decoded += bytes->len;
-	if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED)) {
-		mime_limit(w, "MIME decoded size limit exceeded.");
-	} else {
-		w->leaves++;
-		if (!mime_scan_bytes(w, path, type, name, bytes->data, bytes->len) && !w->stop) {
-			if (strncmp(type, "text/", 5) == 0)
-				mime_uuencoded(w, path, (const char *)bytes->data, bytes->len);
-			/* Declared otherwise, but a mail client may still see base64. */
-			if (!w->stop && enc != GMIME_CONTENT_ENCODING_BASE64 &&
-			    mime_looks_base64(bytes->data, bytes->len)) {
-				char sub[MIME_PATH_MAX];
-				unsigned char *dec = xmalloc(bytes->len / 4 * 3 + 3);
-				size_t n = mime_base64_decode(bytes->data, bytes->len, dec);
+		if (GMIME_IS_STREAM_MEM(raw) && GMIME_STREAM_MEM(raw)->buffer != NULL &&
+		    raw->bound_start >= 0 && raw->bound_end >= raw->bound_start &&
+		    (guint)raw->bound_end <= GMIME_STREAM_MEM(raw)->buffer->len) {
+			/* A part of a message parsed from memory is a window on
+			 * the message's own buffer: read it in place. */
+			in.data = GMIME_STREAM_MEM(raw)->buffer->data + raw->bound_start;
+			in.len = (size_t)(raw->bound_end - raw->bound_start);
+		} else {
+			GByteArray *arr;
 
-				snprintf(sub, sizeof(sub), "%s.b64", path);
-				mime_scan_bytes(w, sub, "application/octet-stream", name, dec, n);
-				free(dec);
-			}
+			enc_mem = g_mime_stream_mem_new();
+			g_mime_stream_reset(raw);
+			g_mime_stream_write_to_stream(raw, enc_mem);
+			arr = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(enc_mem));
+			in.data = arr->data;
+			in.len = arr->len;
 		}
+		ekeyed = cache_enabled() &&
+			 engine_hash_tagged("base64", in.data, in.len, ekey) == 0;
+		if (ekeyed && cache_lookup(ekey, w->gen->id, sig, sizeof(sig))) {
+			w->leaves++;
+			w->hits++;
+			mime_line(w, path, type, name, *sig ? sig : NULL, NULL);
+			if (*sig && w->found++ == 0)
+				snprintf(w->sig, sizeof(w->sig), "%s", sig);
+			if (*sig)
+				w->stop = 1;
+		} else {
+			/* A table does a storm's bulk decoding several times
+			 * faster than GMime's filter chain. */
+			bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+			g_byte_array_set_size(bytes, (guint)(in.len / 4 * 3 + 3));
+			g_byte_array_set_size(bytes, (guint)mime_base64_decode(in.data, in.len,
+									       bytes->data));
+			w->decoded += bytes->len;
+			if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED))
+				mime_limit(w, "MIME decoded size limit exceeded.");
+			else
+				mime_readings(w, path, type, name, enc, bytes->data, bytes->len);
+			if (ekeyed && w->errors == errors && !(w->stop && w->found == found))
+				cache_insert(ekey, w->gen->id, w->found > found ? w->sig : NULL);
+		}
+		if (enc_mem != NULL)
+			g_object_unref(enc_mem);
+	} else {
+		if (content != NULL)
+			g_mime_data_wrapper_write_to_stream(content, mem);
+		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+		w->decoded += bytes->len;
+		if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED))
+			mime_limit(w, "MIME decoded size limit exceeded.");
+		else
+			mime_readings(w, path, type, name, enc, bytes->data, bytes->len);
 	}
 	g_object_unref(mem);
 	g_free(type);
@@ -389,22 +462,74 @@ static void mime_walk(struct mime_walk *w, GMimeObject *obj, const char *path, i
 		if (msg != NULL)
 			mime_walk(w, g_mime_message_get_mime_part(msg), sub, depth + 1);
 	} else if (GMIME_IS_PART(obj)) {
-		mime_leaf(w, GMIME_PART(obj), *path ? path : "1");
+		struct mime_leafref *l;
+
+		if (w->nleaf == w->leafcap) {
+			w->leafcap = w->leafcap ? w->leafcap * 2 : 8;
+			w->leafv = xrealloc(w->leafv, (size_t)w->leafcap * sizeof(*w->leafv));
+		}
+		l = &w->leafv[w->nleaf++];
+		memset(l, 0, sizeof(*l));
+		l->part = GMIME_PART(obj);
+		snprintf(l->path, sizeof(l->path), "%s", *path ? path : "1");
 	}
+}
+
+/*
+ * mime_leaves - read the leaves found by the walk: attachments before text
+ * bodies (in a storm the attachment is what is known, and it decides the
+ * message before any unique text is scanned), lines kept in part order.
+ */
+static void mime_leaves(struct mime_walk *w)
+{
+	int pass, i;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < w->nleaf && !w->stop; i++) {
+			struct mime_leafref *l = &w->leafv[i];
+			GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(l->part));
+			int text = ct == NULL || g_mime_content_type_is_type(ct, "text", "*");
+
+			if (text != pass)
+				continue;
+			w->cur = &l->lines;
+			mime_leaf(w, l->part, l->path);
+		}
+	}
+	w->cur = &w->out;
+	for (i = 0; i < w->nleaf; i++) {
+		if (w->leafv[i].lines.len > 0)
+			mime_buf_add(&w->out, w->leafv[i].lines.data, w->leafv[i].lines.len);
+		free(w->leafv[i].lines.data);
+	}
+	free(w->leafv);
 }
 
 void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
 	       unsigned id, char term, struct mime_result *r)
 {
 	struct mime_walk w = {.gen = gen, .ctx = ctx, .id = id};
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(buf, len);
-	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
-	GMimeMessage *msg = g_mime_parser_construct_message(parser, NULL);
+	/* The stream reads the caller's buffer in place (no copy): the array
+	 * only borrows it, is never written, and gives it back below. */
+	GByteArray *borrowed = g_byte_array_new_take((guint8 *)(uintptr_t)buf, len);
+	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+	GMimeParser *parser;
+	GMimeMessage *msg;
 	char final[600];
 	int n;
 
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+
+	w.cur = &w.out;
 	if (msg != NULL)
 		mime_walk(&w, g_mime_message_get_mime_part(msg), "", 1);
+	/* A part or depth limit ends the walk, not the reading of what it
+	 * found: malware there is still FOUND; otherwise the limit is the
+	 * ERROR verdict. */
+	w.stop = 0;
+	mime_leaves(&w);
 	/* libclamav's own reading of the raw message, unless already decided. */
 	if (!w.stop)
 		mime_scan_bytes(&w, "raw", "message/rfc822", NULL, buf, len);
@@ -412,11 +537,14 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 		g_object_unref(msg);
 	g_object_unref(parser);
 	g_object_unref(stream);
+	g_byte_array_free(borrowed, FALSE);
 
 	if (ctx->stop(ctx->arg) && !w.found) {
 		r->verdict = "ERROR";
 		snprintf(r->sig, sizeof(r->sig), "Request deadline exceeded.");
-	} else if (w.found) {
+	} else if (w.found && !(w.limited && strncmp(w.sig, "Heuristics.Limits.", 18) == 0)) {
+		/* A signature decides; an engine limit hit where our own limit
+		 * already stopped the walk is that limit's ERROR instead. */
 		r->verdict = "FOUND";
 		snprintf(r->sig, sizeof(r->sig), "%s", w.sig);
 	} else if (w.errors) {
@@ -436,8 +564,8 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 		n += snprintf(final + n, sizeof(final) - (size_t)n, "%s %s%c", r->sig,
 			      strcmp(r->verdict, "FOUND") == 0 ? "FOUND" : "ERROR", term);
 	mime_append(&w, final, (size_t)n);
-	r->reply = w.out;
-	r->len = w.len;
+	r->reply = w.out.data;
+	r->len = w.out.len;
 	r->parts = w.leaves;
 	r->hits = w.hits;
 }

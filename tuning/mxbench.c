@@ -28,7 +28,7 @@
 #define MXB_CONNECT_TIMEOUT_MS 10000
 #define MXB_MAX_ERROR_LOGS 10		/* per thread, unless -q */
 
-enum mxb_mode { MXB_INSTREAM, MXB_FILDES };
+enum mxb_mode { MXB_INSTREAM, MXB_FILDES, MXB_MIMESCAN };
 
 /* One input file: its path, and for INSTREAM the ready-framed request. */
 struct mxb_file {
@@ -82,7 +82,8 @@ static void mxb_usage(FILE *fp)
 		"  -c, --concurrency N    client threads (default 1)\n"
 		"  -n, --requests N       total requests (default: one per FILE)\n"
 		"  -d, --duration SECS    run for SECS seconds instead of -n\n"
-		"  -m, --mode MODE        instream (default) or fildes (UNIX sockets only)\n"
+		"  -m, --mode MODE        instream (default), mimescan (mxscand: whole messages)\n"
+		"                         or fildes (UNIX sockets only)\n"
 		"  -t, --timeout SECS     time limit of one request (default 120)\n"
 		"  -q, --quiet            print only the summary line\n"
 		"  -h, --help             this help\n\n"
@@ -123,8 +124,11 @@ static char *mxb_put_len(char *p, uint32_t n)
 	return p + 4;
 }
 
-/* mxb_load - check PATH and, for INSTREAM, build its framed request. */
-static int mxb_load(struct mxb_file *f, int frame)
+/*
+ * mxb_load - check PATH and, for a stream command (CMD: "zINSTREAM" or
+ * "zMIMESCAN", both 10 bytes with their NUL), build its framed request.
+ */
+static int mxb_load(struct mxb_file *f, const char *cmd)
 {
 	const char *why = NULL;
 	struct stat st;
@@ -136,11 +140,11 @@ static int mxb_load(struct mxb_file *f, int frame)
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
 		why = "not a regular file";
-	else if (frame) {
+	else if (cmd != NULL) {
 		f->size = (size_t)st.st_size;
 		f->wire_len = 10 + f->size + 4 * ((f->size + MXB_CHUNK - 1) / MXB_CHUNK) + 4;
 		f->wire = p = xmalloc(f->wire_len);
-		memcpy(p, "zINSTREAM", 10);	/* with its NUL */
+		memcpy(p, cmd, 10);	/* with its NUL */
 		p += 10;
 		while (why == NULL && off < f->size) {
 			size_t n = f->size - off < MXB_CHUNK ? f->size - off : MXB_CHUNK, got = 0;
@@ -184,7 +188,7 @@ static int mxb_send(struct mxb_worker *w, int sock, const struct mxb_file *f,
 {
 	int fd, r;
 
-	if (w->cfg->mode == MXB_INSTREAM)
+	if (w->cfg->mode != MXB_FILDES)
 		return sock_write_all(sock, f->wire, f->wire_len, deadline, why_r);
 	fd = open(f->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -315,11 +319,13 @@ int main(int argc, char **argv)
 		case 't': cfg.timeout_ms = (int)(mxb_number("-t", optarg, 0.1, 86400) * 1000); break;
 		case 'q': cfg.quiet = 1; break;
 		case 'm':
-			if (strcmp(optarg, "instream") != 0 && strcmp(optarg, "fildes") != 0) {
-				fprintf(stderr, "mxbench: -m: expected instream or fildes\n");
+			if (strcmp(optarg, "instream") != 0 && strcmp(optarg, "fildes") != 0 &&
+			    strcmp(optarg, "mimescan") != 0) {
+				fprintf(stderr, "mxbench: -m: expected instream, fildes or mimescan\n");
 				return 2;
 			}
-			cfg.mode = optarg[0] == 'f' ? MXB_FILDES : MXB_INSTREAM;
+			cfg.mode = optarg[0] == 'f' ? MXB_FILDES : optarg[0] == 'm' ? MXB_MIMESCAN
+										 : MXB_INSTREAM;
 			break;
 		case 'h': mxb_usage(stdout); return 0;
 		default: mxb_usage(stderr); return 2;
@@ -336,7 +342,8 @@ int main(int argc, char **argv)
 	cfg.files = xcalloc(cfg.nfiles, sizeof(*cfg.files));
 	for (i = 0; i < cfg.nfiles; i++) {
 		cfg.files[i].path = argv[optind + (int)i];
-		if (mxb_load(&cfg.files[i], cfg.mode == MXB_INSTREAM) < 0)
+		if (mxb_load(&cfg.files[i], cfg.mode == MXB_FILDES ? NULL :
+					 cfg.mode == MXB_MIMESCAN ? "zMIMESCAN" : "zINSTREAM") < 0)
 			return 2;
 		totbytes += cfg.files[i].size;
 	}
@@ -351,7 +358,7 @@ int main(int argc, char **argv)
 	close(probe);
 	if (!cfg.quiet)
 		fprintf(stderr, "mxbench: %s, %s, %d threads, %zu files (%zu bytes), %s\n",
-			cfg.endpoint, cfg.mode == MXB_INSTREAM ? "instream" : "fildes", cfg.conc,
+			cfg.endpoint, cfg.mode == MXB_INSTREAM ? "instream" : cfg.mode == MXB_MIMESCAN ? "mimescan" : "fildes", cfg.conc,
 			cfg.nfiles, totbytes, cfg.total > 0 ? "by count" : "by time");
 
 	workers = xcalloc((size_t)cfg.conc, sizeof(*workers));
