@@ -50,6 +50,7 @@ static void stats_prefix(char *buf, size_t size, unsigned id)
 
 char *stats_format_stats(unsigned id)
 {
+	struct cache_counts cc;
 	int queued, busy, total;
 	char prefix[24], mem[256];
 	char *active, *out;
@@ -72,11 +73,14 @@ char *stats_format_stats(unsigned id)
 	snprintf(mem, sizeof(mem), "MEMSTATS: heap N/A mmap N/A used N/A free N/A releasable N/A "
 				   "pools 0 pools_used N/A pools_total N/A\n");
 #endif
+	/* CACHE is mxscan's line; clamdtop skips lines it does not know. */
+	cache_get_counts(&cc);
 	out = xasprintf("%sPOOLS: 1\n\nSTATE: VALID PRIMARY\n"
 			"THREADS: live %d  idle %d max %d idle-timeout %lld\n"
-			"QUEUE: %d items\n%s\n%sEND",
+			"QUEUE: %d items\n%s\n%sCACHE: entries %lld hits %lld misses %lld\nEND",
 			prefix, busy, total - busy, total,
-			config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000, queued, active, mem);
+			config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000, queued, active, mem, cc.entries,
+			cc.hits, cc.misses);
 	free(active);
 	return out;
 }
