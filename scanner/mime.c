@@ -97,9 +97,16 @@ static void mime_quote(char *dst, size_t size, const char *name)
 static void mime_line(struct mime_walk *w, const char *path, const char *type, const char *name,
 		      const char *sig, const char *error)
 {
-	char qname[600], line[1400];
+	char qname[600], line[1400], safe_type[128];
+	size_t i;
 	int n;
 
+	/* The type comes from the message: printable, one word, bounded. */
+	snprintf(safe_type, sizeof(safe_type), "%s", type);
+	for (i = 0; safe_type[i] != '\0'; i++)
+		if (safe_type[i] <= 0x20 || safe_type[i] >= 0x7f)
+			safe_type[i] = '?';
+	type = safe_type;
 	mime_quote(qname, sizeof(qname), name);
 	if (error != NULL)
 		n = snprintf(line, sizeof(line), "%s %s %s %s ERROR\n", path, type, qname, error);
@@ -109,8 +116,10 @@ static void mime_line(struct mime_walk *w, const char *path, const char *type, c
 		n = snprintf(line, sizeof(line), "%s %s %s OK\n", path, type, qname);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(line))
+	if ((size_t)n >= sizeof(line)) {	/* cut, but still one line */
 		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 	if (w->id != 0) {
 		char pfx[24];
 		int p = snprintf(pfx, sizeof(pfx), "%u: ", w->id);
