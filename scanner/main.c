@@ -177,11 +177,11 @@ int main(int argc, char **argv)
 			 "would be reported clean");
 	stats_init();
 #ifdef HAVE_MALLOC_TRIM
-	/* Requests allocate and free buffers of megabytes each: keep them in
-	 * the heap instead of a fresh zeroed mmap per request (RSS is
-	 * returned by malloc_trim after each reload). */
+	/* Requests allocate and free buffers of megabytes each: take them
+	 * from the heap instead of a fresh zeroed mmap per request, and
+	 * keep up to 32 MB free there rather than trimming it after each. */
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
-	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 #endif
 	cache_init((size_t)config_num(CONF_SCAND_CACHE_SIZE));
 	mime_init();
