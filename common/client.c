@@ -196,10 +196,16 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		return CLIENT_CLEAN;
 	}
 	/* MIMESCAN: part lines first; the verdict is the last line. */
-	last = rq->mime && strrchr(reply, '\n') != NULL ? strrchr(reply, '\n') + 1 : reply;
-	if (*last == '\0' && last != reply) {
-		*--last = '\0';
-		last = strrchr(reply, '\n') != NULL ? strrchr(reply, '\n') + 1 : reply;
+	last = reply;
+	if (rq->mime) {
+		size_t len = strlen(reply);
+		char *nl;
+
+		while (len > 0 && reply[len - 1] == '\n')
+			reply[--len] = '\0';
+		nl = strrchr(reply, '\n');
+		if (nl != NULL)
+			last = nl + 1;
 	}
 	if (proto_verdict_parse(last, strlen(last), &verdict, r->detail, sizeof(r->detail)) < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");

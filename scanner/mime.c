@@ -237,13 +237,11 @@ static void mime_uuencoded(struct mime_walk *w, const char *path, const char *te
 			continue;
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 10 < 255 ? n - 10 : 255), line + 10);
 		out = xmalloc(len + 64);
-		while (p < end && olen + 64 <= len + 64) {
+		while (p < end && olen <= len) {	/* a line adds at most 63 */
 			line = mime_next_line(&p, end, &n);
 			if (n >= 3 && memcmp(line, "end", 3) == 0)
 				break;
 			olen += mime_uudecode_line(line, n, out + olen);
-			if (olen > len)
-				break;
 		}
 		snprintf(sub, sizeof(sub), "%s.uu%d", path, ++nth);
 		mime_scan_bytes(w, sub, "application/octet-stream", name, out, olen);
@@ -343,6 +341,17 @@ static void mime_readings(struct mime_walk *w, const char *path, const char *typ
 	}
 }
 
+/* mime_decoded - a part's decoded bytes: counted against the limit, then read. */
+static void mime_decoded(struct mime_walk *w, const char *path, const char *type,
+			 const char *name, GMimeContentEncoding enc, const GByteArray *bytes)
+{
+	w->decoded += bytes->len;
+	if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED))
+		mime_limit(w, "MIME decoded size limit exceeded.");
+	else
+		mime_readings(w, path, type, name, enc, bytes->data, bytes->len);
+}
+
 /*
  * mime_leaf - one leaf part.  A base64 body is first looked up as sent
  * (a storm repeats the same encoded text): a known verdict decides the
@@ -409,11 +418,7 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 			g_byte_array_set_size(bytes, (guint)(in.len / 4 * 3 + 3));
 			g_byte_array_set_size(bytes, (guint)mime_base64_decode(in.data, in.len,
 									       bytes->data));
-			w->decoded += bytes->len;
-			if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED))
-				mime_limit(w, "MIME decoded size limit exceeded.");
-			else
-				mime_readings(w, path, type, name, enc, bytes->data, bytes->len);
+			mime_decoded(w, path, type, name, enc, bytes);
 			if (ekeyed && w->errors == errors && !(w->stop && w->found == found))
 				cache_insert(ekey, w->gen->id, w->found > found ? w->sig : NULL);
 		}
@@ -422,12 +427,8 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 	} else {
 		if (content != NULL)
 			g_mime_data_wrapper_write_to_stream(content, mem);
-		bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-		w->decoded += bytes->len;
-		if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED))
-			mime_limit(w, "MIME decoded size limit exceeded.");
-		else
-			mime_readings(w, path, type, name, enc, bytes->data, bytes->len);
+		mime_decoded(w, path, type, name, enc,
+			     g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem)));
 	}
 	g_object_unref(mem);
 	g_free(type);

@@ -9,7 +9,6 @@ scanned once; concurrent hits and inserts from many clients stay
 consistent (the suite runs again under ASan); scand_cache_size = 0
 turns it off."""
 import os
-import socket
 import sys
 import threading
 
@@ -38,17 +37,6 @@ def scan(data):
     return mx.request(b"zINSTREAM\0" + instream_bytes(data))
 
 
-def fildes(path):
-    s = mxtest.connect(mx.socket)
-    s.sendall(b"zFILDES\0")
-    fd = os.open(path, os.O_RDONLY)
-    socket.send_fds(s, [b"\0"], [fd])
-    os.close(fd)
-    r = mxtest.recv_all(s)
-    s.close()
-    return r
-
-
 tap.eq(counts(), (0, 0, 0), "empty at start")
 doc = b"a clean document " * 100 + MARK
 tap.eq(scan(doc), b"stream: OK\0", "clean under v1")
@@ -67,7 +55,7 @@ path = os.path.join(work, "doc.bin")
 with open(path, "wb") as f:
     f.write(doc)
 hits = counts()[1]
-tap.ok(fildes(path).endswith(b": OK\0"), "FILDES of the same bytes: OK")
+tap.ok(mxtest.fildes(mx.socket, path).endswith(b": OK\0"), "FILDES of the same bytes: OK")
 tap.eq(counts()[1], hits + 1, "FILDES hit the entry INSTREAM made")
 
 # An engine swap: the cached clean verdict must not survive.
@@ -79,7 +67,7 @@ tap.ok(mxtest.wait_for(lambda: int(mx.health()["engine_generation"]) > gen, 30),
 tap.eq(counts()[0], 0, "the swap empties the cache")
 tap.eq(scan(doc), b"stream: Mx-Cache-Marker.UNOFFICIAL FOUND\0",
        "bytes cached clean under v1 are detected under v2")
-tap.ok(fildes(path).endswith(b"Mx-Cache-Marker.UNOFFICIAL FOUND\0"), "also by FILDES (now a cache hit)")
+tap.ok(mxtest.fildes(mx.socket, path).endswith(b"Mx-Cache-Marker.UNOFFICIAL FOUND\0"), "also by FILDES (now a cache hit)")
 
 # Bounded: 300 distinct objects leave at most 100 entries, newest kept.
 for i in range(300):

@@ -64,14 +64,6 @@ def command(conf):
     return [CONV, "-c", conf, "--log-stderr"]
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 # --- messages -------------------------------------------------------------
 
 def make_message(parts, subject="test", msgid="<conv@example.com>",
@@ -684,7 +676,7 @@ def t_files(tap, d, sock):
 
 
 def t_tcp(tap, dbdir):
-    port = free_port()
+    port = mxtest.free_port()
     dm = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port})
     cleanup_daemons.append(dm)
     mxtest.wait_ready("127.0.0.1:%d" % port, proc=dm.proc, tcp=True)
@@ -704,7 +696,7 @@ def t_tcp(tap, dbdir):
     tap.ok(pr.exit_code == 0 and pr.output_equals_input and pr.options_raw is None,
            "(h) TCP endpoint: 3 MB clean part streamed and copied byte-exact", pr.summary())
 
-    port2 = free_port()
+    port2 = mxtest.free_port()
     small = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port2,
                                    "scand_stream_max_length": "1k"})
     cleanup_daemons.append(small)
@@ -731,7 +723,7 @@ def t_failover(tap, d, sock):
     raw = std_message()
     for label, endpoints in (
             ("dead unix first", "unix:%s unix:%s" % (os.path.join(d, "gone.sock"), sock)),
-            ("refused tcp first", "tcp:127.0.0.1:%d, unix:%s" % (free_port(), sock)),
+            ("refused tcp first", "tcp:127.0.0.1:%d, unix:%s" % (mxtest.free_port(), sock)),
             ("garbage reply first", "unix:%s unix:%s" % (garbage_path, sock))):
         conf = write_conf(d, "failover-%s.conf" % label.replace(" ", "-"),
                           scanner_endpoints=endpoints, conversion_timeout="1s",

@@ -7,7 +7,6 @@ memory within a small bound and its descriptor count unchanged, and 20
 reloads must not leave old engines behind.  Skipped in the sanitizer
 build, whose allocator makes RSS meaningless (ASan checks leaks there)."""
 import os
-import socket
 import sys
 import threading
 
@@ -40,13 +39,7 @@ def one(i):
         r = mx.request(spooled)
         ok = r.endswith(FOUND)
     elif k == 2:
-        s = mxtest.connect(mx.socket)
-        s.sendall(b"zFILDES\0")
-        fd = os.open(sample, os.O_RDONLY)
-        socket.send_fds(s, [b"\0"], [fd])
-        os.close(fd)
-        r = mxtest.recv_all(s)
-        s.close()
+        r = mxtest.fildes(mx.socket, sample)
         ok = r.endswith(FOUND)
     elif k == 3:
         r = mx.request(session)

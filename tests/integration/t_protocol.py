@@ -11,7 +11,6 @@ restrictions and the not-ready answer of a daemon without a database."""
 import os
 import re
 import shutil
-import socket
 import struct
 import sys
 import time
@@ -167,25 +166,17 @@ s.close()
 want = [b"%d: %s" % (i + 1, FOUND[:-1] if i % 2 else b"stream: OK") for i in range(n)]
 tap.eq(sorted(out), sorted(want), "50 pipelined session requests each answered under its id")
 
+EICAR_FILE = os.path.join(files, "eicar.com")
 # --- FILDES -------------------------------------------------------------------
 
 
-def fildes(path, prefix, data_after=b""):
-    s = mxtest.connect(path, 10)
-    s.sendall(prefix)
-    fd = os.open(os.path.join(files, "eicar.com"), os.O_RDONLY)
-    socket.send_fds(s, [b"\0" + data_after], [fd])
-    os.close(fd)
-    out = mxtest.recv_all(s)
-    s.close()
-    return out
-
-
-a, b = fildes(mx.socket, b"zFILDES\0"), fildes(cd.socket, b"zFILDES\0")
+a = mxtest.fildes(mx.socket, EICAR_FILE, b"zFILDES\0")
+b = mxtest.fildes(cd.socket, EICAR_FILE, b"zFILDES\0")
 tap.ok(norm(a) == norm(b) and a.endswith(FOUND[8:]), "FILDES (z) matches clamd", (a, b))
-a, b = fildes(mx.socket, b"nFILDES\n"), fildes(cd.socket, b"nFILDES\n")
+a = mxtest.fildes(mx.socket, EICAR_FILE, b"nFILDES\n")
+b = mxtest.fildes(cd.socket, EICAR_FILE, b"nFILDES\n")
 tap.ok(norm(a) == norm(b), "FILDES (n) matches clamd", (a, b))
-a = fildes(mx.socket, b"zIDSESSION\0zFILDES\0", b"zPING\0zEND\0")
+a = mxtest.fildes(mx.socket, EICAR_FILE, b"zIDSESSION\0zFILDES\0", b"zPING\0zEND\0")
 tap.ok(re.fullmatch(rb"(1: fd\[\d+\]: %s FOUND\x00|2: PONG\x00){2}" % mxtest.EICAR_SIG.encode(), a) is not None,
        "FILDES inside IDSESSION, followed by more commands", a)
 both(b"zFILDES\0", "FILDES without a descriptor")

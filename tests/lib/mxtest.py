@@ -171,6 +171,23 @@ def request(path, payload, timeout=30.0, tcp=False):
         s.close()
 
 
+def fildes(path, file, prefix=b"zFILDES\0", data_after=b""):
+    """FILDES of FILE on a fresh connection: PREFIX, then the descriptor
+    with clamdscan's one-byte payload (plus DATA_AFTER in the same
+    message); returns everything replied."""
+    s = connect(path, 10)
+    try:
+        s.sendall(prefix)
+        fd = os.open(file, os.O_RDONLY)
+        try:
+            socket.send_fds(s, [b"\0" + data_after], [fd])
+        finally:
+            os.close(fd)
+        return recv_all(s)
+    finally:
+        s.close()
+
+
 def ping(path, tcp=False):
     try:
         return request(path, b"zPING\0", timeout=2.0, tcp=tcp) == b"PONG\0"
