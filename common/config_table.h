@@ -105,10 +105,85 @@ X(CONVERSION_FAILURE_ACTION, "conversion_failure_action", CHOICE, "retry", 0, 0,
 X(CONVERSION_TIMEOUT, "conversion_timeout", TIME, "60s", 100, 3600000, \
   "mxscan-conversion: longest time for one part's scan before the failure action applies.") \
 X(CONVERSION_NAME_VARIABLES, "conversion_name_variables", LIST, "FILENAME NAME", 0, 0, \
-  "mxscan-conversion: environment variables (PARAMETER-SYMBOL / DPARAMETER-SYMBOL names) that carry the part's file name, first non-empty wins.")
+  "mxscan-conversion: environment variables (PARAMETER-SYMBOL / DPARAMETER-SYMBOL names) that carry the part's file name, first non-empty wins.") \
+X(FILTER_LISTEN, "filter_listen", STR, "127.0.0.1:10025", 0, 0, \
+  "mxscan-filter: SMTP listener as host:port that Postfix sends mail to.") \
+X(FILTER_FORWARD, "filter_forward", STR, "127.0.0.1:10026", 0, 0, \
+  "mxscan-filter: host:port of the SMTP server (Postfix's reinjection smtpd) that receives the scanned mail.") \
+X(FILTER_MODE, "filter_mode", CHOICE, "after-queue", 0, 0, \
+  "mxscan-filter: after-queue (Postfix content_filter) or before-queue (smtpd_proxy_filter).") \
+X(FILTER_INFECTED_ACTION, "filter_infected_action", CHOICE, "quarantine", 0, 0, \
+  "mxscan-filter: infected mail is quarantined (accepted, not delivered, kept), discarded, stripped of its infected parts, tagged with a header, or rejected with 550 5.7.0 (before-queue only).") \
+X(FILTER_FAILURE_ACTION, "filter_failure_action", CHOICE, "tempfail", 0, 0, \
+  "mxscan-filter: when a message cannot be scanned: tempfail (451 4.3.0, Postfix keeps it) or pass it marked unscanned (explicit opt-in).") \
+X(FILTER_QUARANTINE_DIR, "filter_quarantine_dir", STR, "/var/spool/mxscan/quarantine", 0, 0, \
+  "mxscan-filter and mxscan-quarantine: directory of quarantined messages with their envelopes.") \
+X(FILTER_MAX_CONNECTIONS, "filter_max_connections", INT, "100", 1, 10000, \
+  "mxscan-filter: concurrent SMTP sessions; size it to the maxproc of the Postfix transport that feeds the filter.") \
+X(FILTER_MAX_MESSAGE_SIZE, "filter_max_message_size", SIZE, "100m", 1024, 4294967295LL, \
+  "mxscan-filter: largest message accepted; a larger one gets 552 5.3.4.") \
+X(FILTER_MEMORY_MAX, "filter_memory_max", SIZE, "4m", 0, 1073741824LL, \
+  "mxscan-filter: messages up to this size are held in memory; larger ones spool to a private 0600 file.") \
+X(FILTER_TEMP_DIR, "filter_temp_dir", STR, "/var/tmp", 0, 0, \
+  "mxscan-filter: directory in which the filter creates its private 0700 spool directory.") \
+X(FILTER_CLIENT_TIMEOUT, "filter_client_timeout", TIME, "300s", 100, 3600000, \
+  "mxscan-filter: longest silence from the SMTP client (Postfix) in a session.") \
+X(FILTER_FORWARD_TIMEOUT, "filter_forward_timeout", TIME, "300s", 100, 3600000, \
+  "mxscan-filter: longest wait for any reply of the forward server.") \
+X(FILTER_MESSAGE_TIMEOUT, "filter_message_timeout", TIME, "540s", 100, 3600000, \
+  "mxscan-filter: from the end of DATA to the final reply (scan plus delivery); past it 451 4.3.0. In before-queue mode at most 90s is used (Postfix's smtpd_proxy_timeout is 100s).") \
+X(FILTER_HOSTNAME, "filter_hostname", STR, "", 0, 0, \
+  "mxscan-filter: name in the SMTP greeting and added headers; empty uses the host name.") \
+X(FILTER_ADD_HEADERS, "filter_add_headers", BOOL, "no", 0, 1, \
+  "mxscan-filter: add X-Virus-Scanned and X-Virus-Status headers to delivered mail.") \
+X(FILTER_USER, "filter_user", STR, "mxscan", 0, 0, \
+  "mxscan-filter: user to switch to after binding when started as root; empty keeps root (not recommended).") \
+X(FILTER_PID_FILE, "filter_pid_file", STR, "", 0, 0, \
+  "mxscan-filter: file to write the filter's process id to; empty writes none.") \
+X(UPDATE_MIRRORS, "update_mirrors", LIST, "https://database.clamav.net", 0, 0, \
+  "mxscan-update: base URLs of ClamAV database mirrors (https, http or file), tried in order.") \
+X(UPDATE_DATABASES, "update_databases", LIST, "main daily bytecode", 0, 0, \
+  "mxscan-update: ClamAV databases fetched from update_mirrors, by name; empty fetches none.") \
+X(UPDATE_BUNDLES, "update_bundles", LIST, "", 0, 0, \
+  "mxscan-update: URLs of site signature bundles (.tar.gz), each signed by a .minisig beside it.") \
+X(UPDATE_TRUSTED_KEYS, "update_trusted_keys", LIST, "", 0, 0, \
+  "mxscan-update: minisign public key files whose signatures on bundles are accepted.") \
+X(UPDATE_KEEP_VERSIONS, "update_keep_versions", INT, "3", 1, 100, \
+  "mxscan-update: database versions kept under versions/, current included.") \
+X(UPDATE_CONNECT_TIMEOUT, "update_connect_timeout", TIME, "30s", 100, 600000, \
+  "mxscan-update: time to connect to a mirror.") \
+X(UPDATE_LOW_SPEED_TIME, "update_low_speed_time", TIME, "60s", 1000, 3600000, \
+  "mxscan-update: a download slower than update_low_speed_limit for this long is abandoned.") \
+X(UPDATE_LOW_SPEED_LIMIT, "update_low_speed_limit", SIZE, "1k", 1, 1073741824LL, \
+  "mxscan-update: bytes per second below which a download counts as stalled.") \
+X(UPDATE_RETRIES, "update_retries", INT, "3", 0, 20, \
+  "mxscan-update: retries of a failed download per mirror, with exponential backoff and jitter.") \
+X(UPDATE_RETRY_DELAY, "update_retry_delay", TIME, "5s", 0, 3600000, \
+  "mxscan-update: first delay before a retry; it doubles each time.") \
+X(UPDATE_COOLDOWN, "update_cooldown", TIME, "4h", 0, 604800000, \
+  "mxscan-update: after a 429 or 403 from a mirror, time it is left alone (a Retry-After header wins).") \
+X(UPDATE_MAX_DOWNLOAD, "update_max_download", SIZE, "1g", 1024, 17179869184LL, \
+  "mxscan-update: largest file downloaded.") \
+X(UPDATE_MAX_ENTRIES, "update_max_entries", INT, "1000", 1, 1000000, \
+  "mxscan-update: entries in one bundle archive.") \
+X(UPDATE_MAX_UNPACKED, "update_max_unpacked", SIZE, "2g", 1024, 17179869184LL, \
+  "mxscan-update: bytes unpacked from one bundle archive (decompression bomb bound).") \
+X(UPDATE_CA_FILE, "update_ca_file", STR, "", 0, 0, \
+  "mxscan-update: CA certificates (PEM) for https mirrors; empty uses the system store.") \
+X(UPDATE_CA_PATH, "update_ca_path", STR, "", 0, 0, \
+  "mxscan-update: directory of hashed CA certificates for https mirrors; empty uses the system store.") \
+X(UPDATE_SIGNATURE_DROP_MAX, "update_signature_drop_max", INT, "20", 0, 100, \
+  "mxscan-update: a new set with this many percent fewer signatures than the current one is refused (unless --force).") \
+X(UPDATE_SELFTEST_TIMEOUT, "update_selftest_timeout", TIME, "600s", 1000, 3600000, \
+  "mxscan-update: time the self-test child has to load, compile and test a new set.") \
+X(UPDATE_RELOAD_TIMEOUT, "update_reload_timeout", TIME, "300s", 1000, 3600000, \
+  "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.")
 
 /* The words a CHOICE parameter accepts, in index order. */
 #define CONFIG_CHOICES(X) \
 X(CONVERSION_INFECTED_ACTION, "substitute delete bounce hold discard") \
-X(CONVERSION_FAILURE_ACTION, "retry hold pass")
+X(CONVERSION_FAILURE_ACTION, "retry hold pass") \
+X(FILTER_MODE, "after-queue before-queue") \
+X(FILTER_INFECTED_ACTION, "quarantine discard strip tag reject") \
+X(FILTER_FAILURE_ACTION, "tempfail pass")
 /* clang-format on */
