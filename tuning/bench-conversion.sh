@@ -317,6 +317,8 @@ def run(method, mode, rnd, jobs, listf, limit, outdir, check, append, partscsv, 
                                     "%.2f" % statistics.mean(ms), "%.2f" % q(0.5), "%.2f" % q(0.95),
                                     "%.2f" % ms[-1], good, wrong, errors]))
 
+SMALL_PART = 16384
+
 def report(out, jobs, order):
     runs = list(csv.DictReader(open(os.path.join(out, "runs.csv"))))
     parts = list(csv.DictReader(open(os.path.join(out, "parts.csv"))))
@@ -370,6 +372,23 @@ def report(out, jobs, order):
         print("%-18s %6s %12s %9s %9s %14s %9s %11s  %s" % (r["method"], r["parts"], fmt(r["seq_ms_per_part"], 1),
               fmt(r["seq_p95_ms"], 1), fmt(r["seq_ratio"], 2), fmt(r["par_parts_per_s"], 1),
               fmt(r["par_ratio"], 2), r["peak_rss_kb"], r["verdicts"]))
+    # Small parts: where the command's own start-up, not the scan, is the cost.
+    small = {p["part"] for p in parts if int(p["size"]) <= SMALL_PART}
+    floor = seq_ms("spawn-floor", small)
+    if small:
+        print()
+        print("Small parts (<= %d KiB, %d parts; net = minus the spawn floor of %s ms):"
+              % (SMALL_PART // 1024, len(small), fmt(floor, 2)))
+        print("%-18s %12s %9s %12s %9s" % ("method", "ms/part", "x slower", "net ms/part", "x slower"))
+        ref = seq_ms("mxscan-conversion", small)
+        for m in order:
+            v = seq_ms(m, small)
+            if v is None or m == "spawn-floor":
+                continue
+            net = v - floor if floor is not None else None
+            rnet = ref - floor if floor is not None and ref is not None else None
+            print("%-18s %12s %9s %12s %9s" % (m, fmt(v, 2), fmt(v / ref if ref else None, 2),
+                  fmt(net, 2), fmt(net / rnet if net is not None and rnet else None, 2)))
 
 if __name__ == "__main__":
     a = sys.argv[1:]
