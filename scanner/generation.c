@@ -28,6 +28,7 @@
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
+#include "scanner/dbfile.h"
 #include "scanner/generation.h"
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -173,7 +174,9 @@ static int generation_load(const char *dir)
 	long long t0 = sock_now_ms();
 
 	log_info("loading signature database %s", dir);
+	dbfile_loading_begin();
 	db = engine_load(dir, &gen_settings, &err);
+	dbfile_loading_end();
 	if (db != NULL && config_num(CONF_SCAND_REQUIRE_SELFTEST) &&
 	    engine_selftest(db, &err) < 0) {
 		engine_free(db);
