@@ -38,7 +38,8 @@
 
 const char sweep_csv_header[] =
 	"concurrency,requests,ok,found,errors,wrong,seconds,parts_per_s,mb_per_s,p50_ms,p95_ms,"
-	"p99_ms,mean_ms,scanner_user_pct,scanner_sys_pct,host_user_pct,host_sys_pct,host_idle_pct";
+	"p99_ms,mean_ms,scanner_user_pct,scanner_sys_pct,host_user_pct,host_sys_pct,host_idle_pct,"
+	"client_cpu_pct";
 
 /* sweep_print_jobs - the MTA and daemon settings for CONC jobs. */
 void sweep_print_jobs(FILE *fp, int conc)
@@ -174,7 +175,7 @@ int sweep_main(int argc, char **argv)
 	struct knee_point *pts;
 	struct knee_result kr;
 	struct load_result *res;
-	double *cpu_u, *cpu_s, *h_u, *h_s, *h_i;
+	double *cpu_u, *cpu_s, *h_u, *h_s, *h_i, *cli;
 	pid_t pid = -1;
 	FILE *fp;
 
@@ -246,11 +247,12 @@ int sweep_main(int argc, char **argv)
 	printf("sweep of %s: steps", endpoint);
 	for (i = 0; i < nsteps; i++)
 		printf("%s%d", i ? "," : " ", steps[i]);
-	printf(", %g s each; %s; scanner pid %s; %d CPUs\n", duration,
-	       corpus_dir ? corpus_dir : "generated unique parts", pid > 0 ? "" : "unknown (no CPU figures)",
-	       procstat_ncpu());
+	printf(", %g s each; %s; %d CPUs\n", duration,
+	       corpus_dir ? corpus_dir : "generated unique parts", procstat_ncpu());
 	if (pid > 0)
 		printf("scanner pid %ld\n", (long)pid);
+	else
+		printf("scanner pid unknown (not local, or no permission): no scanner CPU figures\n");
 	if (warmup > 0) {
 		struct load_result w;
 
@@ -265,16 +267,17 @@ int sweep_main(int argc, char **argv)
 	}
 	res = xcalloc(nsteps, sizeof(*res));
 	pts = xcalloc(nsteps, sizeof(*pts));
-	cpu_u = xcalloc(nsteps * 5, sizeof(double));
+	cpu_u = xcalloc(nsteps * 6, sizeof(double));
 	cpu_s = cpu_u + nsteps;
 	h_u = cpu_s + nsteps;
 	h_s = h_u + nsteps;
 	h_i = h_s + nsteps;
-	printf("%5s %8s %6s %6s %6s %8s %7s %9s %9s %9s %6s %6s %6s %6s\n", "conc", "requests",
+	cli = h_i + nsteps;
+	printf("%5s %8s %6s %6s %6s %8s %7s %9s %9s %9s %6s %6s %6s %6s %6s\n", "conc", "requests",
 	       "found", "errors", "wrong", "parts/s", "MB/s", "p50_ms", "p95_ms", "p99_ms", "scn_us",
-	       "scn_sy", "hst_us", "hst_sy");
+	       "scn_sy", "hst_us", "hst_sy", "client");
 	for (i = 0; i < nsteps; i++) {
-		double u0 = 0, s0 = 0, u1 = 0, s1 = 0;
+		double u0 = 0, s0 = 0, u1 = 0, s1 = 0, cu0 = 0, cs0 = 0, cu1 = 0, cs1 = 0;
 		struct procstat_host a, b;
 		int have_cpu, have_host;
 
@@ -283,11 +286,14 @@ int sweep_main(int argc, char **argv)
 		lo.first_index = (uint64_t)(i + 1) << 32;	/* fresh parts per step */
 		have_cpu = pid > 0 && procstat_cpu(pid, &u0, &s0) == 0;
 		have_host = procstat_host(&a) == 0;
+		procstat_cpu(getpid(), &cu0, &cs0);
 		if (load_run(&lo, &res[i], &why) < 0)
 			tune_fatal("%s", why);
 		have_cpu = have_cpu && procstat_cpu(pid, &u1, &s1) == 0;
 		have_host = have_host && procstat_host(&b) == 0;
-		cpu_u[i] = cpu_s[i] = h_u[i] = h_s[i] = h_i[i] = NAN;
+		cpu_u[i] = cpu_s[i] = h_u[i] = h_s[i] = h_i[i] = cli[i] = NAN;
+		if (procstat_cpu(getpid(), &cu1, &cs1) == 0 && res[i].seconds > 0)
+			cli[i] = (cu1 + cs1 - cu0 - cs0) / res[i].seconds * 100;
 		if (have_cpu && res[i].seconds > 0) {
 			cpu_u[i] = (u1 - u0) / res[i].seconds * 100;
 			cpu_s[i] = (s1 - s0) / res[i].seconds * 100;
@@ -302,16 +308,17 @@ int sweep_main(int argc, char **argv)
 		pts[i].p99_ms = res[i].p99_ms;
 		pts[i].errors = res[i].errors;
 		answered += res[i].ok + res[i].found > 0;
-		printf("%5d %8llu %6llu %6llu %6llu %8.1f %7.2f %9.1f %9.1f %9.1f %6.0f %6.0f %6.0f %6.0f\n",
+		printf("%5d %8llu %6llu %6llu %6llu %8.1f %7.2f %9.1f %9.1f %9.1f %6.0f %6.0f %6.0f %6.0f %6.0f\n",
 		       steps[i], res[i].requests, res[i].found, res[i].errors, res[i].wrong, res[i].pps,
 		       res[i].mbps, res[i].p50_ms, res[i].p95_ms, res[i].p99_ms, cpu_u[i], cpu_s[i],
-		       h_u[i], h_s[i]);
+		       h_u[i], h_s[i], cli[i]);
 		if (res[i].errors > 0)
 			printf("      first error: %s\n", res[i].first_error);
 		fflush(stdout);
 	}
 	printf("(scn_us/scn_sy: scanner user/system CPU, %% of one CPU; hst_us/hst_sy: whole host,\n"
-	       " %% of all CPUs; wrong: verdict other than the generated part's)\n");
+	       " %% of all CPUs; client: this program's CPU (generating parts), %% of one CPU;\n"
+	       " wrong: verdict other than the generated part's)\n");
 
 	if ((fp = fopen(csv, "w")) == NULL)
 		tune_fatal("%s: %s", csv, strerror(errno));
@@ -322,9 +329,9 @@ int sweep_main(int argc, char **argv)
 			res[i].seconds, res[i].pps, res[i].mbps, res[i].p50_ms, res[i].p95_ms,
 			res[i].p99_ms, res[i].mean_ms);
 		{
-			const double *cols[] = {cpu_u, cpu_s, h_u, h_s, h_i};
+			const double *cols[] = {cpu_u, cpu_s, h_u, h_s, h_i, cli};
 
-			for (size_t k = 0; k < 5; k++) {
+			for (size_t k = 0; k < 6; k++) {
 				if (isnan(cols[k][i]))
 					fputs(",", fp);
 				else
