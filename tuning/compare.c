@@ -433,8 +433,8 @@ int compare_main(int argc, char **argv)
 	}
 	snprintf(d[CMP_MX].sock, sizeof(d[CMP_MX].sock), "%s/mxscand.sock", work);
 	snprintf(d[CMP_CL].sock, sizeof(d[CMP_CL].sock), "%s/clamd.sock", work);
-	for (r = 0; r < CMP_NDAEMONS; r++)
-		snprintf(d[r].endpoint, sizeof(d[r].endpoint), "unix:%s", d[r].sock);
+	snprintf(d[CMP_MX].endpoint, sizeof(d[CMP_MX].endpoint), "unix:%s/mxscand.sock", work);
+	snprintf(d[CMP_CL].endpoint, sizeof(d[CMP_CL].endpoint), "unix:%s/clamd.sock", work);
 	snprintf(mxconf, sizeof(mxconf), "%s/mxscan.conf", work);
 	snprintf(clconf, sizeof(clconf), "%s/clamd.conf", work);
 	snprintf(cvconf, sizeof(cvconf), "%s/conversion.conf", work);

@@ -53,6 +53,8 @@ static unsigned char *corpus_reserve(struct corpus_part *part, size_t n)
 /* corpus_put - append N bytes. */
 static void corpus_put(struct corpus_part *part, const void *p, size_t n)
 {
+	if (n == 0)
+		return;
 	memcpy(corpus_reserve(part, n), p, n);
 	part->len += n;
 }
