@@ -9,8 +9,9 @@
  *	time, independent servers).  For each job count the M/M/c model
  *	gives the probability of waiting, the mean and 95th-percentile queue
  *	wait and the mean queue length; the verdict is the fewest jobs whose
- *	utilisation and mean wait stay within the bounds, or, when none
- *	does, how many hosts share the peak.
+ *	utilisation and mean wait stay within the bounds and whose response
+ *	time is within 10% of the best such count, or, when none is within
+ *	the bounds, how many hosts share the peak.
  */
 #include "auto-config.h"
 
@@ -84,17 +85,30 @@ static double plan_capacity(const struct plan_host *h, int *at)
 	return best;
 }
 
-/* plan_fit - the fewest jobs carrying LAMBDA within the bounds, or -1. */
+/*
+ * plan_fit - the job count for LAMBDA: among the counts whose utilisation
+ * and mean wait are within the bounds, the fewest whose mean response
+ * time (wait + service) is within 10% of the best of them; -1 if none is
+ * within the bounds.  On a sweep the best is near the host's knee (more
+ * jobs only slow each other down); with a fixed service time, where more
+ * jobs never hurt, it stops adding jobs that gain less than 10%.
+ */
 static int plan_fit(const struct plan_host *h, double lambda, double max_util, double max_wait_s)
 {
+	double best = INFINITY;
 	int c;
 
-	for (c = 1; c <= h->max_jobs; c++) {
-		double s = plan_s(h, c), mu = 1 / s;
+	for (int pass = 0; pass < 2; pass++)
+		for (c = 1; c <= h->max_jobs; c++) {
+			double s = plan_s(h, c), wq = erlang_wq(c, lambda, 1 / s);
 
-		if (lambda * s / c <= max_util && erlang_wq(c, lambda, mu) <= max_wait_s)
-			return c;
-	}
+			if (lambda * s / c > max_util || wq > max_wait_s)
+				continue;
+			if (pass == 0 && wq + s < best)
+				best = wq + s;
+			else if (pass == 1 && wq + s <= best * 1.1)
+				return c;
+		}
 	return -1;
 }
 
