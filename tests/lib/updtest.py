@@ -168,7 +168,7 @@ pid %(d)s/nginx.pid;
 error_log %(d)s/error.log info;
 events { worker_connections 256; }
 http {
-    log_format mx '$request_method $uri $status $body_bytes_sent "$http_range" "$http_if_modified_since" "$http_if_none_match" "$http_user_agent"';
+    log_format mx '$server_port $request_method $uri $status $body_bytes_sent "$http_range" "$http_if_modified_since" "$http_if_none_match" "$http_user_agent"';
     access_log %(d)s/access.log mx;
     client_body_temp_path %(tmp)s/body;
     proxy_temp_path %(tmp)s/proxy;
@@ -259,10 +259,14 @@ class StallServer:
     mode "silent": accepts and never sends a byte (a TLS handshake never
     completes).  mode "trickle": completes TLS (when CA is given), reads the
     request, sends a 200 header announcing SIZE bytes and 16 of them, then
-    holds the connection open without sending more."""
+    holds the connection open without sending more.  mode "cut": serves
+    the file BODY; a range request for its first bytes (the CVD header) is
+    answered in full, any other request gets headers announcing the whole
+    (rest of the) file, then half of it, then the connection is closed."""
 
-    def __init__(self, mode="trickle", ca=None, size=1 << 20):
-        self.mode, self.size = mode, size
+    def __init__(self, mode="trickle", ca=None, size=1 << 20, body=None):
+        self.mode, self.size, self.body = mode, size, body
+        self.requests = []
         self.ctx = ca.server_context() if ca is not None else None
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -287,27 +291,65 @@ class StallServer:
                 return
             self.accepted += 1
             self.conns.append(c)
-            if self.mode == "trickle":
-                threading.Thread(target=self._trickle, args=(c,), daemon=True).start()
+            if self.mode in ("trickle", "cut"):
+                threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
-    def _trickle(self, c):
+    def _serve(self, c):
         try:
             c.settimeout(10)
             if self.ctx is not None:
                 c = self.ctx.wrap_socket(c, server_side=True)
                 self.conns.append(c)
-            buf = b""
-            while b"\r\n\r\n" not in buf:
-                b = c.recv(4096)
-                if not b:
+            while True:
+                buf = b""
+                while b"\r\n\r\n" not in buf:
+                    b = c.recv(4096)
+                    if not b:
+                        return
+                    buf += b
+                head = buf.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+                self.requests.append(head.split("\r\n")[0])
+                if self.mode == "trickle":
+                    break
+                if not self._cut(c, head):
                     return
-                buf += b
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
                       b"Last-Modified: Mon, 23 Nov 2026 12:00:00 GMT\r\n"
                       b"Content-Length: %d\r\n\r\n" % self.size + b"ClamAV-VDB:stall")
             self.stopping.wait(120)
         except OSError:
             pass
+
+    def _cut(self, c, head):
+        """Answer one request of mode "cut"; False once the connection is
+        to be closed."""
+        rng = None
+        for line in head.split("\r\n")[1:]:
+            k, _, v = line.partition(":")
+            if k.strip().lower() == "range" and v.strip().startswith("bytes="):
+                a, _, b = v.strip()[6:].partition("-")
+                rng = (int(a or 0), int(b) if b else len(self.body) - 1)
+        total = len(self.body)
+        common = (b"Content-Type: application/octet-stream\r\n"
+                  b"Last-Modified: Mon, 23 Nov 2026 12:00:00 GMT\r\nETag: \"cut\"\r\n")
+        if rng is not None and rng[1] < 4096 and rng[0] == 0:
+            part = self.body[rng[0]:rng[1] + 1]
+            c.sendall(b"HTTP/1.1 206 Partial Content\r\n" + common +
+                      b"Content-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
+                      % (rng[0], rng[0] + len(part) - 1, total, len(part)) + part)
+            return True
+        start = rng[0] if rng is not None else 0
+        rest = self.body[start:]
+        if rng is not None:
+            c.sendall(b"HTTP/1.1 206 Partial Content\r\n" + common +
+                      b"Content-Range: bytes %d-%d/%d\r\nContent-Length: %d\r\n\r\n"
+                      % (start, total - 1, total, len(rest)) + rest[:len(rest) // 2])
+        else:
+            c.sendall(b"HTTP/1.1 200 OK\r\n" + common + b"Content-Length: %d\r\n\r\n" % total +
+                      rest[:len(rest) // 2])
+        c.shutdown(socket.SHUT_RDWR)
+        c.close()
+        return False
 
     def stop(self):
         self.stopping.set()
@@ -489,13 +531,13 @@ class Updater:
     """Runs mxscan-update against one database_root with a config file of
     OPTIONS; run() adds -o overrides and arguments."""
 
-    def __init__(self, workdir, dbroot, options):
+    def __init__(self, workdir, dbroot, options, name="mxscan-update.conf"):
         self.dir = workdir
         self.dbroot = dbroot
         os.makedirs(dbroot, exist_ok=True)
         self.options = {"database_root": dbroot}
         self.options.update(options)
-        self.conf = os.path.join(workdir, "mxscan-update.conf")
+        self.conf = os.path.join(workdir, name)
         self.write_conf()
 
     def write_conf(self):
@@ -592,3 +634,62 @@ def mount_tmpfs(dirpath, size):
             subprocess.run(["umount", "-l", dirpath], stderr=subprocess.DEVNULL)
     at_cleanup(umount)
     return True
+
+
+# --- pausing the updater ----------------------------------------------------
+
+STAGES = ("lock", "check", "fetch", "verify", "unpack", "selftest", "install", "swap",
+          "notify", "prune")
+
+
+def proc_state(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+def start_paused(updater, stage, overrides=None, timeout=60):
+    """Start a run with MXSCAN_UPDATE_PAUSE_AT=STAGE and wait until it has
+    stopped itself there.  Returns (Popen, stderr text so far); the Popen's
+    stderr is left open for the rest.  Raises RuntimeError when the run
+    ends or does not stop within TIMEOUT."""
+    p = updater.popen(overrides=overrides, env={"MXSCAN_UPDATE_PAUSE_AT": stage})
+    os.set_blocking(p.stderr.fileno(), False)
+    err = b""
+    want = ("paused at %s" % stage).encode()
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            chunk = p.stderr.read()
+        except (BlockingIOError, TypeError):
+            chunk = None
+        if chunk:
+            err += chunk
+        if want in err and proc_state(p.pid) == "T":
+            return p, err.decode("utf-8", "replace")
+        if p.poll() is not None:
+            rest = p.stderr.read() or b""
+            raise RuntimeError("run ended (exit %s) before pausing at %s: %s"
+                               % (p.returncode, stage, (err + rest).decode("utf-8", "replace")))
+        time.sleep(0.02)  # probe interval
+    p.kill()
+    p.wait()
+    raise RuntimeError("run did not pause at %s: %s" % (stage, err.decode("utf-8", "replace")))
+
+
+def finish(p, timeout=120):
+    """Wait for a Popen'ed run; returns a Result."""
+    t0 = time.time()
+    os.set_blocking(p.stdout.fileno(), True)
+    os.set_blocking(p.stderr.fileno(), True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        return Result("timeout", out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                      time.time() - t0)
+    return Result(p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                  time.time() - t0)
