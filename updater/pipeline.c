@@ -185,10 +185,12 @@ static enum update_result pipeline_unpack_bundle(struct run *r, struct run_bundl
 		struct unpack_files files = {0};
 
 		snprintf(nb->sha256, sizeof(nb->sha256), "%s", b->sha256);
-		if (unpack_bundle(b->archive, r->tmp_dir, &lim, &files, r->why, sizeof(r->why)) <
-		    0) {
+		int u = unpack_bundle(b->archive, r->tmp_dir, &lim, &files, r->why,
+				      sizeof(r->why));
+
+		if (u < 0) {
 			unpack_files_free(&files);
-			return UPDATE_UNPACK;
+			return u == -2 ? UPDATE_VERIFY : UPDATE_UNPACK;
 		}
 		for (i = 0; i < files.count; i++)
 			set_bundle_add_file(nb, files.names[i]);

@@ -17,7 +17,7 @@ const char *update_result_str(enum update_result result)
 	case UPDATE_CONFIG:
 		return "configuration";
 	case UPDATE_LOCKED:
-		return "locked";
+		return "lock";
 	case UPDATE_COOLDOWN:
 		return "cool-down";
 	case UPDATE_FETCH:

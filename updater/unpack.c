@@ -250,6 +250,8 @@ int unpack_bundle(const char *archive, const char *dir, const struct unpack_limi
 		unpack_fail(why, size, NULL, unpack_aerr(a));
 		goto out;
 	}
+	/* From here on a failure is the manifest's: -2. */
+	ret = -2;
 	if (!have_manifest) {
 		unpack_fail(why, size, NULL, "no " MANIFEST_NAME);
 		goto out;
