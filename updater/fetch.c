@@ -173,11 +173,10 @@ static enum fetch_status fetch_classify(struct fetch_sink *s, CURLcode rc, char 
 					size_t size)
 {
 	struct fetch_request *rq = s->rq;
-	long code = 0, unmet = 0;
+	long code = 0;
 	char origin[512];
 
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_getinfo(s->curl, CURLINFO_CONDITION_UNMET, &unmet);
 	if (rc == CURLE_WRITE_ERROR && s->enough)
 		rc = CURLE_OK;
 	if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -205,7 +204,7 @@ static enum fetch_status fetch_classify(struct fetch_sink *s, CURLcode rc, char 
 			return FETCH_TEMPFAIL;
 		}
 	}
-	if (code == 304 || unmet)
+	if (code == 304)
 		return FETCH_NOT_MODIFIED;
 	if (code == 0 || code == 200 || code == 206)
 		return FETCH_DONE;
@@ -301,19 +300,22 @@ enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
 		snprintf(range, sizeof(range), "0-%lld", rq->range_end);
 		curl_easy_setopt(s.curl, CURLOPT_RANGE, range);
 	}
-	if (rq->conditional) {
+	/* Conditions go out as plain headers and only a 304 counts: libcurl's
+	 * own time condition would also drop a 200 whose Last-Modified is
+	 * not newer, e.g. a file replaced within the same second. */
+	if (rq->conditional && strncasecmp(rq->url, "file:", 5) != 0) {
 		const char *etag;
 		time_t mod;
+		struct tm tm;
 
 		state_validator(rq->url, &etag, &mod);
 		if (*etag) {
 			snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag);
 			hdrs = curl_slist_append(hdrs, hdr);
-		}
-		if (mod > 0) {
-			curl_easy_setopt(s.curl, CURLOPT_TIMECONDITION,
-					 (long)CURL_TIMECOND_IFMODSINCE);
-			curl_easy_setopt(s.curl, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)mod);
+		} else if (mod > 0 && gmtime_r(&mod, &tm) != NULL) {
+			strftime(hdr, sizeof(hdr), "If-Modified-Since: %a, %d %b %Y %H:%M:%S GMT",
+				 &tm);
+			hdrs = curl_slist_append(hdrs, hdr);
 		}
 		if (hdrs != NULL)
 			curl_easy_setopt(s.curl, CURLOPT_HTTPHEADER, hdrs);

@@ -24,7 +24,7 @@ struct fetch_options {
 
 enum fetch_status {
 	FETCH_DONE,
-	FETCH_NOT_MODIFIED,	/* 304, or an unmet time condition */
+	FETCH_NOT_MODIFIED,	/* 304 */
 	FETCH_NOT_FOUND,	/* 404/410, missing file: next mirror */
 	FETCH_TEMPFAIL,		/* worth retrying: network, time-out, 5xx */
 	FETCH_PERMFAIL,		/* not worth retrying: 4xx, TLS, size cap */
