@@ -43,7 +43,7 @@ if not HAVE_CVD:
              "the bundle part runs alone" % updtest.CVD_DIR)
 
 work = mxtest.tmpdir("tupdate")
-updtest.at_cleanup(lambda: mxtest.rmtree(work))
+updtest.cleanup_dir(work)
 ca = updtest.CA(work)
 doc = os.path.join(work, "doc")
 os.makedirs(os.path.join(doc, "clamav"))
@@ -117,8 +117,9 @@ if HAVE_CVD:
            "requests carry the mxscan-update User-Agent", "\n".join(reqs))
     ok = mxtest.wait_for(lambda: mx.health().get("status") == "ready", 30)
     h = mx.health()
-    tap.ok(ok and health_path() == vdir(cur) and h.get("database_version") == "3",
-           "the daemon loaded the new version (HEALTH database_path, database_version 3)", h)
+    tap.ok(ok and health_path() == vdir(cur),
+           "the daemon loaded the new version (HEALTH database_path)", h)
+    sigs = {3: int(h.get("signatures") or 0)}
     tap.eq(updtest.scan(mx, EICAR), CVD_EICAR, "EICAR detected through the signed set")
     exe = os.path.join(mxtest.TESTFILES, "clam.exe")
     if os.path.exists(exe):
@@ -157,13 +158,17 @@ if HAVE_CVD:
                "version %d installed as a new directory, the previous kept" % n,
                "old=%r new=%r" % (old, cur))
         h = mx.health()
-        tap.ok(health_path() == vdir(cur) and h.get("database_version") == str(n),
-               "the daemon serves version %d from the new directory" % n, h)
+        sigs[n] = int(h.get("signatures") or 0)
+        with open(os.path.join(root, cur, "test.cvd"), "rb") as f, open(updtest.cvd(n), "rb") as g:
+            tap.ok(f.read() == g.read(), "the new directory holds the mirror's version %d" % n)
+        tap.ok(health_path() == vdir(cur) and sigs[n] > max(v for k, v in sigs.items() if k < n),
+               "the daemon serves version %d from the new directory (more signatures)" % n, h)
+        r, st = status()
+        tap.ok("test %d" % n in st.get("database", []), "--status says database test %d" % n, r)
         tap.eq(updtest.scan(mx, EICAR), CVD_EICAR, "EICAR detected through version %d" % n)
         tap.ok(not any(".cdiff" in q for q in reqs),
                "version %d: whole CVD fetched (the updater documents no CDIFF use)" % n,
                "\n".join(reqs))
-    sigs6 = mx.health().get("signatures")
 
     # a mirror that went back in time
     updtest.make_cvd_mirror(os.path.join(doc, "clamav"), 5)
@@ -171,7 +176,8 @@ if HAVE_CVD:
     r = up.run()
     tap.eq(r.rc, 0, "mirror back at version 5: exit 0 (nothing to do)") or tap.diag(r)
     tap.eq(up.snapshot(), before, "an older remote version is not installed")
-    tap.eq(mx.health().get("database_version"), "6", "the daemon still serves version 6")
+    tap.eq((health_path(), int(mx.health().get("signatures"))), (vdir(before[0]), sigs[6]),
+           "the daemon still serves version 6")
     updtest.make_cvd_mirror(os.path.join(doc, "clamav"), 6)
 
 # 3. a site bundle made here with the minisign tool
@@ -207,7 +213,8 @@ tap.eq(updtest.scan(mx, EICAR), CVD_EICAR if HAVE_CVD else "stream: Eicar-Test-S
        "EICAR still detected")
 tap.eq(updtest.scan(mx, B), "stream: OK", "the second test string is not detected yet")
 if HAVE_CVD:
-    tap.eq(mx.health().get("database_version"), "6", "the CVD set stays at version 6 beside the bundle")
+    with open(os.path.join(root, with_a, "test.cvd"), "rb") as f, open(updtest.cvd(6), "rb") as g:
+        tap.ok(f.read() == g.read(), "the CVD stays at version 6 beside the bundle")
 
 # 4. a newer bundle, then --rollback
 publish_bundle([A, B])
@@ -255,7 +262,17 @@ if first is not None:
     tap.eq(updtest.scan(mx, updtest.marker("bundle-C")), "stream: Mx-Site-2.UNOFFICIAL FOUND",
            "its set is loaded")
 
-# 6. pruning
+# 6. a bundle republished with the same Last-Modified (same second) but a
+# new body and ETag is a change: the validators must not hide it.
+t = int(os.stat(bundle).st_mtime)  # the Last-Modified the last run saw
+publish_bundle([A, B, updtest.marker("bundle-C"), updtest.marker("bundle-D")])
+updtest.stamp(bundle, bundle + ".minisig", mtime=t)
+r = up.run()
+tap.eq(r.rc, 0, "same Last-Modified, new ETag: exit 0") or tap.diag(r)
+tap.eq(updtest.scan(mx, updtest.marker("bundle-D")), "stream: Mx-Site-3.UNOFFICIAL FOUND",
+       "a bundle changed within the same second (same Last-Modified, new ETag) is installed")
+
+# 7. pruning
 vers = [v for v in up.versions() if not v.endswith(".tmp")]
 tap.ok(len(vers) <= 3 and os.path.basename(up.current()) in vers,
        "at most update_keep_versions (3) versions kept, current among them", vers)

@@ -48,7 +48,7 @@ if not HAVE_CVD:
              % updtest.CVD_DIR)
 
 work = mxtest.tmpdir("tupdfault")
-updtest.at_cleanup(lambda: mxtest.rmtree(work))
+updtest.cleanup_dir(work)
 ca = updtest.CA(work)
 doc = os.path.join(work, "doc")
 os.makedirs(doc)

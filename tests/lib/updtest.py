@@ -57,6 +57,14 @@ def _run_cleanups():
 atexit.register(_run_cleanups)
 
 
+def cleanup_dir(path):
+    """Remove PATH at exit, unless MX_KEEP is set (then say where it is)."""
+    if os.environ.get("MX_KEEP"):
+        at_cleanup(lambda: print("# MX_KEEP: kept %s" % path, flush=True))
+    else:
+        at_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
+
+
 def _on_term(signum, frame):
     _run_cleanups()
     os._exit(128 + signum)
@@ -366,6 +374,22 @@ class StallServer:
 
 # --- ClamAV mirror trees ----------------------------------------------------
 
+_STAMP = [int(time.time()) - 100000]
+
+
+def stamp(*paths, mtime=None):
+    """Give PATHS a modification time (so the server's Last-Modified)
+    later than any given before by this helper, or MTIME; returns it.
+    Files published twice within one second otherwise share their
+    Last-Modified."""
+    if mtime is None:
+        _STAMP[0] += 10
+        mtime = _STAMP[0]
+    for p in paths:
+        os.utime(p, (mtime, mtime))
+    return mtime
+
+
 def cvd(n):
     return os.path.join(CVD_DIR, "test-%d.cvd" % n)
 
@@ -377,6 +401,7 @@ def make_cvd_mirror(dirpath, version, cdiffs=True, db="test"):
     for name in os.listdir(dirpath):
         os.unlink(os.path.join(dirpath, name))
     shutil.copyfile(cvd(version), os.path.join(dirpath, "%s.cvd" % db))
+    stamp(os.path.join(dirpath, "%s.cvd" % db))
     if cdiffs:
         for n in range(2, version + 1):
             src = os.path.join(CVD_DIR, "test-%d.cdiff" % n)
@@ -409,9 +434,11 @@ class Key:
         self.sec = os.path.join(dirpath, name + ".key")
         _run(["minisign", "-G", "-W", "-p", self.pub, "-s", self.sec], stdin=subprocess.DEVNULL)
 
-    def sign(self, path, comment="mxscan test bundle"):
+    def sign(self, path, comment="mxscan test bundle", mtime=None):
+        """Sign PATH into PATH.minisig; both get a fresh stamp() (or MTIME)."""
         _run(["minisign", "-S", "-s", self.sec, "-m", path, "-t", comment],
              stdin=subprocess.DEVNULL)
+        stamp(path, path + ".minisig", mtime=mtime)
         return path + ".minisig"
 
 
