@@ -40,6 +40,28 @@ void notify_health_value(const char *reply, const char *key, char *buf, size_t s
 	}
 }
 
+int notify_serving(const char *dir)
+{
+	struct client_options opts;
+	struct client_result res;
+	char want[PATH_MAX], path[PATH_MAX], state[32];
+	char *reply = malloc(NOTIFY_REPLY_MAX);
+	int ret = -1;
+
+	if (reply == NULL)
+		return -1;
+	if (realpath(dir, want) == NULL)
+		snprintf(want, sizeof(want), "%s", dir);
+	client_options_from_config(&opts);
+	if (client_command(&opts, "HEALTH", reply, NOTIFY_REPLY_MAX, &res) == 0) {
+		notify_health_value(reply, "database_path", path, sizeof(path));
+		notify_health_value(reply, "reload_state", state, sizeof(state));
+		ret = strcmp(path, want) == 0 && strcmp(state, "idle") == 0;
+	}
+	free(reply);
+	return ret;
+}
+
 int notify_send_reload(char *why, size_t size)
 {
 	struct client_options opts;

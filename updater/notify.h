@@ -19,6 +19,10 @@ enum notify_status {
  * (compared resolved) or TIMEOUT_MS pass.  WHY gets a reason. */
 enum notify_status notify_reload(const char *dir, long long timeout_ms, char *why, size_t size);
 
+/* notify_serving - 1 when the daemon's HEALTH shows DIR loaded and idle,
+ * 0 when it shows something else, -1 when no daemon answers. */
+int notify_serving(const char *dir);
+
 /* notify_send_reload - just RELOAD; 0 when a daemon answered. */
 int notify_send_reload(char *why, size_t size);
 

@@ -190,7 +190,7 @@ static enum update_result pipeline_unpack_bundle(struct run *r, struct run_bundl
 
 		if (u < 0) {
 			unpack_files_free(&files);
-			return u == -2 ? UPDATE_VERIFY : UPDATE_UNPACK;
+			return u == -2 ? UPDATE_VERIFY : u == -3 ? UPDATE_DISK : UPDATE_UNPACK;
 		}
 		for (i = 0; i < files.count; i++)
 			set_bundle_add_file(nb, files.names[i]);
@@ -335,6 +335,25 @@ static enum update_result pipeline_notify(struct run *r, const char *id, const c
 	return pipeline_put_back(r, id, prev_id);
 }
 
+/* pipeline_catch_up - nothing new, but a run killed after the swap may
+ * have left the daemon on the previous set: tell it now. */
+static enum update_result pipeline_catch_up(struct run *r)
+{
+	char dir[PATH_MAX], prev[INSTALL_ID_MAX] = "";
+	enum update_result res;
+
+	if (!*r->cur_id)
+		return UPDATE_UPTODATE;
+	snprintf(dir, sizeof(dir), "%s/%s", r->versions, r->cur_id);
+	if (notify_serving(dir) != 0)
+		return UPDATE_UPTODATE;	/* served, or no daemon to tell */
+	log_info("the daemon does not serve current version %s yet; reloading it", r->cur_id);
+	if (install_previous(r->root, r->cur_id, prev) < 0)
+		prev[0] = '\0';
+	res = pipeline_notify(r, r->cur_id, prev);
+	return res == UPDATE_OK ? UPDATE_UPTODATE : res;
+}
+
 enum update_result pipeline_run(struct run *r)
 {
 	enum update_result res;
@@ -349,7 +368,7 @@ enum update_result pipeline_run(struct run *r)
 	if (res == UPDATE_UPTODATE) {
 		log_info("nothing new%s", *r->cur_id ? "" : " (and no current version)");
 		pipeline_save_state(r, 1);
-		return res;
+		return r->opts.dry_run ? res : pipeline_catch_up(r);
 	}
 	if (res == UPDATE_OK)
 		res = source_fetch(r);

@@ -146,8 +146,10 @@ static int unpack_write(struct archive *a, int fd, char **mem, size_t *memlen,
 
 				if (w < 0 && errno == EINTR)
 					continue;
-				if (w < 0)
-					return unpack_fail(why, size, name, strerror(errno));
+				if (w < 0) {
+					unpack_fail(why, size, name, strerror(errno));
+					return -3;
+				}
 				off += w;
 			}
 		} else {
@@ -224,6 +226,8 @@ int unpack_bundle(const char *archive, const char *dir, const struct unpack_limi
 			fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 				    0644);
 			if (fd < 0) {
+				if (errno != EEXIST)
+					ret = -3;
 				unpack_fail(why, size, name,
 					    errno == EEXIST ? "name clash (twice in the bundle, or "
 							      "already provided by another source)"
@@ -233,10 +237,15 @@ int unpack_bundle(const char *archive, const char *dir, const struct unpack_limi
 		}
 		r = unpack_write(a, fd, &mtext, &mlen, hash, &total, lim->max_bytes, why, size,
 				 name);
-		if (fd >= 0 && close(fd) < 0 && r == 0)
-			r = unpack_fail(why, size, name, strerror(errno));
-		if (r < 0)
+		if (fd >= 0 && close(fd) < 0 && r == 0) {
+			unpack_fail(why, size, name, strerror(errno));
+			r = -3;
+		}
+		if (r < 0) {
+			if (r == -3)
+				ret = -3;
 			goto out;
+		}
 		if (!is_manifest) {
 			files->names = xrealloc(files->names,
 						(files->count + 1) * sizeof(*files->names));

@@ -24,7 +24,7 @@ struct unpack_files {
  * created exclusively: a name clash with a file already there fails).
  * FILES gets the names written.  Returns 0; -1 with a reason in WHY when
  * the archive is refused; -2 when it does not match its manifest (or has
- * none).  On failure files already written stay (the caller drops DIR).
+ * none); -3 when writing failed (disk full, I/O error).  On failure files already written stay (the caller drops DIR).
  */
 int unpack_bundle(const char *archive, const char *dir, const struct unpack_limits *lim,
 		  struct unpack_files *files, char *why, size_t size);
