@@ -100,11 +100,12 @@ r = up.run()
 if not tap.eq(r.rc, 0, "baseline set installed and loaded"):
     tap.diag(r)
     tap.done()
-EICAR_V = "stream: Eicar-Test-Signature%s FOUND" % ("" if HAVE_CVD else ".UNOFFICIAL")
+# EICAR is in the bundle and (with the CVD) in test.cvd: either name may win
+EICAR_V = ("stream: Eicar-Test-Signature.UNOFFICIAL FOUND", "stream: Eicar-Test-Signature FOUND")
 PROBES = (mxtest.EICAR, b"x" + A + b"y", b"A clean mail part.\n" * 50)
 base = updtest.verdicts(mx, PROBES)
-tap.eq(base[2], (EICAR_V, "stream: Mx-Site-A.UNOFFICIAL FOUND", "stream: OK"),
-       "baseline verdicts: EICAR, the site test string, clean")
+tap.ok(base[2][0] in EICAR_V and base[2][1:] == ("stream: Mx-Site-A.UNOFFICIAL FOUND", "stream: OK"),
+       "baseline verdicts: EICAR, the site test string, clean", base)
 
 
 def tmp_left():
@@ -266,6 +267,12 @@ if HAVE_CVD:
            {"update_mirrors": ng.url("/m/big"), "update_max_download": "4k"})
     big = {"update_mirrors": ng.url("/m/big")}
 else:
+    with open(os.path.join(doc, "good", "site.tar.gz"), "rb") as f:
+        cut = updtest.StallServer("cut", ca, body=f.read())
+    expect("transfer cut short (Content-Length not reached)", 6,
+           {"update_bundles": cut.url("/m/cut/site.tar.gz")})
+    tap.ok(any("GET" in q for q in cut.requests), "the cut server was asked", cut.requests)
+    cut.stop()
     big = {"update_bundles": bundle("big", files={"site.ndb": SITE_NDB + b"# more\n" * 3000})}
     expect("bundle larger than update_max_download (4k)", 6, dict(big, update_max_download="4k"))
 expect("server certificate from an untrusted CA (system store)", 6, dict(big, update_ca_file=""))
