@@ -112,8 +112,15 @@ def tmp_left():
     return [v for v in up.versions() if v.endswith(".tmp")]
 
 
+def clear_partials():
+    """Forget partial downloads, so each case stands alone (resuming is
+    tested on its own below)."""
+    shutil.rmtree(os.path.join(root, ".download"), ignore_errors=True)
+
+
 def expect(name, want, overrides=None, args=(), outside=()):
     """One failing run: exit WANT, nothing changed."""
+    clear_partials()
     before = up.snapshot()
     r = up.run(args, overrides=overrides, timeout=120)
     if isinstance(want, tuple):
@@ -273,7 +280,9 @@ else:
            {"update_bundles": cut.url("/m/cut/site.tar.gz")})
     tap.ok(any("GET" in q for q in cut.requests), "the cut server was asked", cut.requests)
     cut.stop()
-    big = {"update_bundles": bundle("big", files={"site.ndb": SITE_NDB + b"# more\n" * 3000})}
+    big = {"update_bundles": bundle("big", files={
+        "site.ndb": SITE_NDB + b"".join(b"# %s\n" % os.urandom(32).hex().encode() for _ in range(600))})}
+    tap.ok(os.path.getsize(os.path.join(doc, "big", "site.tar.gz")) > 8192, "the big bundle is over 8k")
     expect("bundle larger than update_max_download (4k)", 6, dict(big, update_max_download="4k"))
 expect("server certificate from an untrusted CA (system store)", 6, dict(big, update_ca_file=""))
 stall = updtest.StallServer("trickle", ca)
@@ -288,6 +297,28 @@ r = expect("server that accepts and never answers", 6,
                 update_connect_timeout="1s", update_low_speed_time="1s", update_retries="0"))
 tap.ok(r.secs < 30, "the silent server is given up in bounded time (%.1fs)" % r.secs)
 silent.stop()
+
+# --- a partial download is never spliced into another file ----------------
+clear_partials()
+newer = {"site.ndb": SITE_NDB + updtest.ndb_line("Mx-Site-Newer", updtest.marker("newer")).encode()}
+path = os.path.join(bundle_dir("cutsrc"), "site.tar.gz")
+updtest.make_bundle(path, newer)
+with open(path, "rb") as f:
+    cut = updtest.StallServer("cut", ca, body=f.read())
+r = up.run(overrides={"update_bundles": cut.url("/m/newer/site.tar.gz")})
+tap.eq(r.rc, 6, "bundle transfer cut short: exit 6") or tap.diag(r)
+cut.stop()
+newer["site.ndb"] += b"# republished with one more line\n"
+url = bundle("newer", files=newer)
+r = up.run(overrides={"update_bundles": url})
+tap.eq(r.rc, 0, "the next run fetches a (changed) bundle of the same file name whole: exit 0") or tap.diag(r)
+tap.eq(updtest.scan(mx, updtest.marker("newer")), "stream: Mx-Site-Newer.UNOFFICIAL FOUND",
+       "and installs it (the partial download of the cut one is not spliced into it)")
+if up.current_dir() != base[0]:
+    r = up.run(["--rollback"])
+    tap.eq((r.rc, updtest.verdicts(mx, PROBES)[2]), (0, base[2]), "--rollback to the baseline set")
+    base = updtest.verdicts(mx, PROBES)
+clear_partials()
 
 # --- disk (13): database_root on a small tmpfs --------------------------------
 small = os.path.join(work, "small")
@@ -325,7 +356,17 @@ tap.eq(ng.requests_since(mark), [], "the locked-out run contacted no mirror")
 fcntl.flock(lockf, fcntl.LOCK_UN)
 lockf.close()
 
-# --- cool-down (5), on its own port (cool-down is per scheme, host, port) ----
+# --- cool-down (5), on their own ports (cool-down is per scheme, host, port) ---
+# a bundle URL that answers 429
+c429b = {"update_bundles": ng.url("/e429/x/site.tar.gz", "http", ng.alt_port)}
+mark = ng.mark()
+expect("bundle URL answers 429 with Retry-After", (5, 6), c429b)
+first = ng.requests_since(mark)
+tap.ok(any(" /e429/" in q and " 429 " in q for q in first), "the 429 came from nginx", "\n".join(first))
+mark = ng.mark()
+expect("the next run, bundle origin on cool-down", 5, c429b)
+again = [q for q in ng.requests_since(mark) if q.startswith("%d " % ng.alt_port)]
+tap.eq(again, [], "the run on cool-down did not contact the bundle's origin (nginx access log)")
 # every source (the CVD mirror and the bundle URL) on the origin that answers 429
 c429 = {"update_bundles": ng.url("/e429/x/site.tar.gz", "http")}
 if HAVE_CVD:
