@@ -46,6 +46,7 @@ struct run_bundle {
 	char archive[PATH_MAX];		/* downloaded archive */
 	char sig[PATH_MAX];		/* downloaded .minisig */
 	char sha256[65];
+	int resumed;			/* the archive continued a .part */
 };
 
 struct run {

@@ -221,12 +221,19 @@ static enum update_result source_check_bundle(struct run *r, struct run_bundle *
 	char why[1024];
 	enum fetch_status st;
 	const char *err;
+	unsigned char uh[4];
+	char uhex[9];
 
-	snprintf(b->archive, sizeof(b->archive), "%s/%s", r->download, b->source);
+	/* Downloads are named after the URL too, so a .part is only ever
+	 * resumed from the same URL. */
+	crypto_generichash(uh, sizeof(uh), (const unsigned char *)b->url, strlen(b->url), NULL, 0);
+	sodium_bin2hex(uhex, sizeof(uhex), uh, sizeof(uh));
+	snprintf(b->archive, sizeof(b->archive), "%s/%s-%s", r->download, uhex, b->source);
 	rq.url = b->url;
 	rq.dest = b->archive;
 	rq.conditional = !r->opts.force && cur != NULL;
 	st = fetch_retry(&rq, why, sizeof(why));
+	b->resumed = rq.resumed;
 	if (st == FETCH_NOT_MODIFIED) {
 		log_info("%s: not modified", b->url);
 		return UPDATE_OK;
@@ -383,6 +390,28 @@ static enum update_result source_verify_bundle(struct run *r, struct run_bundle 
 	return UPDATE_OK;
 }
 
+/* source_refetch_bundle - a resumed archive failed: fetch it whole and
+ * verify that. */
+static enum update_result source_refetch_bundle(struct run *r, struct run_bundle *b)
+{
+	struct fetch_request rq = {.url = b->url, .dest = b->archive, .range_end = -1};
+	enum fetch_status st;
+	char why[1024];
+	const char *err;
+
+	log_warn("%s; it continued a partial download: fetching it again in full", r->why);
+	unlink(b->archive);
+	st = fetch_retry(&rq, why, sizeof(why));
+	if (st != FETCH_DONE)
+		return source_failure(r, st == FETCH_COOLDOWN, st != FETCH_COOLDOWN, b->source,
+				      why);
+	run_remember(r, b->url, rq.etag, rq.modified);
+	if (source_sha256_file(b->archive, b->sha256, &err) < 0)
+		return run_fail(r, UPDATE_DISK, "%s", err);
+	b->resumed = 0;
+	return source_verify_bundle(r, b);
+}
+
 enum update_result source_verify(struct run *r)
 {
 	enum update_result res;
@@ -420,6 +449,8 @@ enum update_result source_verify(struct run *r)
 		if (!r->bundles[i].changed)
 			continue;
 		res = source_verify_bundle(r, &r->bundles[i]);
+		if (res == UPDATE_VERIFY && r->bundles[i].resumed)
+			res = source_refetch_bundle(r, &r->bundles[i]);
 		if (res != UPDATE_OK) {
 			unlink(r->bundles[i].archive);
 			unlink(r->bundles[i].sig);
