@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""t_update_crash - kill -9 of mxscan-update at every stage.
+
+A running mxscand serves a set installed by mxscan-update (a minisign-signed
+site bundle over HTTPS with EICAR and test-string signatures).  For each
+stage of mxscan-update(8) (lock check fetch verify unpack selftest install
+swap notify prune) a new bundle version (one more test string) is
+published, a run is started with MXSCAN_UPDATE_PAUSE_AT=<stage>, and once
+it has stopped itself at the start of that stage it is killed with
+SIGKILL.  Then:
+  - current names a complete version directory (not a .tmp): either the
+    previous set, byte for byte, or the whole new one;
+  - the daemon still answers correctly for the set it reports in HEALTH;
+  - the set current names loads: the daemon, sent RELOAD, serves it
+    (except after a kill at notify, where that is the next run's job);
+  - the next run succeeds (exit 0): current is the new set, the daemon
+    serves it and detects the new test string, no versions/*.tmp and no
+    lock are left.
+"""
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import mxtest  # noqa: E402
+import updtest  # noqa: E402
+from mxtest import EICAR  # noqa: E402
+
+updtest.need_updater()
+updtest.need_tools("nginx", "openssl", "minisign")
+tap = mxtest.Tap()
+work = mxtest.tmpdir("tupdcrash")
+updtest.cleanup_dir(work)
+ca = updtest.CA(work)
+doc = os.path.join(work, "doc")
+os.makedirs(doc)
+ng = updtest.Nginx(work, doc, ca)
+key = updtest.Key(os.path.join(work, "keys"))
+root = os.path.join(work, "root")
+bundle = os.path.join(doc, "site.tar.gz")
+
+
+def markers(k):
+    return [updtest.marker("crash-%d" % i) for i in range(k + 1)]
+
+
+def site_ndb(k):
+    return ("".join(updtest.ndb_line("Mx-Crash-%d" % i, m) for i, m in enumerate(markers(k)))
+            + updtest.EICAR_NDB).encode()
+
+
+def publish(k):
+    updtest.make_bundle(bundle, {"site.ndb": site_ndb(k)})
+    key.sign(bundle)
+
+
+publish(0)
+mx = mxtest.Daemon(root, wait=False, options={"scand_db_check_interval": "0",
+                                              "scand_reload_retry_min": "60s",
+                                              "scand_reload_retry_max": "60s"})
+mxtest.wait_for(lambda: mx.health().get("status") is not None, 30)
+up = updtest.Updater(work, root, {
+    "update_databases": "", "update_bundles": ng.url("/m/site.tar.gz"),
+    "update_trusted_keys": key.pub, "update_ca_file": ca.ca_cert, "update_retry_delay": "0",
+    "update_keep_versions": "4", "update_reload_timeout": "60s",
+    "scanner_endpoints": "unix:" + mx.socket})
+r = up.run()
+if not tap.eq(r.rc, 0, "first set installed and loaded"):
+    tap.diag(r)
+    tap.done()
+
+
+def set_of(path):
+    """k of the site.ndb in directory PATH, or None if it is not one of ours, whole."""
+    try:
+        with open(os.path.join(path, "site.ndb"), "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    for k in range(len(updtest.STAGES) + 2):
+        if data == site_ndb(k):
+            return k
+    return None
+
+
+def serves(k, why):
+    """The daemon's verdicts are those of set K."""
+    want = ["stream: Eicar-Test-Signature.UNOFFICIAL FOUND"]
+    want += ["stream: Mx-Crash-%d.UNOFFICIAL FOUND" % i for i in range(k + 1)]
+    want += ["stream: OK", "stream: OK"]
+    probes = [EICAR] + markers(k) + [updtest.marker("crash-%d" % (k + 1)), b"clean part\n" * 30]
+    got = [updtest.scan(mx, p) for p in probes]
+    return tap.eq(got, want, why)
+
+
+def reload_and_wait():
+    gen = mx.health().get("engine_generation")
+    mx.request(b"zRELOAD\0")
+    return mxtest.wait_for(lambda: (mx.health().get("engine_generation") != gen
+                                    or mx.health().get("reload_state") == "failed"), 60)
+
+
+for k, stage in enumerate(updtest.STAGES, start=1):
+    before = up.snapshot()
+    old_dir = up.current_dir()
+    publish(k)
+    try:
+        p, _ = updtest.start_paused(up, stage)
+    except RuntimeError as e:
+        tap.ok(False, "%s: the run stops itself at the pause point" % stage, e)
+        continue
+    p.send_signal(signal.SIGKILL)
+    r = updtest.finish(p, 30)
+    tap.eq(r.rc, -signal.SIGKILL, "%s: run killed with SIGKILL at the start of the stage" % stage)
+
+    cur = up.current()
+    cdir = up.current_dir()
+    kc = set_of(cdir)
+    tap.ok(cur is not None and cur.startswith("versions/") and not cur.endswith(".tmp")
+           and os.path.isdir(cdir) and (up.snapshot() == before or kc == k),
+           "%s: current names a complete set (the previous one unchanged, or the whole new one)"
+           % stage, "current=%r k=%r versions=%r" % (cur, kc, up.versions()))
+    hp = os.path.realpath(mx.health().get("database_path") or "/")
+    ks = set_of(hp)
+    tap.ok(hp in (old_dir, cdir) and ks is not None,
+           "%s: the daemon serves the previous or the current set" % stage, "HEALTH %s" % hp)
+    if ks is not None:
+        serves(ks, "%s: the daemon's answers are right for the set it serves" % stage)
+    if stage != "notify":
+        ok = reload_and_wait()
+        h = mx.health()
+        tap.ok(ok and h.get("reload_state") == "idle" and os.path.realpath(h.get("database_path")) == cdir,
+               "%s: the set current names loads (RELOAD)" % stage, h)
+
+    r = up.run()
+    tap.eq(r.rc, 0, "%s: the next run succeeds" % stage) or tap.diag(r)
+    tap.eq(set_of(up.current_dir()), k, "%s: after it current is the new set" % stage)
+    tap.eq(os.path.realpath(mx.health().get("database_path") or "/"), up.current_dir(),
+           "%s: after it the daemon serves current" % stage)
+    serves(k, "%s: the daemon detects the new test string" % stage)
+    tap.eq([v for v in up.versions() if v.endswith(".tmp")], [], "%s: no versions/*.tmp left" % stage)
+
+r = up.run(["--status"])
+tap.ok(r.rc == 0 and "locked: no" in r.out, "no lock left behind (--status)", r)
+mx.stop()
+tap.done()

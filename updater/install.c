@@ -1,0 +1,209 @@
+/*
+ * install.c - version directories and the current link (see install.h).
+ *
+ * At every instant current names a complete, synced version: the new
+ * version is synced and renamed into place before the link moves, and
+ * the link moves by rename(2), which replaces it atomically.
+ */
+#include "auto-config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "updater/file.h"
+#include "updater/install.h"
+#include "updater/pause.h"
+
+static char install_why[PATH_MAX * 2 + 64];
+
+int install_id_ok(const char *id)
+{
+	const char *p;
+
+	if (*id == '\0' || *id == '.' || strlen(id) >= INSTALL_ID_MAX)
+		return -1;
+	for (p = id; *p; p++)
+		if (*p == '/')
+			return -1;
+	if (strlen(id) > 4 && strcmp(id + strlen(id) - 4, ".tmp") == 0)
+		return -1;
+	return 0;
+}
+
+void install_new_id(const char *root, char buf[INSTALL_ID_MAX])
+{
+	char base[32], path[PATH_MAX], tmp[PATH_MAX];
+	time_t now = time(NULL);
+	struct tm tm;
+	int n;
+
+	gmtime_r(&now, &tm);
+	strftime(base, sizeof(base), "%Y%m%dT%H%M%SZ", &tm);
+	for (n = 1;; n++) {
+		if (n == 1)
+			snprintf(buf, INSTALL_ID_MAX, "%s", base);
+		else
+			snprintf(buf, INSTALL_ID_MAX, "%s-%d", base, n);
+		snprintf(path, sizeof(path), "%s/versions/%s", root, buf);
+		snprintf(tmp, sizeof(tmp), "%s/versions/%s.tmp", root, buf);
+		if (access(path, F_OK) != 0 && access(tmp, F_OK) != 0)
+			return;
+	}
+}
+
+int install_current(const char *root, char buf[INSTALL_ID_MAX])
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "%s/current", root);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return -1;
+	target[n] = '\0';
+	if (strncmp(target, "versions/", 9) != 0 || install_id_ok(target + 9) < 0)
+		return -1;
+	snprintf(buf, INSTALL_ID_MAX, "%s", target + 9);
+	return 0;
+}
+
+int install_point(const char *root, const char *id, const char **error_r)
+{
+	char link[PATH_MAX], newlink[PATH_MAX], target[PATH_MAX];
+
+	snprintf(link, sizeof(link), "%s/current", root);
+	snprintf(newlink, sizeof(newlink), "%s/.current.new", root);
+	snprintf(target, sizeof(target), "versions/%s", id);
+	if (unlink(newlink) < 0 && errno != ENOENT)
+		goto fail;
+	if (symlink(target, newlink) < 0)
+		goto fail;
+	if (rename(newlink, link) < 0) {
+		unlink(newlink);
+		goto fail;
+	}
+	return file_fsync_path(root, error_r);
+fail:
+	snprintf(install_why, sizeof(install_why), "pointing %s at %s: %s", link, target,
+		 strerror(errno));
+	*error_r = install_why;
+	return -1;
+}
+
+int install_commit(const char *root, const char *id, const char **error_r)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX], versions[PATH_MAX];
+
+	snprintf(versions, sizeof(versions), "%s/versions", root);
+	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", versions, id);
+	snprintf(dir, sizeof(dir), "%s/%s", versions, id);
+	if (file_fsync_tree(tmp, error_r) < 0)
+		return -1;
+	if (rename(tmp, dir) < 0) {
+		snprintf(install_why, sizeof(install_why), "rename %s to %s: %s", tmp, dir,
+			 strerror(errno));
+		*error_r = install_why;
+		return -1;
+	}
+	if (file_fsync_path(versions, error_r) < 0)
+		return -1;
+	pause_point("swap");
+	return install_point(root, id, error_r);
+}
+
+static int install_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **install_list(const char *root, size_t *n_r)
+{
+	char versions[PATH_MAX];
+	char **ids = xcalloc(1, sizeof(char *));
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	snprintf(versions, sizeof(versions), "%s/versions", root);
+	d = opendir(versions);
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char path[PATH_MAX];
+			struct stat st;
+
+			if (install_id_ok(de->d_name) < 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", versions, de->d_name);
+			if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+			ids = xrealloc(ids, (n + 2) * sizeof(char *));
+			ids[n++] = xstrdup(de->d_name);
+		}
+		closedir(d);
+	}
+	ids[n] = NULL;
+	qsort(ids, n, sizeof(char *), install_cmp);
+	*n_r = n;
+	return ids;
+}
+
+void install_list_free(char **ids)
+{
+	size_t i;
+
+	if (ids == NULL)
+		return;
+	for (i = 0; ids[i] != NULL; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+int install_previous(const char *root, const char *cur, char buf[INSTALL_ID_MAX])
+{
+	size_t n, i;
+	char **ids = install_list(root, &n);
+	int ret = -1;
+
+	for (i = n; i-- > 0;)
+		if (strcmp(ids[i], cur) < 0) {
+			snprintf(buf, INSTALL_ID_MAX, "%s", ids[i]);
+			ret = 0;
+			break;
+		}
+	install_list_free(ids);
+	return ret;
+}
+
+void install_clean_tmp(const char *root)
+{
+	char versions[PATH_MAX];
+	struct dirent *de;
+	const char *err;
+	DIR *d;
+
+	snprintf(versions, sizeof(versions), "%s/versions", root);
+	d = opendir(versions);
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char path[PATH_MAX];
+
+		if (len <= 4 || strcmp(de->d_name + len - 4, ".tmp") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", versions, de->d_name);
+		log_info("removing %s, left by an interrupted run", path);
+		if (file_remove_tree(path, &err) < 0)
+			log_warn("%s", err);
+	}
+	closedir(d);
+}

@@ -1,0 +1,126 @@
+/*
+ * notify.c - RELOAD and HEALTH against the local daemon (see notify.h).
+ */
+#include "auto-config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/client.h"
+#include "common/log.h"
+#include "common/sock.h"
+#include "updater/notify.h"
+
+#define NOTIFY_REPLY_MAX 8192
+
+void notify_health_value(const char *reply, const char *key, char *buf, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = reply;
+
+	buf[0] = '\0';
+	while (p != NULL && *p) {
+		/* A session id prefix ("<id>: ") only precedes the first line. */
+		if (strncmp(p, key, klen) == 0 && p[klen] == ':') {
+			const char *v = p + klen + 1;
+			size_t n;
+
+			while (*v == ' ')
+				v++;
+			n = strcspn(v, "\n");
+			snprintf(buf, size, "%.*s", (int)n, v);
+			return;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+}
+
+int notify_serving(const char *dir)
+{
+	struct client_options opts;
+	struct client_result res;
+	char want[PATH_MAX], path[PATH_MAX], state[32];
+	char *reply = malloc(NOTIFY_REPLY_MAX);
+	int ret = -1;
+
+	if (reply == NULL)
+		return -1;
+	if (realpath(dir, want) == NULL)
+		snprintf(want, sizeof(want), "%s", dir);
+	client_options_from_config(&opts);
+	if (client_command(&opts, "HEALTH", reply, NOTIFY_REPLY_MAX, &res) == 0) {
+		notify_health_value(reply, "database_path", path, sizeof(path));
+		notify_health_value(reply, "reload_state", state, sizeof(state));
+		ret = strcmp(path, want) == 0 && strcmp(state, "idle") == 0;
+	}
+	free(reply);
+	return ret;
+}
+
+int notify_send_reload(char *why, size_t size)
+{
+	struct client_options opts;
+	struct client_result res;
+	char reply[256];
+
+	client_options_from_config(&opts);
+	if (client_command(&opts, "RELOAD", reply, sizeof(reply), &res) < 0) {
+		snprintf(why, size, "no daemon reachable (%s: %s)", res.endpoint, res.detail);
+		return -1;
+	}
+	log_debug("RELOAD sent to %s: %s", res.endpoint, reply);
+	return 0;
+}
+
+enum notify_status notify_reload(const char *dir, long long timeout_ms, char *why, size_t size)
+{
+	long long deadline = sock_now_ms() + timeout_ms;
+	struct client_options opts;
+	struct client_result res;
+	char want[PATH_MAX], *reply = malloc(NOTIFY_REPLY_MAX);
+
+	if (reply == NULL) {
+		snprintf(why, size, "out of memory");
+		return NOTIFY_TIMEOUT;
+	}
+	if (realpath(dir, want) == NULL)
+		snprintf(want, sizeof(want), "%s", dir);
+	if (notify_send_reload(why, size) < 0) {
+		free(reply);
+		return NOTIFY_NODAEMON;
+	}
+	client_options_from_config(&opts);
+	for (;;) {
+		char path[PATH_MAX], state[32], err[1024];
+		struct timespec ts = {0, 200 * 1000000L};
+
+		if (client_command(&opts, "HEALTH", reply, NOTIFY_REPLY_MAX, &res) == 0) {
+			notify_health_value(reply, "database_path", path, sizeof(path));
+			notify_health_value(reply, "reload_state", state, sizeof(state));
+			notify_health_value(reply, "reload_last_error", err, sizeof(err));
+			if (strcmp(path, want) == 0 && strcmp(state, "idle") == 0) {
+				free(reply);
+				return NOTIFY_LOADED;
+			}
+			if (strcmp(state, "failed") == 0 && strncmp(err, want, strlen(want)) == 0 &&
+			    err[strlen(want)] == ':') {
+				snprintf(why, size, "the daemon rejected %s: %s", want,
+					 err + strlen(want) + 1);
+				free(reply);
+				return NOTIFY_REJECTED;
+			}
+		}
+		if (sock_now_ms() >= deadline)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	snprintf(why, size, "the daemon did not report %s loaded within update_reload_timeout",
+		 want);
+	free(reply);
+	return NOTIFY_TIMEOUT;
+}

@@ -1,0 +1,112 @@
+/*
+ * run.h - the context of one updater run, shared by the stages
+ * (pipeline.c orchestrates; source.c checks, fetches and verifies the
+ * sources; admin.c serves --status, --rollback and --publish).
+ */
+#ifndef MX_UPDATE_RUN_H
+#define MX_UPDATE_RUN_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "updater/install.h"
+#include "updater/minisign.h"
+#include "updater/result.h"
+#include "updater/set.h"
+
+struct run_options {
+	int dry_run;
+	int force;
+	const char *publish;	/* NULL: no --publish */
+};
+
+/* A validator to remember once the run has succeeded. */
+struct run_validator {
+	char *url;
+	char etag[256];
+	time_t modified;
+};
+
+struct run_db {
+	const char *name;
+	int changed;
+	unsigned local_version;		/* 0: none */
+	unsigned remote_version;
+	size_t mirror;			/* index of the mirror that answered */
+	char path[PATH_MAX];		/* the downloaded .cvd */
+	int resumed;
+	unsigned sigs;			/* header count of the verified file */
+};
+
+struct run_bundle {
+	const char *url;
+	char source[128];		/* basename of the URL */
+	int changed;
+	char archive[PATH_MAX];		/* downloaded archive */
+	char sig[PATH_MAX];		/* downloaded .minisig */
+	char sha256[65];
+	int resumed;			/* the archive continued a .part */
+};
+
+struct run {
+	struct run_options opts;
+	const char *root;
+	char versions[PATH_MAX];
+	char download[PATH_MAX];
+	char cur_id[INSTALL_ID_MAX];	/* "" when there is no current version */
+	char cur_dir[PATH_MAX];
+	struct set cur_set;
+	char new_id[INSTALL_ID_MAX];
+	char tmp_dir[PATH_MAX];
+	char new_dir[PATH_MAX];
+	struct set new_set;
+	struct run_db *dbs;
+	size_t ndbs;
+	struct run_bundle *bundles;
+	size_t nbundles;
+	const char *const *mirrors;
+	size_t nmirrors;
+	struct minisign_key *keys;
+	size_t nkeys;
+	struct run_validator *validators;
+	size_t nvalidators;
+	char why[2048];			/* reason of the failing stage */
+};
+
+/* run_fail - set R's reason; returns RESULT. */
+enum update_result run_fail(struct run *r, enum update_result result, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* run_remember - keep URL's validators for the end of a good run. */
+void run_remember(struct run *r, const char *url, const char *etag, time_t modified);
+
+/* source_prepare - check names, URLs and key files of the configuration
+ * into R (UPDATE_CONFIG on trouble). */
+enum update_result source_prepare(struct run *r);
+
+/* source_check - which databases and bundles changed; UPDATE_UPTODATE
+ * when nothing did. */
+enum update_result source_check(struct run *r);
+
+/* source_fetch - download the changed CVDs and the bundles' .minisig. */
+enum update_result source_fetch(struct run *r);
+
+/* source_verify - verify what source_fetch got. */
+enum update_result source_verify(struct run *r);
+
+/* admin_status - print --status. */
+enum update_result admin_status(const char *root);
+
+/* admin_rollback - --rollback [ID]. */
+enum update_result admin_rollback(struct run *r, const char *id);
+
+/* admin_publish - --publish DIR: the current set as a private mirror. */
+enum update_result admin_publish(struct run *r, const char *dir);
+
+/* pipeline_run - one update run; pipeline_free - release R. */
+enum update_result pipeline_run(struct run *r);
+enum update_result pipeline_open(struct run *r);
+void pipeline_free(struct run *r);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * selftest.c - the self-test child (see selftest.h).
+ *
+ * The child loads DIR with the daemon's engine settings and writes one
+ * line to a pipe: "OK <signatures>" or "FAIL <reason>".  The parent
+ * waits for that line until the deadline, then for the child.
+ */
+#include "auto-config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/engine.h"
+#include "common/sock.h"
+#include "updater/selftest.h"
+
+/* Small clean buffers a sane database must not flag. */
+static const char selftest_clean_text[] = "Hello, world.\nThis is a clean control file.\n";
+static const char selftest_clean_mail[] =
+	"From: a@example.org\r\nTo: b@example.org\r\nSubject: control\r\n"
+	"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+	"Nothing to see here.\r\n";
+
+/* selftest_child - the child's work; writes its line to FD, returns the
+ * exit status. */
+static int selftest_child(const char *dir, int fd)
+{
+	struct engine_settings s = {
+		.max_scansize = config_num(CONF_SCAND_MAX_SCANSIZE),
+		.max_filesize = config_num(CONF_SCAND_MAX_FILESIZE),
+		.max_recursion = config_num(CONF_SCAND_MAX_RECURSION),
+		.max_files = config_num(CONF_SCAND_MAX_FILES),
+		.max_scantime_ms = config_num(CONF_SCAND_MAX_SCANTIME),
+		.bytecode = (int)config_num(CONF_SCAND_BYTECODE),
+		.heuristic_alerts = (int)config_num(CONF_SCAND_HEURISTIC_ALERTS),
+		.alert_exceeds_max = (int)config_num(CONF_SCAND_ALERT_EXCEEDS_MAX),
+		.tmpdir = NULL,
+	};
+	static char zeros[4096];
+	const struct {
+		const void *buf;
+		size_t len;
+		const char *name;
+	} clean[] = {
+		{selftest_clean_text, sizeof(selftest_clean_text) - 1, "text"},
+		{selftest_clean_mail, sizeof(selftest_clean_mail) - 1, "mail"},
+		{zeros, sizeof(zeros), "zeros"},
+	};
+	const char *err = NULL, *virname = NULL;
+	struct engine_db *db;
+	char line[1024];
+	size_t i;
+
+	if (engine_init(&err) < 0 || (db = engine_load(dir, &s, &err)) == NULL) {
+		dprintf(fd, "FAIL %s\n", err);
+		return 1;
+	}
+	if (engine_selftest(db, &err) < 0) {
+		dprintf(fd, "FAIL %s\n", err);
+		return 1;
+	}
+	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
+		enum engine_result r =
+			engine_scan_mem(db, clean[i].buf, clean[i].len, 0, NULL, &virname, &err);
+
+		if (r != ENGINE_CLEAN) {
+			snprintf(line, sizeof(line), "FAIL clean control \"%s\" %s %s\n",
+				 clean[i].name, r == ENGINE_VIRUS ? "flagged as" : "failed:",
+				 r == ENGINE_VIRUS ? virname : err);
+			/* Names come from the database: keep them printable. */
+			for (char *p = line; *p && p[1]; p++)
+				if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+					*p = '?';
+			dprintf(fd, "%s", line);
+			return 1;
+		}
+	}
+	dprintf(fd, "OK %u\n", db->sigs);
+	engine_free(db);
+	return 0;
+}
+
+int selftest_run(const char *dir, const struct selftest_options *opts,
+		 unsigned long long *sigs_r, char *why, size_t size)
+{
+	long long deadline = sock_now_ms() + opts->timeout_ms;
+	char line[1100];
+	size_t len = 0;
+	int fds[2], status = 0, timed_out = 0;
+	pid_t pid;
+
+	if (pipe(fds) < 0) {
+		snprintf(why, size, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, size, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(selftest_child(dir, fds[1]));
+	}
+	close(fds[1]);
+	while (len < sizeof(line) - 1) {
+		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+		long long left = deadline - sock_now_ms();
+		ssize_t n;
+		int r;
+
+		if (left <= 0) {
+			timed_out = 1;
+			break;
+		}
+		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		n = read(fds[0], line + len, sizeof(line) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (memchr(line, '\n', len) != NULL)
+			break;
+	}
+	close(fds[0]);
+	line[len] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	if (timed_out)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (timed_out) {
+		snprintf(why, size, "self-test took longer than update_selftest_timeout (%lld ms)",
+			 opts->timeout_ms);
+		return -1;
+	}
+	if (strncmp(line, "FAIL ", 5) == 0) {
+		snprintf(why, size, "%s", line + 5);
+		return -1;
+	}
+	if (strncmp(line, "OK ", 3) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (WIFSIGNALED(status))
+			snprintf(why, size, "self-test child killed by signal %d",
+				 WTERMSIG(status));
+		else
+			snprintf(why, size, "self-test child failed without a reason");
+		return -1;
+	}
+	*sigs_r = strtoull(line + 3, NULL, 10);
+	if (!opts->force && opts->current_sigs > 0 &&
+	    *sigs_r * 100 < opts->current_sigs * (unsigned long long)(100 - opts->drop_max_percent)) {
+		snprintf(why, size,
+			 "%llu signatures, more than update_signature_drop_max (%d%%) below the "
+			 "current %llu (use --force to accept)",
+			 *sigs_r, opts->drop_max_percent, opts->current_sigs);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+/*
+ * selftest.h - prove a new database set in a child process: it loads and
+ * compiles, detects EICAR, passes the clean controls, and has not lost
+ * too many signatures.  The child is killed when it takes too long, so a
+ * database that hangs or crashes libclamav never touches the updater.
+ */
+#ifndef MX_UPDATE_SELFTEST_H
+#define MX_UPDATE_SELFTEST_H
+
+struct selftest_options {
+	long long timeout_ms;
+	unsigned long long current_sigs;	/* 0: unknown, no drop check */
+	int drop_max_percent;
+	int force;				/* skip the drop check */
+};
+
+/*
+ * selftest_run - test the set in DIR.  Returns 0 with *sigs_r set, or
+ * -1 with a reason in WHY.
+ */
+int selftest_run(const char *dir, const struct selftest_options *opts,
+		 unsigned long long *sigs_r, char *why, size_t size);
+
+#endif

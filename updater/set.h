@@ -1,0 +1,62 @@
+/*
+ * set.h - what one version directory holds, recorded in its hidden file
+ * .mxscan-set: the CVDs (name, version), the bundles (URL, SHA-256 of
+ * the archive as fetched, the files it provided) and the signature count
+ * the self-test loaded.  Lines:
+ *
+ *	mxscan-set 1
+ *	signatures <count>
+ *	db <name> <version> <header sigs>
+ *	bundle <sha256 hex> <source name> <url>
+ *	file <source name> <file name>
+ */
+#ifndef MX_UPDATE_SET_H
+#define MX_UPDATE_SET_H
+
+#include <stddef.h>
+
+#define SET_FILE ".mxscan-set"
+#define SET_SOURCES ".sources"
+
+struct set_db {
+	char name[64];
+	unsigned version;
+	unsigned sigs;
+};
+
+struct set_bundle {
+	char sha256[65];
+	char source[128];	/* the archive's name under .sources/ */
+	char *url;
+	char **files;
+	size_t nfiles;
+};
+
+struct set {
+	int known;		/* SET_FILE was read */
+	unsigned long long signatures;
+	struct set_db *dbs;
+	size_t ndbs;
+	struct set_bundle *bundles;
+	size_t nbundles;
+};
+
+/* set_read - S from DIR/.mxscan-set; a missing file gives an empty S with
+ * known = 0 and returns 0.  -1 with *error_r on a read error. */
+int set_read(const char *dir, struct set *s, const char **error_r);
+
+/* set_write - DIR/.mxscan-set from S (plain write: DIR is not live yet). */
+int set_write(const char *dir, const struct set *s, const char **error_r);
+
+struct set_db *set_add_db(struct set *s, const char *name);
+struct set_bundle *set_add_bundle(struct set *s, const char *url);
+void set_bundle_add_file(struct set_bundle *b, const char *name);
+
+/* set_find_db, set_find_bundle - lookups; NULL when absent. */
+const struct set_db *set_find_db(const struct set *s, const char *name);
+const struct set_bundle *set_find_bundle(const struct set *s, const char *url);
+
+/* set_free - release S's contents. */
+void set_free(struct set *s);
+
+#endif
