@@ -131,6 +131,40 @@ try:
            "DSN RCPT parameters and pipelined bodies intact",
            [(g.rcpt, g.data[:60]) for g in got])
 
+
+    # Spooled (filter_memory_max = 0): same bytes; private 0700 spool directory.
+    fsp = start_filter({"filter_memory_max": "0"})
+    big = simple_message((b"line of a spooled message " * 40 + b"\r\n.dot\r\n") * 300)
+    r = send(fsp, big)
+    cap.wait(1)
+    got = cap.take()
+    tap.ok(r[0] == 250 and len(got) == 1 and got[0].data == big,
+           "spooled message (filter_memory_max = 0) delivered byte-identical", r)
+    spools = [d for d in os.listdir(work) if d.startswith("mxscan-filter.")]
+    tap.ok(spools and all(oct(os.stat(os.path.join(work, d)).st_mode & 0o777) == "0o700" and
+                          os.listdir(os.path.join(work, d)) == [] for d in spools),
+           "private spool directories are 0700 and left empty", spools)
+
+    # Queue id from Postfix's Received: header when XFORWARD has no IDENT.
+    rcvd = (b"Received: from client.example (client.example [192.0.2.1])\r\n"
+            b"\tby mx.example (Postfix) with ESMTP id 4Qx7Yz1AbcZ9\r\n\tfor <r@example.test>; "
+            b"Mon, 23 Nov 2026 17:00:00 +0000 (UTC)\r\n")
+    r = send(fsp, simple_message(b"with received\r\n").replace(b"From:", rcvd + b"From:", 1))
+    cap.take()
+    tap.ok(r[0] == 250 and "4Qx7Yz1AbcZ9: client=127.0.0.1" in fsp.logtext(),
+           "queue id taken from the Received: header", fsp.logtext()[-600:])
+
+    # A forward connection that went away between transactions is reopened.
+    cap2 = Capture(close_after_data=True)
+    fre = start_filter(forward=cap2.addr)
+    c = fre.client()
+    r1 = c.mail("a@example.test", ["b@example.test"], simple_message(b"one\r\n"))
+    r2 = c.mail("a@example.test", ["b@example.test"], simple_message(b"two\r\n"), ehlo=False)
+    c.close()
+    tap.ok(r1[0] == 250 and r2[0] == 250 and cap2.wait(2),
+           "second transaction after the forward server closed: reconnected", (r1, r2))
+    cap2.stop()
+
     # ---------------------------------------------------------------- (b)
     marker_n = [0]
 

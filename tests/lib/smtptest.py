@@ -53,8 +53,10 @@ class Capture:
     EXTS = ["PIPELINING", "SIZE 200000000", "8BITMIME", "SMTPUTF8", "DSN",
             "XFORWARD NAME ADDR PROTO HELO IDENT SOURCE PORT", "ENHANCEDSTATUSCODES"]
 
-    def __init__(self, exts=None, data_reply=b"250 2.0.0 Ok: queued as CAPTURE1"):
+    def __init__(self, exts=None, data_reply=b"250 2.0.0 Ok: queued as CAPTURE1",
+                 close_after_data=False):
         self.exts = self.EXTS if exts is None else exts
+        self.close_after_data = close_after_data
         self.data_reply = data_reply
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -127,6 +129,8 @@ class Capture:
                         self.cond.notify_all()
                     say(self.data_reply)
                     t = Transaction()
+                    if self.close_after_data:
+                        return
                 elif up == b"RSET":
                     t = Transaction()
                     pending_xf = []

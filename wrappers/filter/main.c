@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 	/* The stop signals come through the accept loop's signalfd: block
 	 * them before any thread starts so every thread inherits the mask. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);	/* nothing to reload: settings need a restart */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

@@ -93,6 +93,8 @@ static void session_relay_reply(struct session *s, const struct relay_reply *rep
 				memcpy(p, "451", 3);
 		}
 		snprintf(out, size, "%s", text);
+		if (rep->code == 421)	/* the forward server is going away */
+			relay_close(&s->relay);
 	}
 	session_reply(s, "%s", out);
 }
@@ -262,12 +264,30 @@ static unsigned long long session_size_param(const char *params)
 	return 0;
 }
 
+/* session_forward_mail - the kept XFORWARD commands, then MAIL, downstream. */
+static void session_forward_mail(struct session *s, const char *args, struct relay_reply *rep)
+{
+	char *line;
+	int i;
+
+	/* XFORWARD belongs just before MAIL; a refusal only costs the log. */
+	for (i = 0; i < s->nxforward; i++) {
+		line = xasprintf("XFORWARD %s", s->xforward[i]);
+		if (relay_command(&s->relay, line, rep) == 0 && rep->code != 250)
+			log_warn("s%lu: forward server refused XFORWARD: %d", s->id, rep->code);
+		free(line);
+	}
+	line = xasprintf("MAIL FROM:%s", args);
+	relay_command(&s->relay, line, rep);
+	free(line);
+}
+
 static void session_mail(struct session *s, const char *args)
 {
 	struct relay_reply rep;
 	const char *close_br;
-	char *line, out[RELAY_REPLY_MAX];
-	int i;
+	char out[RELAY_REPLY_MAX];
+	int reused;
 
 	if (!s->greeted) {
 		session_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
@@ -287,20 +307,16 @@ static void session_mail(struct session *s, const char *args)
 		session_reply(s, "552 5.3.4 Message size exceeds fixed limit");
 		return;
 	}
+	reused = relay_connected(&s->relay);
 	if (session_forward_open(s, 0) < 0) {
 		session_reply(s, "451 4.4.1 Error: forward server unavailable, try again later");
 		return;
 	}
-	/* XFORWARD belongs just before MAIL; a refusal only costs the log. */
-	for (i = 0; i < s->nxforward; i++) {
-		line = xasprintf("XFORWARD %s", s->xforward[i]);
-		if (relay_command(&s->relay, line, &rep) == 0 && rep.code != 250)
-			log_warn("s%lu: forward server refused XFORWARD: %d", s->id, rep.code);
-		free(line);
-	}
-	line = xasprintf("MAIL FROM:%s", args);
-	relay_command(&s->relay, line, &rep);
-	free(line);
+	session_forward_mail(s, args, &rep);
+	/* A connection kept from an earlier transaction may have timed out
+	 * at the forward server's end: one fresh try. */
+	if (rep.code == 0 && reused && session_forward_open(s, 0) == 0)
+		session_forward_mail(s, args, &rep);
 	session_relay_reply(s, &rep, out, sizeof(out));
 	if (rep.code >= 200 && rep.code < 300) {
 		s->in_mail = 1;
@@ -554,18 +570,20 @@ static void session_end_of_data(struct session *s, struct session_outcome *o)
 		budget = SESSION_BEFORE_QUEUE_MAX_MS;
 	deadline = o->start + budget;
 	body_init(&orig);
+	verdict_scan(&s->body, deadline, &o->v);
 	/* Strip rewrites the message: keep the original for the quarantine. */
-	if (cfg.infected == INFECTED_STRIP && s->body.fd >= 0) {
+	if (o->v.status == CLIENT_INFECTED && cfg.infected == INFECTED_STRIP) {
 		int fd = dup(s->body.fd);
 
-		if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 && body_load_fd(&orig, fd, &err) == 0)
-			;
-		else
+		if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0 || body_load_fd(&orig, fd, &err) < 0)
 			body_reset(&orig);
 		if (fd >= 0)
 			close(fd);
+		if (orig.fd >= 0)
+			verdict_strip(&s->body, deadline, cfg.hostname, &o->v);
+		else
+			o->v.strip_failed = 1;
 	}
-	verdict_scan(&s->body, deadline, cfg.infected == INFECTED_STRIP, cfg.hostname, &o->v);
 	relay_set_deadline(&s->relay, deadline);
 	switch (o->v.status) {
 	case CLIENT_CLEAN:
@@ -600,6 +618,7 @@ static void session_end_of_data(struct session *s, struct session_outcome *o)
 	}
 	relay_set_deadline(&s->relay, 0);
 	body_reset(&orig);
+	verdict_free(&o->v);
 }
 
 static void session_data(struct session *s)

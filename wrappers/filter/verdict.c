@@ -63,30 +63,36 @@ static int verdict_found_path(const char *reply, char *path, size_t size)
 	return -1;
 }
 
-void verdict_scan(struct body *b, long long deadline, int strip, const char *hostname,
-		  struct verdict *v)
+void verdict_scan(struct body *b, long long deadline, struct verdict *v)
 {
-	char *reply = xmalloc(VERDICT_REPLY_MAX);
 	struct client_result res;
-	enum client_status st;
 
 	memset(v, 0, sizeof(*v));
-	st = verdict_once(b, deadline, reply, &res);
-	v->status = st;
+	v->reply = xmalloc(VERDICT_REPLY_MAX);
+	v->reply[0] = '\0';
+	v->status = verdict_once(b, deadline, v->reply, &res);
 	v->ms = res.ms;
 	snprintf(v->endpoint, sizeof(v->endpoint), "%s", res.endpoint);
 	verdict_printable(v->sig, sizeof(v->sig), res.detail);
-	while (strip && st == CLIENT_INFECTED) {
-		const char *err = NULL;
-		char path[256], sig[256];
+}
 
-		verdict_printable(sig, sizeof(sig), res.detail);
+void verdict_strip(struct body *b, long long deadline, const char *hostname, struct verdict *v)
+{
+	enum client_status st = v->status;
+	struct client_result res;
+	char sig[256];
+
+	snprintf(sig, sizeof(sig), "%s", v->sig);
+	while (st == CLIENT_INFECTED) {
+		const char *err = NULL;
+		char path[256];
+
 		if (v->stripped >= VERDICT_STRIP_MAX) {
 			snprintf(v->strip_error, sizeof(v->strip_error), "more than %d infected parts",
 				 VERDICT_STRIP_MAX);
 			break;
 		}
-		if (verdict_found_path(reply, path, sizeof(path)) < 0) {
+		if (verdict_found_path(v->reply, path, sizeof(path)) < 0) {
 			snprintf(v->strip_error, sizeof(v->strip_error), "no part named in the reply");
 			break;
 		}
@@ -95,15 +101,19 @@ void verdict_scan(struct body *b, long long deadline, int strip, const char *hos
 			break;
 		}
 		v->stripped++;
-		st = verdict_once(b, deadline, reply, &res);
+		st = verdict_once(b, deadline, v->reply, &res);
 		v->ms += res.ms;
-		if (st == CLIENT_CLEAN)
-			break;
-		if (st != CLIENT_INFECTED)
+		if (st == CLIENT_INFECTED)
+			verdict_printable(sig, sizeof(sig), res.detail);
+		else if (st != CLIENT_CLEAN)
 			snprintf(v->strip_error, sizeof(v->strip_error), "rescan failed: %.200s",
 				 res.detail);
 	}
-	if (strip && v->status == CLIENT_INFECTED && st != CLIENT_CLEAN)
-		v->strip_failed = 1;
-	free(reply);
+	v->strip_failed = st != CLIENT_CLEAN;
+}
+
+void verdict_free(struct verdict *v)
+{
+	free(v->reply);
+	v->reply = NULL;
 }

@@ -3,7 +3,7 @@
  * through scanner_endpoints (common/client.h, failover within one
  * deadline) and, for filter_infected_action = strip, the loop that
  * replaces each infected part and scans the result again until it is
- * clean.
+ * clean (mxscand names only the first infected part of a message).
  */
 #ifndef MX_FILTER_VERDICT_H
 #define MX_FILTER_VERDICT_H
@@ -22,16 +22,22 @@ struct verdict {
 	int stripped;		/* parts replaced (strip) */
 	int strip_failed;	/* strip was asked for but the result is not clean */
 	char strip_error[256];
+	char *reply;		/* the last MIMESCAN reply (part lines, verdict) */
 };
 
+/* verdict_scan - scan B before DEADLINE (free V with verdict_free). */
+void verdict_scan(struct body *b, long long deadline, struct verdict *v);
+
 /*
- * verdict_scan - scan B before DEADLINE.  With STRIP, an infected message
- * has its infected parts replaced in B (notices naming HOSTNAME) and is
- * scanned again; v->strip_failed says B could not be made clean (B may
- * then be partly rewritten: the caller keeps the original elsewhere).
+ * verdict_strip - after verdict_scan found B infected: replace the
+ * infected parts in B by notices naming HOSTNAME, scanning again after
+ * each, until B is clean.  v->strip_failed says it could not be made
+ * clean; B may then be partly rewritten (the caller keeps the original).
  */
-void verdict_scan(struct body *b, long long deadline, int strip, const char *hostname,
-		  struct verdict *v);
+void verdict_strip(struct body *b, long long deadline, const char *hostname, struct verdict *v);
+
+/* verdict_free - release the reply kept in V. */
+void verdict_free(struct verdict *v);
 
 /* verdict_printable - copy a scanner-supplied name with only safe header bytes. */
 void verdict_printable(char *dst, size_t size, const char *src);
