@@ -1,0 +1,168 @@
+/*
+ * strip.c - infected parts out, notices in (see strip.h).
+ */
+#include "auto-config.h"
+
+#include <gmime/gmime.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wrappers/filter/strip.h"
+
+#define STRIP_PATH_MAX 256
+
+void strip_init(void)
+{
+	g_mime_init();
+}
+
+void strip_shutdown(void)
+{
+	g_mime_shutdown();
+}
+
+/* Where a found leaf hangs, so it can be replaced. */
+struct strip_place {
+	GMimePart *leaf;
+	GMimeMultipart *parent;		/* or */
+	int index;
+	GMimeMessage *message;		/* the leaf is this message's body */
+};
+
+static void strip_child_path(char *dst, const char *path, int i)
+{
+	if (*path == '\0')
+		snprintf(dst, STRIP_PATH_MAX, "%d", i);
+	else
+		snprintf(dst, STRIP_PATH_MAX, "%s.%d", path, i);
+}
+
+/* strip_find - mime.c's walk: the leaf numbered TARGET, with its parent. */
+static int strip_find(GMimeObject *obj, const char *path, const char *target, GMimeMultipart *mp,
+		      int index, GMimeMessage *msg, struct strip_place *place, int depth)
+{
+	char sub[STRIP_PATH_MAX];
+
+	if (obj == NULL || depth > 100)
+		return 0;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *m = GMIME_MULTIPART(obj);
+		int i, n = g_mime_multipart_get_count(m);
+
+		for (i = 0; i < n; i++) {
+			strip_child_path(sub, path, i + 1);
+			if (strip_find(g_mime_multipart_get_part(m, i), sub, target, m, i, NULL, place,
+				       depth + 1))
+				return 1;
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+
+		strip_child_path(sub, *path ? path : "1", 1);
+		if (inner != NULL)
+			return strip_find(g_mime_message_get_mime_part(inner), sub, target, NULL, 0,
+					  inner, place, depth + 1);
+	} else if (GMIME_IS_PART(obj)) {
+		if (strcmp(*path ? path : "1", target) == 0) {
+			place->leaf = GMIME_PART(obj);
+			place->parent = mp;
+			place->index = index;
+			place->message = msg;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* strip_notice - the text/plain part that takes an infected part's place. */
+static GMimeObject *strip_notice(GMimePart *old, const char *sig, const char *hostname)
+{
+	GMimeTextPart *part = g_mime_text_part_new_with_subtype("plain");
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(old));
+	char *type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+	const char *name = g_mime_part_get_filename(old);
+	char safe_name[200], *text;
+	size_t i;
+
+	snprintf(safe_name, sizeof(safe_name), "%s", name != NULL ? name : "");
+	for (i = 0; safe_name[i] != '\0'; i++)
+		if ((unsigned char)safe_name[i] < 0x20 || (unsigned char)safe_name[i] >= 0x7f)
+			safe_name[i] = '?';
+	text = g_strdup_printf("This part of the message (%s%s%s%s) was removed by the virus\n"
+			       "scanner mxscan-filter on %s because it contained %s.\n",
+			       type, *safe_name ? ", \"" : "", safe_name, *safe_name ? "\"" : "",
+			       hostname, sig);
+	g_mime_text_part_set_text(part, text);
+	g_free(text);
+	g_free(type);
+	return GMIME_OBJECT(part);
+}
+
+/* strip_base_path - PATH without a reading's suffix (.uuN, .b64). */
+static void strip_base_path(char *dst, const char *path)
+{
+	char *dot;
+
+	snprintf(dst, STRIP_PATH_MAX, "%s", path);
+	dot = strrchr(dst, '.');
+	if (dot != NULL && (strncmp(dot, ".uu", 3) == 0 || strcmp(dot, ".b64") == 0))
+		*dot = '\0';
+}
+
+int strip_part(struct body *b, const char *path, const char *sig, const char *hostname,
+	       const char **error_r)
+{
+	struct strip_place place = {0};
+	char target[STRIP_PATH_MAX];
+	GMimeStream *in, *out;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	GMimeObject *notice, *old = NULL;
+	GMimeFormatOptions *fmt;
+	GByteArray *bytes;
+	int fd, ret = -1;
+
+	strip_base_path(target, path);
+	fd = dup(b->fd);
+	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		if (fd >= 0)
+			close(fd);
+		*error_r = "cannot read the message";
+		return -1;
+	}
+	in = g_mime_stream_fs_new(fd);
+	parser = g_mime_parser_new_with_stream(in);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	if (msg == NULL) {
+		*error_r = "the message cannot be parsed";
+		goto out;
+	}
+	if (!strip_find(g_mime_message_get_mime_part(msg), "", target, NULL, 0, msg, &place, 0)) {
+		*error_r = "the infected reading is not a part of its own";
+		goto out;
+	}
+	notice = strip_notice(place.leaf, sig, hostname);
+	if (place.parent != NULL) {
+		old = g_mime_multipart_replace(place.parent, place.index, notice);
+		if (old != NULL)
+			g_object_unref(old);
+	} else {
+		g_mime_message_set_mime_part(place.message, notice);
+	}
+	g_object_unref(notice);
+	fmt = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
+	out = g_mime_stream_mem_new();
+	g_mime_object_write_to_stream(GMIME_OBJECT(msg), fmt, out);
+	g_mime_format_options_free(fmt);
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	ret = body_set(b, bytes->data, bytes->len, error_r);
+	g_object_unref(out);
+out:
+	if (msg != NULL)
+		g_object_unref(msg);
+	g_object_unref(parser);
+	g_object_unref(in);
+	return ret;
+}

@@ -1,0 +1,119 @@
+/*
+ * verdict.c - MIMESCAN of a message, and the strip loop (see verdict.h).
+ */
+#include "auto-config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/sock.h"
+#include "common/xalloc.h"
+#include "wrappers/filter/strip.h"
+#include "wrappers/filter/verdict.h"
+
+#define VERDICT_REPLY_MAX (1 << 20)
+
+void verdict_printable(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	snprintf(dst, size, "%s", src);
+	for (i = 0; dst[i] != '\0'; i++)
+		if (!isalnum((unsigned char)dst[i]) && strchr("._-:/+=@", dst[i]) == NULL)
+			dst[i] = '?';
+}
+
+/* verdict_once - one MIMESCAN; the reply stays in REPLY. */
+static enum client_status verdict_once(struct body *b, long long deadline, char *reply,
+				       struct client_result *res)
+{
+	struct client_options opts;
+	long long left = deadline - sock_now_ms();
+
+	client_options_from_config(&opts);
+	if (left < opts.timeout_ms)
+		opts.timeout_ms = left > 0 ? (int)left : 1;
+	if (b->fd < 0) {
+		memset(res, 0, sizeof(*res));
+		snprintf(res->detail, sizeof(res->detail), "no message");
+		return res->status = CLIENT_TEMPFAIL;
+	}
+	return client_scan_mime(&opts, b->fd, reply, VERDICT_REPLY_MAX, res);
+}
+
+/* verdict_found_path - the path of the first FOUND line of a MIMESCAN reply. */
+static int verdict_found_path(const char *reply, char *path, size_t size)
+{
+	const char *line = reply;
+
+	while (line != NULL && *line != '\0') {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		size_t sp = strcspn(line, " \n");
+
+		if (n > 6 && memcmp(line + n - 6, " FOUND", 6) == 0 && sp < n &&
+		    strncmp(line, "stream:", 7) != 0) {
+			snprintf(path, size, "%.*s", (int)sp, line);
+			return 0;
+		}
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	return -1;
+}
+
+void verdict_scan(struct body *b, long long deadline, struct verdict *v)
+{
+	struct client_result res;
+
+	memset(v, 0, sizeof(*v));
+	v->reply = xmalloc(VERDICT_REPLY_MAX);
+	v->reply[0] = '\0';
+	v->status = verdict_once(b, deadline, v->reply, &res);
+	v->ms = res.ms;
+	snprintf(v->endpoint, sizeof(v->endpoint), "%s", res.endpoint);
+	verdict_printable(v->sig, sizeof(v->sig), res.detail);
+}
+
+void verdict_strip(struct body *b, long long deadline, const char *hostname, struct verdict *v)
+{
+	enum client_status st = v->status;
+	struct client_result res;
+	char sig[256];
+
+	snprintf(sig, sizeof(sig), "%s", v->sig);
+	while (st == CLIENT_INFECTED) {
+		const char *err = NULL;
+		char path[256];
+
+		if (v->stripped >= VERDICT_STRIP_MAX) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "more than %d infected parts",
+				 VERDICT_STRIP_MAX);
+			break;
+		}
+		if (verdict_found_path(v->reply, path, sizeof(path)) < 0) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "no part named in the reply");
+			break;
+		}
+		if (strip_part(b, path, sig, hostname, &err) < 0) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "part %.64s: %s", path, err);
+			break;
+		}
+		v->stripped++;
+		st = verdict_once(b, deadline, v->reply, &res);
+		v->ms += res.ms;
+		if (st == CLIENT_INFECTED)
+			verdict_printable(sig, sizeof(sig), res.detail);
+		else if (st != CLIENT_CLEAN)
+			snprintf(v->strip_error, sizeof(v->strip_error), "rescan failed: %.200s",
+				 res.detail);
+	}
+	v->strip_failed = st != CLIENT_CLEAN;
+}
+
+void verdict_free(struct verdict *v)
+{
+	free(v->reply);
+	v->reply = NULL;
+}

@@ -1,0 +1,45 @@
+/*
+ * verdict.h - what the scanner says about one message: a MIMESCAN
+ * through scanner_endpoints (common/client.h, failover within one
+ * deadline) and, for filter_infected_action = strip, the loop that
+ * replaces each infected part and scans the result again until it is
+ * clean (mxscand names only the first infected part of a message).
+ */
+#ifndef MX_FILTER_VERDICT_H
+#define MX_FILTER_VERDICT_H
+
+#include "common/client.h"
+#include "wrappers/filter/body.h"
+
+/* At most this many parts are stripped from one message. */
+#define VERDICT_STRIP_MAX 16
+
+struct verdict {
+	enum client_status status;	/* of the first scan */
+	char sig[256];		/* signature (printable), or the failure reason */
+	char endpoint[256];	/* the scanner that answered */
+	long long ms;		/* scanning time, all rounds */
+	int stripped;		/* parts replaced (strip) */
+	int strip_failed;	/* strip was asked for but the result is not clean */
+	char strip_error[256];
+	char *reply;		/* the last MIMESCAN reply (part lines, verdict) */
+};
+
+/* verdict_scan - scan B before DEADLINE (free V with verdict_free). */
+void verdict_scan(struct body *b, long long deadline, struct verdict *v);
+
+/*
+ * verdict_strip - after verdict_scan found B infected: replace the
+ * infected parts in B by notices naming HOSTNAME, scanning again after
+ * each, until B is clean.  v->strip_failed says it could not be made
+ * clean; B may then be partly rewritten (the caller keeps the original).
+ */
+void verdict_strip(struct body *b, long long deadline, const char *hostname, struct verdict *v);
+
+/* verdict_free - release the reply kept in V. */
+void verdict_free(struct verdict *v);
+
+/* verdict_printable - copy a scanner-supplied name with only safe header bytes. */
+void verdict_printable(char *dst, size_t size, const char *src);
+
+#endif
