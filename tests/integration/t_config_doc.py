@@ -56,17 +56,33 @@ name, typ, default, lo, hi = rows[3]
 tap.ok(confdoc.summary(name, typ, default + "0", lo, hi) != entries.get(name),
        "a changed default would not match the page")
 
-# Every program documents itself.
-progs = [("scanner/mxscand", "mxscand.8"), ("wrappers/mxscan/mxscan", "mxscan.1"),
-         ("wrappers/conversion/mxscan-conversion", "mxscan-conversion.8")]
-for prog, man in progs:
+# Every program documents itself: --help works, the man page is written
+# and names every long option --help lists (for mxscan-tune, every option of
+# every subcommand's -h too).
+progs = [("scanner/mxscand", "mxscand.8", []), ("wrappers/mxscan/mxscan", "mxscan.1", []),
+         ("wrappers/conversion/mxscan-conversion", "mxscan-conversion.8", []),
+         ("wrappers/filter/mxscan-filter", "mxscan-filter.8", []),
+         ("wrappers/quarantine/mxscan-quarantine", "mxscan-quarantine.8", []),
+         ("updater/mxscan-update", "mxscan-update.8", []),
+         ("tuning/mxscan-tune", "mxscan-tune.1", ["corpus", "gendb", "sweep", "plan", "compare"])]
+for prog, man, subs in progs:
     path = os.path.join(mxtest.BUILDDIR, prog)
     r = subprocess.run([path, "--help"], capture_output=True, text=True)
-    tap.ok(r.returncode == 0 and "-c" in r.stdout + r.stderr, "%s --help" % os.path.basename(prog),
-           r.stdout + r.stderr)
+    helptext = r.stdout + r.stderr
+    tap.ok(r.returncode == 0 and "Usage:" in helptext, "%s --help" % os.path.basename(prog), helptext)
+    for sub in subs:
+        r = subprocess.run([path, sub, "-h"], capture_output=True, text=True)
+        tap.ok(r.returncode == 0 and "Usage:" in r.stdout + r.stderr,
+               "%s %s -h" % (os.path.basename(prog), sub), r.stdout + r.stderr)
+        helptext += r.stdout + r.stderr
     mp = os.path.join(mxtest.SRCDIR, "doc", man)
     text = open(mp, encoding="utf-8").read() if os.path.exists(mp) else ""
     tap.ok(".SH NAME" in text and len(text) > 1500, "man page %s is written" % man)
+    plain = unroff(text)
+    missing = sorted({o for o in re.findall(r"(?<![\w-])--([a-z][a-z0-9-]+)", helptext)
+                      if "--" + o not in plain})
+    tap.ok(not missing, "man page %s names every option of --help" % man,
+           "missing: " + " ".join(missing))
 
 # -n prints exactly the non-default settings.
 d = mxtest.tmpdir("confdoc")
