@@ -169,10 +169,10 @@ def main():
         mxtest.rmtree(root)
 
     med = {k: statistics.median(v) for k, v in res.items() if v}
-    print("%-10s %8s" % ("phase", "seconds"))
+    print("%-10s %8s   %s" % ("phase", "median s", "each round"))
     for k in ("update", "update+rl", "noop", "clamscan", "mxscand"):
         if k in med:
-            print("%-10s %8.2f" % (k, med[k]))
+            print("%-10s %8.2f   %s" % (k, med[k], " ".join("%.2f" % v for v in res[k])))
     if "update" in med and med.get("clamscan"):
         print("ratio update/clamscan = %.2f" % (med["update"] / med["clamscan"]))
     if "update" in med and med.get("mxscand"):
