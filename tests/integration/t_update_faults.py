@@ -292,8 +292,13 @@ else:
     tap.ok(os.path.getsize(os.path.join(doc, "big", "site.tar.gz")) > 8192, "the big bundle is over 8k")
     expect("bundle larger than update_max_download (4k)", 6, dict(big, update_max_download="4k"))
 expect("server certificate from an untrusted CA (system store)", 6, dict(big, update_ca_file=""))
+mark = ng.mark()
 expect("redirect from https to http (a downgrade)", 6,
        {"update_bundles": ng.url("/tohttp/good/site.tar.gz")})
+reqs = ng.requests_since(mark)
+tap.ok(any(" /tohttp/" in q and " 302 " in q for q in reqs)
+       and not any(q.startswith("%d " % ng.http_port) for q in reqs),
+       "the redirect was answered and its http target never asked", "\n".join(reqs))
 expect("redirect to a file:// URL", 6, {"update_bundles": ng.url("/tofile/good/site.tar.gz")})
 stall = updtest.StallServer("trickle", ca)
 r = expect("server that stalls mid-body (low speed 1k/s for 1s)", 6,
