@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,8 @@ int main(int argc, char **argv)
 
 	log_init("mxscan-update", LOG_DEST_SYSLOG | (quiet ? 0 : LOG_DEST_STDERR));
 	signal(SIGPIPE, SIG_IGN);
+	/* The daemon (another user) must be able to read what is installed. */
+	umask(022);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid() << 16);
 	if (engine_init(&err) < 0) {
 		log_error("%s", err);

@@ -3,9 +3,12 @@
  */
 #include "auto-config.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "updater/minisign.h"
 
@@ -114,19 +117,17 @@ void minisign_key_id_hex(const unsigned char id[8], char buf[17])
 		snprintf(buf + 2 * i, 3, "%02X", id[7 - i]);
 }
 
-int minisign_verify(const struct minisign_key *keys, size_t n, const struct minisign_sig *sig,
-		    const unsigned char *msg, size_t len, const char **error_r)
+/* minisign_check - the signature over MSG (the data, or its BLAKE2b-512
+ * for a prehashed signature) and the global signature. */
+static int minisign_check(const struct minisign_key *keys, size_t n,
+			  const struct minisign_sig *sig, const unsigned char *msg, size_t len,
+			  const char **error_r)
 {
 	const struct minisign_key *key = NULL;
-	unsigned char hash[crypto_generichash_BYTES_MAX];
 	unsigned char global_msg[64 + sizeof(sig->trusted)];
 	size_t i, tlen;
 	char hex[17];
 
-	if (sodium_init() < 0) {
-		*error_r = "libsodium failed to initialise";
-		return -1;
-	}
 	for (i = 0; i < n; i++)
 		if (memcmp(keys[i].id, sig->id, 8) == 0)
 			key = &keys[i];
@@ -136,11 +137,6 @@ int minisign_verify(const struct minisign_key *keys, size_t n, const struct mini
 			 "signed by key %s, which is not in update_trusted_keys", hex);
 		*error_r = minisign_why;
 		return -1;
-	}
-	if (sig->prehashed) {
-		crypto_generichash(hash, sizeof(hash), msg, len, NULL, 0);
-		msg = hash;
-		len = sizeof(hash);
 	}
 	if (crypto_sign_verify_detached(sig->sig, msg, len, key->pk) != 0) {
 		*error_r = "minisign signature does not match the data";
@@ -154,4 +150,72 @@ int minisign_verify(const struct minisign_key *keys, size_t n, const struct mini
 		return -1;
 	}
 	return 0;
+}
+
+int minisign_verify(const struct minisign_key *keys, size_t n, const struct minisign_sig *sig,
+		    const unsigned char *msg, size_t len, const char **error_r)
+{
+	unsigned char hash[crypto_generichash_BYTES_MAX];
+
+	if (sodium_init() < 0) {
+		*error_r = "libsodium failed to initialise";
+		return -1;
+	}
+	if (sig->prehashed) {
+		crypto_generichash(hash, sizeof(hash), msg, len, NULL, 0);
+		return minisign_check(keys, n, sig, hash, sizeof(hash), error_r);
+	}
+	return minisign_check(keys, n, sig, msg, len, error_r);
+}
+
+int minisign_verify_fd(const struct minisign_key *keys, size_t n, const struct minisign_sig *sig,
+		       int fd, size_t max, const char **error_r)
+{
+	unsigned char hash[crypto_generichash_BYTES_MAX], buf[65536], *data = NULL;
+	crypto_generichash_state st;
+	size_t len = 0;
+	int ret;
+
+	if (sodium_init() < 0) {
+		*error_r = "libsodium failed to initialise";
+		return -1;
+	}
+	crypto_generichash_init(&st, NULL, 0, sizeof(hash));
+	for (;;) {
+		ssize_t r = read(fd, buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(minisign_why, sizeof(minisign_why), "reading: %s", strerror(errno));
+			*error_r = minisign_why;
+			free(data);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		if (sig->prehashed) {
+			crypto_generichash_update(&st, buf, (unsigned long long)r);
+			continue;
+		}
+		if (len + (size_t)r > max) {
+			*error_r = "too large for a legacy (Ed) minisign signature";
+			free(data);
+			return -1;
+		}
+		data = realloc(data, len + (size_t)r);
+		if (data == NULL) {
+			*error_r = "out of memory";
+			return -1;
+		}
+		memcpy(data + len, buf, (size_t)r);
+		len += (size_t)r;
+	}
+	if (sig->prehashed) {
+		crypto_generichash_final(&st, hash, sizeof(hash));
+		return minisign_check(keys, n, sig, hash, sizeof(hash), error_r);
+	}
+	ret = minisign_check(keys, n, sig, data != NULL ? data : buf, len, error_r);
+	free(data);
+	return ret;
 }

@@ -42,6 +42,14 @@ int minisign_sig_parse(const char *text, struct minisign_sig *sig, const char **
 int minisign_verify(const struct minisign_key *keys, size_t n, const struct minisign_sig *sig,
 		    const unsigned char *msg, size_t len, const char **error_r);
 
+/*
+ * minisign_verify_fd - minisign_verify() of the whole file FD, streamed
+ * for prehashed ("ED") signatures; a legacy ("Ed") one needs the data in
+ * memory and is refused beyond MAX bytes.
+ */
+int minisign_verify_fd(const struct minisign_key *keys, size_t n, const struct minisign_sig *sig,
+		       int fd, size_t max, const char **error_r);
+
 /* minisign_key_id_hex - the id as minisign prints it (16 upper-case hex
  * digits, byte order reversed) into BUF[17]. */
 void minisign_key_id_hex(const unsigned char id[8], char buf[17]);

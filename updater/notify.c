@@ -66,14 +66,19 @@ int notify_send_reload(char *why, size_t size)
 {
 	struct client_options opts;
 	struct client_result res;
-	char reply[256];
+	char reply[256], safe[LOG_SAFE_MAX];
 
 	client_options_from_config(&opts);
 	if (client_command(&opts, "RELOAD", reply, sizeof(reply), &res) < 0) {
 		snprintf(why, size, "no daemon reachable (%s: %s)", res.endpoint, res.detail);
 		return -1;
 	}
-	log_debug("RELOAD sent to %s: %s", res.endpoint, reply);
+	log_sanitize(safe, sizeof(safe), reply, strlen(reply));
+	if (strncmp(reply, "RELOADING", 9) != 0) {
+		snprintf(why, size, "%s answered RELOAD with \"%s\"", res.endpoint, safe);
+		return 1;
+	}
+	log_debug("RELOAD sent to %s: %s", res.endpoint, safe);
 	return 0;
 }
 
@@ -83,6 +88,7 @@ enum notify_status notify_reload(const char *dir, long long timeout_ms, char *wh
 	struct client_options opts;
 	struct client_result res;
 	char want[PATH_MAX], *reply = malloc(NOTIFY_REPLY_MAX);
+	int refused;
 
 	if (reply == NULL) {
 		snprintf(why, size, "out of memory");
@@ -90,10 +96,13 @@ enum notify_status notify_reload(const char *dir, long long timeout_ms, char *wh
 	}
 	if (realpath(dir, want) == NULL)
 		snprintf(want, sizeof(want), "%s", dir);
-	if (notify_send_reload(why, size) < 0) {
+	refused = notify_send_reload(why, size);
+	if (refused < 0) {
 		free(reply);
 		return NOTIFY_NODAEMON;
 	}
+	if (refused)
+		log_warn("%s; waiting for the daemon to notice the change itself", why);
 	client_options_from_config(&opts);
 	for (;;) {
 		char path[PATH_MAX], state[32], err[1024];
@@ -119,8 +128,15 @@ enum notify_status notify_reload(const char *dir, long long timeout_ms, char *wh
 			break;
 		nanosleep(&ts, NULL);
 	}
+	free(reply);
+	if (refused) {
+		/* It cannot be told: like no daemon, the proven set stays. */
+		snprintf(why, size,
+			 "the daemon refused RELOAD and did not load %s within "
+			 "update_reload_timeout", want);
+		return NOTIFY_NODAEMON;
+	}
 	snprintf(why, size, "the daemon did not report %s loaded within update_reload_timeout",
 		 want);
-	free(reply);
 	return NOTIFY_TIMEOUT;
 }

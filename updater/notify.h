@@ -10,7 +10,8 @@
 
 enum notify_status {
 	NOTIFY_LOADED,		/* HEALTH shows DIR, reload_state idle */
-	NOTIFY_NODAEMON,	/* no endpoint reachable */
+	NOTIFY_NODAEMON,	/* no endpoint reachable, or RELOAD refused
+				 * (COMMAND UNAVAILABLE) and no load seen */
 	NOTIFY_REJECTED,	/* reload_state failed for DIR */
 	NOTIFY_TIMEOUT,		/* neither within the time */
 };
@@ -23,7 +24,9 @@ enum notify_status notify_reload(const char *dir, long long timeout_ms, char *wh
  * 0 when it shows something else, -1 when no daemon answers. */
 int notify_serving(const char *dir);
 
-/* notify_send_reload - just RELOAD; 0 when a daemon answered. */
+/* notify_send_reload - just RELOAD: 0 when a daemon answered RELOADING,
+ * 1 when it answered something else (WHY says what), -1 when none was
+ * reachable. */
 int notify_send_reload(char *why, size_t size);
 
 /* notify_health_value - the value of KEY in a HEALTH REPLY into BUF

@@ -303,7 +303,7 @@ static enum update_result pipeline_put_back(struct run *r, const char *bad_id,
 		}
 	}
 	log_warn("current is back at %s", *prev_id ? prev_id : "(none)");
-	if (notify_send_reload(why, sizeof(why)) < 0)
+	if (notify_send_reload(why, sizeof(why)) != 0)
 		log_warn("%s", why);
 	snprintf(dir, sizeof(dir), "%s/%s", r->versions, bad_id);
 	if (file_remove_tree(dir, &err) < 0)
@@ -393,9 +393,12 @@ enum update_result pipeline_run(struct run *r)
 			pipeline_save_state(r, 0);
 		return res;
 	}
-	pipeline_save_state(r, 1);
+	/* Validators are kept only once the daemon took the set (or there is
+	 * none): a rejected version is looked at again by the next run. */
+	pipeline_save_state(r, 0);
 	snprintf(prev, sizeof(prev), "%s", r->cur_id);
 	res = pipeline_notify(r, r->new_id, prev);
+	pipeline_save_state(r, res == UPDATE_OK || res == UPDATE_NODAEMON);
 	if (res == UPDATE_OK || res == UPDATE_NODAEMON) {
 		pause_point("prune");
 		prune_versions(r->root, r->new_id, (int)config_num(CONF_UPDATE_KEEP_VERSIONS));

@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 #include "common/config.h"
@@ -94,13 +97,14 @@ int selftest_run(const char *dir, const struct selftest_options *opts,
 	char line[1100];
 	size_t len = 0;
 	int fds[2], status = 0, timed_out = 0;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (pipe(fds) < 0) {
 		snprintf(why, size, "pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		snprintf(why, size, "fork: %s", strerror(errno));
@@ -109,6 +113,13 @@ int selftest_run(const char *dir, const struct selftest_options *opts,
 		return -1;
 	}
 	if (pid == 0) {
+#ifdef __linux__
+		/* Die with the updater: a killed run must not leave a child
+		 * holding the lock descriptor. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+#endif
 		close(fds[0]);
 		_exit(selftest_child(dir, fds[1]));
 	}

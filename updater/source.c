@@ -8,6 +8,8 @@
 #include "auto-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,7 +179,8 @@ static enum update_result source_check_db(struct run *r, struct run_db *d)
 			free(url);
 			d->remote_version = info.version;
 			d->mirror = m;
-			if (info.version > d->local_version) {
+			if (info.version > d->local_version ||
+			    (r->opts.force && info.version == d->local_version)) {
 				d->changed = 1;
 				log_info("%s: version %u available (have %u)", d->name, info.version,
 					 d->local_version);
@@ -197,20 +200,38 @@ static enum update_result source_check_db(struct run *r, struct run_db *d)
 	return source_failure(r, cooldowns, others, d->name, why);
 }
 
-/* source_sha256_file - SHA-256 of PATH as hex into HEX[65]. */
+/* source_sha256_file - SHA-256 of PATH as hex into HEX[65], streamed. */
 static int source_sha256_file(const char *path, char hex[65], const char **error_r)
 {
-	unsigned char h[32];
-	size_t len;
-	char *buf;
+	static char why[PATH_MAX + 64];
+	crypto_hash_sha256_state st;
+	unsigned char h[32], buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (file_read_all(path, (size_t)config_num(CONF_UPDATE_MAX_DOWNLOAD), &buf, &len, error_r) <
-	    0)
-		return -1;
-	crypto_hash_sha256(h, (const unsigned char *)buf, len);
-	free(buf);
+	if (fd < 0)
+		goto fail;
+	crypto_hash_sha256_init(&st);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+	}
+	close(fd);
+	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(hex, 65, h, 32);
 	return 0;
+fail:
+	snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
+	*error_r = why;
+	return -1;
 }
 
 /* source_check_bundle - fetch one bundle archive (conditionally). */
@@ -244,7 +265,7 @@ static enum update_result source_check_bundle(struct run *r, struct run_bundle *
 	if (source_sha256_file(b->archive, b->sha256, &err) < 0)
 		return run_fail(r, UPDATE_DISK, "%s", err);
 	run_remember(r, b->url, rq.etag, rq.modified);
-	if (cur != NULL && strcmp(cur->sha256, b->sha256) == 0) {
+	if (!r->opts.force && cur != NULL && strcmp(cur->sha256, b->sha256) == 0) {
 		log_info("%s: unchanged (same SHA-256)", b->url);
 		unlink(b->archive);
 		return UPDATE_OK;
@@ -368,10 +389,10 @@ enum update_result source_fetch(struct run *r)
 static enum update_result source_verify_bundle(struct run *r, struct run_bundle *b)
 {
 	struct minisign_sig sig;
-	char *text, *data;
-	size_t len, dlen;
+	char *text;
+	size_t len;
 	const char *err;
-	int ok;
+	int ok, fd;
 
 	if (file_read_all(b->sig, 65536, &text, &len, &err) < 0)
 		return run_fail(r, UPDATE_VERIFY, "%s: %s", b->source, err);
@@ -379,11 +400,12 @@ static enum update_result source_verify_bundle(struct run *r, struct run_bundle 
 	free(text);
 	if (ok < 0)
 		return run_fail(r, UPDATE_VERIFY, "%s.minisig: %s", b->url, err);
-	if (file_read_all(b->archive, (size_t)config_num(CONF_UPDATE_MAX_DOWNLOAD), &data, &dlen,
-			  &err) < 0)
-		return run_fail(r, UPDATE_DISK, "%s", err);
-	ok = minisign_verify(r->keys, r->nkeys, &sig, (const unsigned char *)data, dlen, &err);
-	free(data);
+	fd = open(b->archive, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return run_fail(r, UPDATE_DISK, "%s: %s", b->archive, strerror(errno));
+	ok = minisign_verify_fd(r->keys, r->nkeys, &sig, fd,
+				(size_t)config_num(CONF_UPDATE_MAX_DOWNLOAD), &err);
+	close(fd);
 	if (ok < 0)
 		return run_fail(r, UPDATE_VERIFY, "%s: %s", b->url, err);
 	log_info("%s: signature good (trusted comment: %s)", b->source, sig.trusted);

@@ -278,5 +278,23 @@ tap.ok(len(vers) <= 3 and os.path.basename(up.current()) in vers,
        "at most update_keep_versions (3) versions kept, current among them", vers)
 tap.ok(not any(v.endswith(".tmp") for v in up.versions()), "no versions/*.tmp left", up.versions())
 
+# 8. --publish: this host's set as a private mirror for another host
+pub = os.path.join(work, "pub")
+r = up.run(["--publish", pub])
+tap.eq(r.rc, 0, "--publish: exit 0") or tap.diag(r)
+want = {"site.tar.gz", "site.tar.gz.minisig"} | ({"test.cvd"} if HAVE_CVD else set())
+tap.ok(want <= set(os.listdir(pub)) if os.path.isdir(pub) else False,
+       "--publish writes %s" % " ".join(sorted(want)), os.listdir(pub) if os.path.isdir(pub) else None)
+up2 = updtest.Updater(work, os.path.join(work, "root2"), {
+    "update_mirrors": "file://" + pub, "update_databases": up.options["update_databases"],
+    "update_bundles": "file://%s/site.tar.gz" % pub, "update_trusted_keys": key.pub,
+    "scanner_endpoints": "unix:" + os.path.join(work, "nobody.sock")}, name="host2.conf")
+r = up2.run()
+tap.eq(r.rc, 10, "another host updates from the published file:// mirror (exit 10: no daemon there)") \
+    or tap.diag(r)
+s1, s2 = up.snapshot()[1], up2.snapshot()[1]
+tap.ok(s2 and all(s1.get(n) == h for n, h in s2.items() if not n.startswith(".")),
+       "its set has the same signature files", "%r\n%r" % (s1, s2))
+
 mx.stop()
 tap.done()

@@ -16,6 +16,9 @@ SIGKILL.  Then:
   - the next run succeeds (exit 0): current is the new set, the daemon
     serves it and detects the new test string, no versions/*.tmp and no
     lock are left.
+Then a run is killed in the middle of a download (a bundle served at
+64 KB/s): current is untouched and the next run resumes the download
+with a range request and installs the set.
 """
 import os
 import signal
@@ -34,7 +37,7 @@ updtest.cleanup_dir(work)
 ca = updtest.CA(work)
 doc = os.path.join(work, "doc")
 os.makedirs(doc)
-ng = updtest.Nginx(work, doc, ca)
+ng = updtest.Nginx(work, doc, ca, extra_locations="location /slow/ { alias %s/; limit_rate 64k; }" % doc)
 key = updtest.Key(os.path.join(work, "keys"))
 root = os.path.join(work, "root")
 bundle = os.path.join(doc, "site.tar.gz")
@@ -139,6 +142,40 @@ for k, stage in enumerate(updtest.STAGES, start=1):
            "%s: after it the daemon serves current" % stage)
     serves(k, "%s: the daemon detects the new test string" % stage)
     tap.eq([v for v in up.versions() if v.endswith(".tmp")], [], "%s: no versions/*.tmp left" % stage)
+
+# kill -9 in the middle of a download: the next run resumes it
+big = os.path.join(doc, "big.tar.gz")
+k = len(updtest.STAGES) + 1
+filler = b"".join(b"# %s\n" % os.urandom(48).hex().encode() for _ in range(3500))
+updtest.make_bundle(big, {"site.ndb": site_ndb(k) + filler})
+key.sign(big)
+size = os.path.getsize(big)
+tap.ok(size > 150000, "a bundle of %d bytes, served at 64 KB/s" % size)
+slow = {"update_bundles": ng.url("/slow/big.tar.gz")}
+before = up.snapshot()
+p = up.popen(overrides=slow)
+dl = os.path.join(root, ".download")
+
+
+def partial():
+    try:
+        return max(os.path.getsize(os.path.join(dl, n)) for n in os.listdir(dl)) > 32768
+    except (OSError, ValueError):
+        return False
+
+
+got = mxtest.wait_for(partial, 30)
+p.send_signal(signal.SIGKILL)
+r = updtest.finish(p, 30)
+tap.ok(got and r.rc == -signal.SIGKILL, "run killed with SIGKILL mid-download", r)
+tap.eq(up.snapshot(), before, "mid-download: current untouched")
+mark = ng.mark()
+r = up.run(overrides=slow)
+tap.eq(r.rc, 0, "mid-download: the next run succeeds") or tap.diag(r)
+reqs = [q for q in ng.requests_since(mark) if " /slow/big.tar.gz " in q]
+tap.ok(any('"bytes=' in q and " 206 " in q for q in reqs),
+       "mid-download: the next run resumes the partial download (range request, 206)", "\n".join(reqs))
+serves(k, "mid-download: the daemon detects the new test string")
 
 r = up.run(["--status"])
 tap.ok(r.rc == 0 and "locked: no" in r.out, "no lock left behind (--status)", r)

@@ -19,8 +19,15 @@ one at a time, the mirror or the bundle URL is pointed at a fault:
   fetch (6): 404, 500 (retried update_retries times), a transfer cut
      short, a server that stalls mid-body, one that never answers, the
      size cap, a server certificate from an untrusted CA;
-  cool-down (5): a 429 with Retry-After; the next run does not contact
-     that mirror at all (nginx's access log) and --status lists it;
+  fetch (6) also: redirects from https to http or to file://; a partial
+     download is never spliced into the next file of the same name;
+  cool-down (5): a 429 with Retry-After (for a bundle origin, and for the
+     CVD mirror); the next run does not contact that origin at all (nginx's
+     access log) and --status lists it;
+  notify (10, 11), on a root of its own with a stand-in daemon: no daemon
+     (installed, exit 10); a daemon that never reports the new set, or
+     reports it failed: exit 11, the previous set put back as current, the
+     rejected version removed, RELOAD sent for both;
   disk (13): database_root on a full tmpfs;
   lock (4): another process holds database_root/.lock.
 After each: the current link and every byte of the set it names are as
@@ -285,6 +292,14 @@ else:
     tap.ok(os.path.getsize(os.path.join(doc, "big", "site.tar.gz")) > 8192, "the big bundle is over 8k")
     expect("bundle larger than update_max_download (4k)", 6, dict(big, update_max_download="4k"))
 expect("server certificate from an untrusted CA (system store)", 6, dict(big, update_ca_file=""))
+mark = ng.mark()
+expect("redirect from https to http (a downgrade)", 6,
+       {"update_bundles": ng.url("/tohttp/good/site.tar.gz")})
+reqs = ng.requests_since(mark)
+tap.ok(any(" /tohttp/" in q and " 302 " in q for q in reqs)
+       and not any(q.startswith("%d " % ng.http_port) for q in reqs),
+       "the redirect was answered and its http target never asked", "\n".join(reqs))
+expect("redirect to a file:// URL", 6, {"update_bundles": ng.url("/tofile/good/site.tar.gz")})
 stall = updtest.StallServer("trickle", ca)
 r = expect("server that stalls mid-body (low speed 1k/s for 1s)", 6,
            dict(mirror_over(stall.url("/m")), update_low_speed_time="1s",
@@ -319,6 +334,33 @@ if up.current_dir() != base[0]:
     tap.eq((r.rc, updtest.verdicts(mx, PROBES)[2]), (0, base[2]), "--rollback to the baseline set")
     base = updtest.verdicts(mx, PROBES)
 clear_partials()
+
+# --- notify (10, 11): no daemon; a daemon that never loads the new set; one
+# that rejects it.  A root of its own, with a stand-in daemon.
+nroot = os.path.join(work, "nroot")
+nup = updtest.Updater(work, nroot, {
+    "update_databases": "", "update_bundles": GOOD_BUNDLE, "update_trusted_keys": key.pub,
+    "update_ca_file": ca.ca_cert, "update_reload_timeout": "2s",
+    "scanner_endpoints": "unix:" + os.path.join(work, "nobody.sock")}, name="notify.conf")
+r = nup.run()
+tap.eq(r.rc, 10, "no daemon reachable: exit 10") or tap.diag(r)
+tap.ok(nup.current() is not None and os.path.isfile(os.path.join(nroot, "current", "site.ndb")),
+       "no daemon reachable: the proven set is installed all the same", nup.versions())
+for mode in ("stale", "reject"):
+    fake = updtest.FakeDaemon(work, nroot, nup.current_dir(), mode)
+    before, vers = nup.snapshot(), nup.versions()
+    url = bundle("notify-" + mode, files={"site.ndb": SITE_NDB + b"# " + mode.encode() + b"\n"})
+    r = nup.run(overrides={"update_bundles": url, "scanner_endpoints": "unix:" + fake.path})
+    what = {"stale": "a daemon that never loads the new set",
+            "reject": "a daemon that rejects the new set"}[mode]
+    tap.eq(r.rc, 11, "%s: exit 11" % what) or tap.diag(r)
+    tap.eq(nup.snapshot(), before, "%s: the previous set is put back as current" % what)
+    tap.eq(nup.versions(), vers, "%s: the rejected version is removed" % what)
+    tap.eq([c for c in fake.commands if c == "RELOAD"], ["RELOAD", "RELOAD"],
+           "%s: told to RELOAD the new set, then the previous one" % what)
+    if mode == "stale":
+        tap.ok(2 <= r.secs < 30, "%s: given up after update_reload_timeout (%.1fs)" % (what, r.secs))
+    fake.stop()
 
 # --- disk (13): database_root on a small tmpfs --------------------------------
 small = os.path.join(work, "small")

@@ -12,6 +12,8 @@ killed test leaves no server behind.
 Fault locations of Nginx (prefix of the URL path, mapped to the docroot):
   /e404/ /e500/ /e403/     answer that status for every request
   /e429/                   429 with Retry-After: 3600
+  /tohttp/X /tohttps/X     302 to /m/X on the plain HTTP / the HTTPS port
+  /tofile/                 302 to file:///etc/passwd
   /m/                      the docroot (any mirror tree below it)
 """
 import atexit
@@ -167,8 +169,11 @@ class Nginx:
         location /e500/ { return 500; }
         location /e403/ { return 403; }
         location /e429/ { add_header Retry-After 3600 always; return 429; }
+        location /tohttp/ { rewrite ^/tohttp/(.*)$ http://127.0.0.1:%(hport)d/m/$1 redirect; }
+        location /tohttps/ { rewrite ^/tohttps/(.*)$ https://127.0.0.1:%(port)d/m/$1 redirect; }
+        location /tofile/ { return 302 file:///etc/passwd; }
         %(extra)s
-""" % {"doc": docroot, "extra": extra_locations}
+""" % {"doc": docroot, "extra": extra_locations, "hport": self.http_port, "port": self.port}
         conf = """
 %(user)s
 master_process off;
@@ -727,3 +732,79 @@ def finish(p, timeout=120):
                       time.time() - t0)
     return Result(p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
                   time.time() - t0)
+
+
+# --- a daemon that does not load what it is told to -------------------------
+
+class FakeDaemon:
+    """A clamd-protocol stand-in on a UNIX socket, for the notify stage.
+
+    It answers RELOAD with RELOADING and HEALTH with database_path OLD
+    (realpath) forever.  mode "stale": reload_state idle (the new set never
+    shows up); mode "reject": once RELOAD came, reload_state failed and
+    reload_last_error "<resolved ROOT/current at the first RELOAD>: <reason>",
+    as mxscand reports a load that failed, until a second RELOAD (after
+    which the old set counts as reloaded).  .commands lists the commands
+    received."""
+
+    def __init__(self, workdir, root, old, mode="stale"):
+        self.path = os.path.join(workdir, "fake-%s.sock" % mode)
+        self.root, self.old, self.mode = root, os.path.realpath(old), mode
+        self.commands = []
+        self.reloads = 0
+        self.rejected = None
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(self.path)
+        self.sock.listen(16)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        at_cleanup(self.stop)
+
+    def _loop(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                c.settimeout(5)
+                buf = b""
+                while not (buf.endswith(b"\0") or buf.endswith(b"\n")):
+                    b = c.recv(256)
+                    if not b:
+                        break
+                    buf += b
+                term = b"\0" if buf.endswith(b"\0") or not buf.startswith(b"n") else b"\n"
+                cmd = buf.strip(b"\0\n").lstrip(b"zn").decode("latin-1")
+                self.commands.append(cmd)
+                if cmd == "RELOAD":
+                    self.reloads += 1
+                    if self.reloads == 1:
+                        self.rejected = os.path.realpath(os.path.join(self.root, "current"))
+                    c.sendall(b"RELOADING" + term)
+                elif cmd == "PING":
+                    c.sendall(b"PONG" + term)
+                elif cmd == "HEALTH":
+                    failed = self.mode == "reject" and self.reloads == 1
+                    err = ""
+                    if failed:
+                        err = "%s: loading the database: rejected by the test" % self.rejected
+                    c.sendall(("status: ready\nengine_generation: 1\ndatabase_path: %s\n"
+                               "database_version: 0\ndatabase_time: 0\nsignatures: 2\n"
+                               "reload_state: %s\nreload_failures: %d\nreload_last_error: %s\n"
+                               "queue_depth: 0\nEND" % (self.old, "failed" if failed else "idle",
+                                                        1 if failed else 0, err)).encode() + term)
+                else:
+                    c.sendall(b"UNKNOWN COMMAND" + term)
+            except OSError:
+                pass
+            finally:
+                c.close()
+
+    def stop(self):
+        self.stopping = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass

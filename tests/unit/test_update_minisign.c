@@ -8,7 +8,9 @@
 #include "auto-config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,6 +122,37 @@ static void test_tampering(void **state)
 	assert_int_equal(verify(&k, 1, buf, msg, strlen(msg)), -1);
 }
 
+/* verify_file - minisign_verify_fd() of MSG written to a temporary file. */
+static int verify_file(const struct minisign_key *k, const char *sigtext, size_t max)
+{
+	char path[] = "/tmp/test_update_minisign.XXXXXX";
+	struct minisign_sig sig;
+	const char *err = NULL;
+	int fd = mkstemp(path), ret;
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, msg, strlen(msg)), (int)strlen(msg));
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(minisign_sig_parse(sigtext, &sig, &err), 0);
+	ret = minisign_verify_fd(k, 1, &sig, fd, max, &err);
+	close(fd);
+	return ret;
+}
+
+static void test_verify_fd(void **state)
+{
+	struct minisign_key k, k2;
+
+	(void)state;
+	load_key(key_pub, &k);
+	load_key(key2_pub, &k2);
+	assert_int_equal(verify_file(&k, sig_ed_prehashed, 1), 0);	/* streamed: no cap */
+	assert_int_equal(verify_file(&k, sig_ed_legacy, 4096), 0);
+	assert_int_equal(verify_file(&k, sig_ed_legacy, 8), -1);	/* legacy over the cap */
+	assert_int_equal(verify_file(&k2, sig_ed_prehashed, 4096), -1);
+}
+
 static void test_malformed(void **state)
 {
 	struct minisign_key k;
@@ -151,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_prehashed_and_legacy),
 		cmocka_unit_test(test_key_selection),
 		cmocka_unit_test(test_tampering),
+		cmocka_unit_test(test_verify_fd),
 		cmocka_unit_test(test_malformed),
 	};
 
