@@ -132,6 +132,39 @@ try:
            [(g.rcpt, g.data[:60]) for g in got])
 
 
+
+    # Random dot, CR and 8-bit lines of random lengths, pipelined on one
+    # connection: the end-of-data marker and stuffing fall at every
+    # position of the filter's read buffers.
+    import random
+    rnd = random.Random(5321)
+    pieces = [b".", b"..", b".\r", b"\r", b" ", b"x", "é".encode(), b"\xff", b"\x00", b"\t"]
+    msgs = []
+    for i in range(8):
+        lines = [b"Subject: random %d" % i, b""]
+        for _ in range(rnd.randrange(50, 400)):
+            n = rnd.choice([0, 1, 2, 3, 10, 80, 999, 1000, 1001, 4000])
+            line = b"".join(rnd.choice(pieces) for _ in range(n))
+            lines.append(line.replace(b"\r\n", b"\r_"))
+        body = b"\r\n".join(lines) + b"\r\n"
+        if body.endswith(b"\r\r\n"):
+            body = body[:-3] + b"_\r\n"
+        msgs.append(body)
+    c = f.client()
+    c.cmd("EHLO client.test")
+    blob = b""
+    for m in msgs:
+        blob += b"MAIL FROM:<r@example.test>\r\nRCPT TO:<s@example.test>\r\nDATA\r\n"
+        blob += (b"." + m if m.startswith(b".") else m).replace(b"\r\n.", b"\r\n..") + b".\r\n"
+    c.send(blob + b"QUIT\r\n")
+    rs = [c.reply()[0] for _ in range(4 * len(msgs) + 1)]
+    c.close()
+    cap.wait(len(msgs))
+    got = cap.take()
+    tap.ok(rs == [250, 250, 354, 250] * len(msgs) + [221] and [g.data for g in got] == msgs,
+           "%d random messages pipelined on one connection: byte-identical" % len(msgs),
+           (rs, [len(g.data) for g in got], [len(m) for m in msgs]))
+
     # Spooled (filter_memory_max = 0): same bytes; private 0700 spool directory.
     fsp = start_filter({"filter_memory_max": "0"})
     big = simple_message((b"line of a spooled message " * 40 + b"\r\n.dot\r\n") * 300)
@@ -397,6 +430,25 @@ try:
            "%d delivered" % len(got))
     qn = len([x for x in os.listdir(qdir) if x.endswith(".env")])
     tap.eq(qn, N // 5, "%d parallel sessions: infected ones quarantined" % N)
+
+
+    # filter_max_connections: one more connection waits, it is not refused.
+    fm = start_filter({"filter_max_connections": "2"})
+    c1, c2 = fm.client(), fm.client()
+    s3 = socket.create_connection(("127.0.0.1", fm.port), timeout=30 * SLOW)
+    s3.settimeout(0.5)
+    try:
+        early = s3.recv(100)
+    except socket.timeout:
+        early = None
+    c1.cmd("QUIT")
+    c1.close()
+    s3.settimeout(30 * SLOW)
+    late = s3.recv(100)
+    tap.ok(c2.greeting[0] == 220 and early is None and late.startswith(b"220 "),
+           "over filter_max_connections: the next client waits for a free slot", (early, late))
+    s3.close()
+    c2.close()
 
     # ---------------------------------------------------------------- (g)
     fb = start_filter({"filter_max_message_size": "4k", "filter_client_timeout": "1s"})
