@@ -60,7 +60,7 @@ def multipart(parts):
         else:
             enc = base64.encodebytes(data).replace(b"\n", b"\r\n")
             out += b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + enc
-    return out + b"--" + b + b"--\r\n"
+    return out + b"--" + b + b"--\r\nEpilogue.\r\n"
 
 
 EICAR_MSG = multipart([("text/plain", None, "Grüße, see attached.".encode()),
@@ -263,6 +263,7 @@ try:
             tap.ok(parts[1].get_content_type() == "text/plain" and
                    mxtest.EICAR_SIG.encode() in notice and b"eicar.com" in notice,
                    "strip: infected part replaced by a text/plain notice", notice)
+        tap.ok(b"\n" not in got[0].data.replace(b"\r\n", b""), "strip: CR LF line ends only")
         tap.ok(b"X-Virus-Status: Cleaned (1 infected part removed" in got[0].data and
                b"X-Virus-Scanned: mxscan-filter" in got[0].data,
                "strip: status headers added", got[0].data[:300])
