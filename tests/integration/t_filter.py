@@ -270,10 +270,45 @@ try:
         rescan = mxtest.request(scand.socket, b"zINSTREAM\0" + mxtest.instream_bytes(got[0].data))
         tap.eq(rescan, b"stream: OK\0", "strip: the delivered message scans clean")
 
+
+    # Two infected parts, one inside an attached message: strip scans
+    # again after each replacement (mxscand names only the first).
+    inner = (b"Subject: inner\r\nContent-Type: application/octet-stream; name=\"in.com\"\r\n"
+             b"Content-Transfer-Encoding: base64\r\n\r\n" +
+             base64.encodebytes(mxtest.EICAR).replace(b"\n", b"\r\n"))
+    two = multipart([("text/plain", None, b"two viruses"),
+                     ("application/x-msdownload", "a.exe", mxtest.EICAR),
+                     ("message/rfc822", None, b"")])
+    two = two.replace(b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                      b"Content-Type: message/rfc822\r\n\r\n" + inner)
+    r = send(fs, two)
+    cap.wait(1)
+    got = cap.take()
+    ok = r[0] == 250 and len(got) == 1
+    if ok:
+        rescan = mxtest.request(scand.socket, b"zINSTREAM\0" + mxtest.instream_bytes(got[0].data))
+        ok = (rescan == b"stream: OK\0" and b"Cleaned (2 infected parts removed" in got[0].data and
+              got[0].data.count(b"was removed by the virus") == 2 and b"Subject: inner" in got[0].data)
+    tap.ok(ok, "strip: two infected parts (one in an attached message) replaced",
+           got[0].data[:1500] if got else r)
+
     fr = start_filter({"filter_infected_action": "reject", "filter_mode": "before-queue"})
     r = send(fr, EICAR_MSG)
     tap.ok(r[0] == 550 and r[1][0].startswith("550 5.7.0"), "reject (before-queue): 550 5.7.0", r)
     not_delivered(fr, "reject")
+
+
+    fbq = start_filter({"filter_mode": "before-queue",
+                        "filter_quarantine_dir": os.path.join(work, "quarantine-bq")})
+    r = send(fbq, EICAR_MSG)
+    tap.ok(r == (250, ["250 2.0.0 Ok"]), "before-queue quarantine: a plain 250, nothing for the sender", r)
+    tap.eq(len(cap.take()), 0, "before-queue quarantine: nothing delivered")
+
+    p = subprocess.run([FILTER_BIN, "-n", "-c", "/dev/null", "-o", "filter_mode=before-queue",
+                        "-o", "filter_infected_action=reject"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30 * SLOW)
+    tap.ok(p.returncode == 0 and b"filter_infected_action = reject" in p.stdout,
+           "-n checks the settings and prints the non-default ones", p)
 
     p = subprocess.run([FILTER_BIN, "-f", "-o", "filter_infected_action=reject",
                         "-o", "filter_user=", "-o", "filter_listen=127.0.0.1:%d" % mxtest.free_port(),
