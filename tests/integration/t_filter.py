@@ -31,7 +31,8 @@ VERSION = subprocess.run([FILTER_BIN, "-V"], stdout=subprocess.PIPE).stdout.spli
 
 work = mxtest.tmpdir("t_filter")
 db = mxtest.make_test_db(os.path.join(work, "db"))
-scand = mxtest.Daemon(db)
+os.makedirs(os.path.join(work, "scand"))
+scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
 cap = Capture()
 filters = []
 sinks = []

@@ -213,6 +213,12 @@ static void session_xforward(struct session *s, const char *args)
 		s->quit = 1;
 		return;
 	}
+	{
+		char safe[LOG_SAFE_MAX];
+
+		log_debug("s%lu: XFORWARD %s", s->id, log_sanitize(safe, sizeof(safe), args,
+								  strlen(args)));
+	}
 	s->xforward[s->nxforward++] = xstrdup(args);
 	session_xforward_attr(args, "ADDR", s->xf_addr, sizeof(s->xf_addr));
 	session_xforward_attr(args, "IDENT", s->xf_ident, sizeof(s->xf_ident));
