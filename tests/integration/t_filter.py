@@ -134,6 +134,31 @@ try:
 
 
 
+
+    # XFORWARD only as the forward server allows it.
+    c = f.client()
+    c.cmd("EHLO client.test")
+    r1 = c.code("XFORWARD BOGUS=1")
+    c.cmd("MAIL FROM:<x@example.test>")
+    r2 = c.code("XFORWARD ADDR=192.0.2.1")
+    c.cmd("RSET")
+    c.close()
+    cap_plain = Capture(exts=["PIPELINING", "8BITMIME"])
+    fplain = start_filter(forward=cap_plain.addr)
+    c = fplain.client()
+    e = " ".join(c.cmd("EHLO client.test")[1])
+    r3 = c.code("XFORWARD ADDR=192.0.2.1")
+    r4 = c.mail("a@example.test", ["b@example.test"], simple_message(), ehlo=False,
+                mail_params=" BODY=8BITMIME")
+    c.close()
+    cap_plain.wait(1)
+    got = cap_plain.take()
+    cap_plain.stop()
+    tap.ok(r1 == 501 and r2 == 503 and r3 == 502 and "XFORWARD" not in e and "SMTPUTF8" not in e
+           and "DSN" not in e and r4[0] == 250 and len(got) == 1 and got[0].xforward == [],
+           "XFORWARD: unknown attribute 501, inside a transaction 503, not offered when the "
+           "forward server lacks it (502); SMTPUTF8/DSN likewise", (r1, r2, r3, e, r4))
+
     # Random dot, CR and 8-bit lines of random lengths, pipelined on one
     # connection: the end-of-data marker and stuffing fall at every
     # position of the filter's read buffers.
@@ -344,6 +369,15 @@ try:
     tap.ok(r[0] == 250 and len(got) == 1 and
            got[0].data.startswith(b"X-Virus-Status: Unscanned (") and got[0].data.endswith(msg),
            "failure_action=pass: delivered, marked Unscanned", [g.data[:200] for g in got])
+
+
+    # The quarantine cannot be written: 451, Postfix keeps the message.
+    qgone = os.path.join(work, "quarantine-gone")
+    fqg = start_filter({"filter_quarantine_dir": qgone})
+    mxtest.rmtree(qgone)
+    r = send(fqg, EICAR_MSG)
+    tap.ok(r[0] == 451 and r[1][0].startswith("451 4.3.0") and not cap.take(),
+           "quarantine not writable: 451 4.3.0, nothing delivered", r)
 
     # ---------------------------------------------------------------- (d)
     def sink(*opts):
