@@ -371,6 +371,15 @@ try:
            "failure_action=pass: delivered, marked Unscanned", [g.data[:200] for g in got])
 
 
+
+    ffo = start_filter({"scanner_endpoints": "unix:%s unix:%s" % (os.path.join(work, "gone.sock"),
+                                                                scand.socket),
+                        "filter_infected_action": "discard"})
+    r = send(ffo, EICAR_MSG)
+    tap.ok(r[0] == 250 and "discarded" in r[1][0] and
+           "scanner=unix:%s" % scand.socket in ffo.logtext(),
+           "first scanner endpoint down: the next one answers (failover)", r)
+
     # The quarantine cannot be written: 451, Postfix keeps the message.
     qgone = os.path.join(work, "quarantine-gone")
     fqg = start_filter({"filter_quarantine_dir": qgone})
