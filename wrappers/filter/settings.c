@@ -38,8 +38,11 @@ int settings_load(const char **error_r)
 	s->client_timeout_ms = (int)config_num(CONF_FILTER_CLIENT_TIMEOUT);
 	s->forward_timeout_ms = (int)config_num(CONF_FILTER_FORWARD_TIMEOUT);
 	s->message_timeout_ms = (int)config_num(CONF_FILTER_MESSAGE_TIMEOUT);
+	/* Before the queue Postfix waits smtpd_proxy_timeout for every reply. */
 	if (s->mode == MODE_BEFORE_QUEUE && s->message_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
 		s->message_timeout_ms = SETTINGS_BEFORE_QUEUE_MAX_MS;
+	if (s->mode == MODE_BEFORE_QUEUE && s->forward_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
+		s->forward_timeout_ms = SETTINGS_BEFORE_QUEUE_MAX_MS;
 	s->add_headers = (int)config_num(CONF_FILTER_ADD_HEADERS);
 	strncpy(settings_host, config_str(CONF_FILTER_HOSTNAME), sizeof(settings_host) - 1);
 	if (settings_host[0] == '\0' && gethostname(settings_host, sizeof(settings_host) - 1) < 0)

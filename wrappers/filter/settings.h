@@ -14,7 +14,8 @@ enum settings_infected { INFECTED_QUARANTINE, INFECTED_DISCARD, INFECTED_STRIP, 
 			 INFECTED_REJECT };
 enum settings_failure { FAILURE_TEMPFAIL, FAILURE_PASS };
 
-/* Before the queue the whole end of data must fit smtpd_proxy_timeout (100s). */
+/* Before the queue every reply, the end of data's included, must come
+ * within Postfix's smtpd_proxy_timeout (100s). */
 #define SETTINGS_BEFORE_QUEUE_MAX_MS 90000
 
 struct settings {
@@ -27,8 +28,9 @@ struct settings {
 	const char *hostname;	/* filter_hostname, or the host's name */
 	size_t max_size, memory_max;
 	int max_connections;
-	int client_timeout_ms, forward_timeout_ms;
-	int message_timeout_ms;	/* already cut for before-queue mode */
+	int client_timeout_ms;
+	int forward_timeout_ms;	/* cut for before-queue mode */
+	int message_timeout_ms;	/* cut for before-queue mode */
 	int add_headers;
 };
 
