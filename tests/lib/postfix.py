@@ -25,6 +25,11 @@ Modes (the Postfix wiring of FILTER_README and SMTPD_PROXY_README):
                 forwards to the after-filter smtpd on 127.0.0.1:REINJECT.
   none          no filter (the public smtpd queues straight away).
 
+The filter wiring is read from the shipped snippets in scripts/postfix
+(main.cf.after-queue, master.cf.after-queue, master.cf.before-queue) with
+this instance's ports in place of 10025/10026, so the tests run exactly
+the configuration users are given.
+
 The instance runs Postfix's master(8) in the foreground (master -d) as a
 child of this process instead of through postfix-script: that starts in
 well under a second, needs no syslog, and a parent that dies takes the
@@ -101,6 +106,35 @@ def _postconf(conf_dir, name):
     out = subprocess.run([_which("postconf"), "-c", conf_dir, "-h", name],
                          capture_output=True, text=True)
     return out.stdout.strip()
+
+
+SNIPPETS = os.path.join(mxtest.SRCDIR, "scripts", "postfix")
+
+
+def snippet_main(name):
+    """(name, value) settings of a main.cf snippet in scripts/postfix."""
+    out = []
+    with open(os.path.join(SNIPPETS, name)) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                out.append((k.strip(), v.strip()))
+    return out
+
+
+def snippet_master(name):
+    """Entries of a master.cf snippet in scripts/postfix: [(fields,
+    [-o options...])]."""
+    out = []
+    with open(os.path.join(SNIPPETS, name)) as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            if line[0] in " \t":
+                out[-1][1].append(line.strip())
+            else:
+                out.append((line.split(), []))
+    return out
 
 
 def _master_path(conf_dir):
@@ -248,56 +282,23 @@ class Postfix:
             "virtual_mailbox_limit": "0",
         }
         if self.mode == "after-queue":
-            main["content_filter"] = "scan:[127.0.0.1]:%d" % self.filter_port
-            main["receive_override_options"] = "no_address_mappings"
+            for k, v in snippet_main("main.cf.after-queue"):
+                main[k] = self._ports(v)
+            main["scan_destination_concurrency_limit"] = str(self.scan_maxproc)
         main.update(self.main_extra)
         return "".join("%s = %s\n" % kv for kv in main.items())
 
     def master_cf(self):
         fl = []
         fl.append("# service type private unpriv chroot wakeup maxproc command")
-        if self.mode == "before-queue":
-            fl.append("%s inet n - n - 20 smtpd\n"
-                      "  -o smtpd_proxy_filter=127.0.0.1:%d\n"
-                      "  -o smtpd_proxy_timeout=100s\n"
-                      "  -o smtpd_proxy_options=speed_adjust"
-                      % (self.smtp_addr, self.filter_port))
-        else:
+        if self.mode == "none":
             fl.append("%s inet n - n - 20 smtpd" % self.smtp_addr)
-        if self.mode == "after-queue":
-            # FILTER_README: the transport into the filter ...
-            fl.append("scan unix - - n - %d smtp\n"
-                      "  -o smtp_send_xforward_command=yes\n"
-                      "  -o disable_mime_output_conversion=yes\n"
-                      "  -o smtp_generic_maps=" % self.scan_maxproc)
-            # ... and the reinjection smtpd (its maxproc >= the filter's)
-            fl.append("%s inet n - n - %d smtpd\n"
-                      "  -o content_filter=\n"
-                      "  -o receive_override_options=no_unknown_recipient_checks,"
-                      "no_header_body_checks,no_milters\n"
-                      "  -o smtpd_helo_restrictions=\n"
-                      "  -o smtpd_client_restrictions=\n"
-                      "  -o smtpd_sender_restrictions=\n"
-                      "  -o smtpd_relay_restrictions=\n"
-                      "  -o smtpd_recipient_restrictions=permit_mynetworks,reject\n"
-                      "  -o mynetworks=127.0.0.0/8\n"
-                      "  -o smtpd_authorized_xforward_hosts=127.0.0.0/8"
-                      % (self.reinject_addr, max(self.scan_maxproc, 20)))
-        elif self.mode == "before-queue":
-            # SMTPD_PROXY_README: the after-filter smtpd
-            fl.append("%s inet n - n - - smtpd\n"
-                      "  -o smtpd_authorized_xforward_hosts=127.0.0.0/8\n"
-                      "  -o smtpd_client_restrictions=\n"
-                      "  -o smtpd_helo_restrictions=\n"
-                      "  -o smtpd_sender_restrictions=\n"
-                      "  -o smtpd_relay_restrictions=\n"
-                      "  -o smtpd_recipient_restrictions=permit_mynetworks,reject\n"
-                      "  -o smtpd_data_restrictions=\n"
-                      "  -o mynetworks=127.0.0.0/8\n"
-                      "  -o receive_override_options=no_unknown_recipient_checks"
-                      % self.reinject_addr)
-        else:
             fl.append("%s inet n - n - 20 smtpd" % self.reinject_addr)
+        else:
+            # the shipped snippets (scripts/postfix), on this instance's ports
+            if self.mode == "after-queue":
+                fl.append("%s inet n - n - 20 smtpd" % self.smtp_addr)
+            fl += self._snippet_services("master.cf." + self.mode)
         fl += [
             "pickup    unix  n       -       n       60      1       pickup",
             "cleanup   unix  n       -       n       -       0       cleanup",
@@ -326,6 +327,26 @@ class Postfix:
         ]
         fl += self.master_extra
         return "\n".join(fl) + "\n"
+
+    def _ports(self, text):
+        return (text.replace("127.0.0.1:10025", "127.0.0.1:%d" % self.filter_port)
+                .replace("[127.0.0.1]:10025", "[127.0.0.1]:%d" % self.filter_port)
+                .replace("127.0.0.1:10026", self.reinject_addr))
+
+    def _snippet_services(self, name):
+        out = []
+        for fields, opts in snippet_master(name):
+            fields = [self._ports(x) for x in fields]
+            if fields[0] == "smtp" and fields[1] == "inet":
+                fields[0] = self.smtp_addr      # the public smtpd
+            if fields[0] == "scan":
+                fields[6] = str(self.scan_maxproc)
+            elif fields[6] != "-":
+                # the reinjection smtpd keeps up with the scan transport
+                fields[6] = str(max(int(fields[6]), self.scan_maxproc))
+            fields[4] = "n"                     # no chroot in a test instance
+            out.append(" ".join(fields) + "".join("\n  " + self._ports(o) for o in opts))
+        return out
 
     def _mkdir(self, path, owner="root", group=None, mode=0o755):
         os.makedirs(path, exist_ok=True)
