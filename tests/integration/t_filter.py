@@ -31,7 +31,8 @@ VERSION = subprocess.run([FILTER_BIN, "-V"], stdout=subprocess.PIPE).stdout.spli
 
 work = mxtest.tmpdir("t_filter")
 db = mxtest.make_test_db(os.path.join(work, "db"))
-scand = mxtest.Daemon(db)
+os.makedirs(os.path.join(work, "scand"))
+scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
 cap = Capture()
 filters = []
 sinks = []
@@ -60,7 +61,7 @@ def multipart(parts):
         else:
             enc = base64.encodebytes(data).replace(b"\n", b"\r\n")
             out += b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + enc
-    return out + b"--" + b + b"--\r\n"
+    return out + b"--" + b + b"--\r\nEpilogue.\r\n"
 
 
 EICAR_MSG = multipart([("text/plain", None, "Grüße, see attached.".encode()),
@@ -131,6 +132,64 @@ try:
            "DSN RCPT parameters and pipelined bodies intact",
            [(g.rcpt, g.data[:60]) for g in got])
 
+
+
+
+    # XFORWARD only as the forward server allows it.
+    c = f.client()
+    c.cmd("EHLO client.test")
+    r1 = c.code("XFORWARD BOGUS=1")
+    c.cmd("MAIL FROM:<x@example.test>")
+    r2 = c.code("XFORWARD ADDR=192.0.2.1")
+    c.cmd("RSET")
+    c.close()
+    cap_plain = Capture(exts=["PIPELINING", "8BITMIME"])
+    fplain = start_filter(forward=cap_plain.addr)
+    c = fplain.client()
+    e = " ".join(c.cmd("EHLO client.test")[1])
+    r3 = c.code("XFORWARD ADDR=192.0.2.1")
+    r4 = c.mail("a@example.test", ["b@example.test"], simple_message(), ehlo=False,
+                mail_params=" BODY=8BITMIME")
+    c.close()
+    cap_plain.wait(1)
+    got = cap_plain.take()
+    cap_plain.stop()
+    tap.ok(r1 == 501 and r2 == 503 and r3 == 502 and "XFORWARD" not in e and "SMTPUTF8" not in e
+           and "DSN" not in e and r4[0] == 250 and len(got) == 1 and got[0].xforward == [],
+           "XFORWARD: unknown attribute 501, inside a transaction 503, not offered when the "
+           "forward server lacks it (502); SMTPUTF8/DSN likewise", (r1, r2, r3, e, r4))
+
+    # Random dot, CR and 8-bit lines of random lengths, pipelined on one
+    # connection: the end-of-data marker and stuffing fall at every
+    # position of the filter's read buffers.
+    import random
+    rnd = random.Random(5321)
+    pieces = [b".", b"..", b".\r", b"\r", b" ", b"x", "é".encode(), b"\xff", b"\x00", b"\t"]
+    msgs = []
+    for i in range(8):
+        lines = [b"Subject: random %d" % i, b""]
+        for _ in range(rnd.randrange(50, 400)):
+            n = rnd.choice([0, 1, 2, 3, 10, 80, 999, 1000, 1001, 4000])
+            line = b"".join(rnd.choice(pieces) for _ in range(n))
+            lines.append(line.replace(b"\r\n", b"\r_"))
+        body = b"\r\n".join(lines) + b"\r\n"
+        if body.endswith(b"\r\r\n"):
+            body = body[:-3] + b"_\r\n"
+        msgs.append(body)
+    c = f.client()
+    c.cmd("EHLO client.test")
+    blob = b""
+    for m in msgs:
+        blob += b"MAIL FROM:<r@example.test>\r\nRCPT TO:<s@example.test>\r\nDATA\r\n"
+        blob += (b"." + m if m.startswith(b".") else m).replace(b"\r\n.", b"\r\n..") + b".\r\n"
+    c.send(blob + b"QUIT\r\n")
+    rs = [c.reply()[0] for _ in range(4 * len(msgs) + 1)]
+    c.close()
+    cap.wait(len(msgs))
+    got = cap.take()
+    tap.ok(rs == [250, 250, 354, 250] * len(msgs) + [221] and [g.data for g in got] == msgs,
+           "%d random messages pipelined on one connection: byte-identical" % len(msgs),
+           (rs, [len(g.data) for g in got], [len(m) for m in msgs]))
 
     # Spooled (filter_memory_max = 0): same bytes; private 0700 spool directory.
     fsp = start_filter({"filter_memory_max": "0"})
@@ -230,16 +289,52 @@ try:
             tap.ok(parts[1].get_content_type() == "text/plain" and
                    mxtest.EICAR_SIG.encode() in notice and b"eicar.com" in notice,
                    "strip: infected part replaced by a text/plain notice", notice)
+        tap.ok(b"\n" not in got[0].data.replace(b"\r\n", b""), "strip: CR LF line ends only")
         tap.ok(b"X-Virus-Status: Cleaned (1 infected part removed" in got[0].data and
                b"X-Virus-Scanned: mxscan-filter" in got[0].data,
                "strip: status headers added", got[0].data[:300])
         rescan = mxtest.request(scand.socket, b"zINSTREAM\0" + mxtest.instream_bytes(got[0].data))
         tap.eq(rescan, b"stream: OK\0", "strip: the delivered message scans clean")
 
+
+    # Two infected parts, one inside an attached message: strip scans
+    # again after each replacement (mxscand names only the first).
+    inner = (b"Subject: inner\r\nContent-Type: application/octet-stream; name=\"in.com\"\r\n"
+             b"Content-Transfer-Encoding: base64\r\n\r\n" +
+             base64.encodebytes(mxtest.EICAR).replace(b"\n", b"\r\n"))
+    two = multipart([("text/plain", None, b"two viruses"),
+                     ("application/x-msdownload", "a.exe", mxtest.EICAR),
+                     ("message/rfc822", None, b"")])
+    two = two.replace(b"Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                      b"Content-Type: message/rfc822\r\n\r\n" + inner)
+    r = send(fs, two)
+    cap.wait(1)
+    got = cap.take()
+    ok = r[0] == 250 and len(got) == 1
+    if ok:
+        rescan = mxtest.request(scand.socket, b"zINSTREAM\0" + mxtest.instream_bytes(got[0].data))
+        ok = (rescan == b"stream: OK\0" and b"Cleaned (2 infected parts removed" in got[0].data and
+              got[0].data.count(b"was removed by the virus") == 2 and b"Subject: inner" in got[0].data)
+    tap.ok(ok, "strip: two infected parts (one in an attached message) replaced",
+           got[0].data[:1500] if got else r)
+
     fr = start_filter({"filter_infected_action": "reject", "filter_mode": "before-queue"})
     r = send(fr, EICAR_MSG)
     tap.ok(r[0] == 550 and r[1][0].startswith("550 5.7.0"), "reject (before-queue): 550 5.7.0", r)
     not_delivered(fr, "reject")
+
+
+    fbq = start_filter({"filter_mode": "before-queue",
+                        "filter_quarantine_dir": os.path.join(work, "quarantine-bq")})
+    r = send(fbq, EICAR_MSG)
+    tap.ok(r == (250, ["250 2.0.0 Ok"]), "before-queue quarantine: a plain 250, nothing for the sender", r)
+    tap.eq(len(cap.take()), 0, "before-queue quarantine: nothing delivered")
+
+    p = subprocess.run([FILTER_BIN, "-n", "-c", "/dev/null", "-o", "filter_mode=before-queue",
+                        "-o", "filter_infected_action=reject"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30 * SLOW)
+    tap.ok(p.returncode == 0 and b"filter_infected_action = reject" in p.stdout,
+           "-n checks the settings and prints the non-default ones", p)
 
     p = subprocess.run([FILTER_BIN, "-f", "-o", "filter_infected_action=reject",
                         "-o", "filter_user=", "-o", "filter_listen=127.0.0.1:%d" % mxtest.free_port(),
@@ -274,6 +369,24 @@ try:
     tap.ok(r[0] == 250 and len(got) == 1 and
            got[0].data.startswith(b"X-Virus-Status: Unscanned (") and got[0].data.endswith(msg),
            "failure_action=pass: delivered, marked Unscanned", [g.data[:200] for g in got])
+
+
+
+    ffo = start_filter({"scanner_endpoints": "unix:%s unix:%s" % (os.path.join(work, "gone.sock"),
+                                                                scand.socket),
+                        "filter_infected_action": "discard"})
+    r = send(ffo, EICAR_MSG)
+    tap.ok(r[0] == 250 and "discarded" in r[1][0] and
+           "scanner=unix:%s" % scand.socket in ffo.logtext(),
+           "first scanner endpoint down: the next one answers (failover)", r)
+
+    # The quarantine cannot be written: 451, Postfix keeps the message.
+    qgone = os.path.join(work, "quarantine-gone")
+    fqg = start_filter({"filter_quarantine_dir": qgone})
+    mxtest.rmtree(qgone)
+    r = send(fqg, EICAR_MSG)
+    tap.ok(r[0] == 451 and r[1][0].startswith("451 4.3.0") and not cap.take(),
+           "quarantine not writable: 451 4.3.0, nothing delivered", r)
 
     # ---------------------------------------------------------------- (d)
     def sink(*opts):
@@ -397,6 +510,25 @@ try:
            "%d delivered" % len(got))
     qn = len([x for x in os.listdir(qdir) if x.endswith(".env")])
     tap.eq(qn, N // 5, "%d parallel sessions: infected ones quarantined" % N)
+
+
+    # filter_max_connections: one more connection waits, it is not refused.
+    fm = start_filter({"filter_max_connections": "2"})
+    c1, c2 = fm.client(), fm.client()
+    s3 = socket.create_connection(("127.0.0.1", fm.port), timeout=30 * SLOW)
+    s3.settimeout(0.5)
+    try:
+        early = s3.recv(100)
+    except socket.timeout:
+        early = None
+    c1.cmd("QUIT")
+    c1.close()
+    s3.settimeout(30 * SLOW)
+    late = s3.recv(100)
+    tap.ok(c2.greeting[0] == 220 and early is None and late.startswith(b"220 "),
+           "over filter_max_connections: the next client waits for a free slot", (early, late))
+    s3.close()
+    c2.close()
 
     # ---------------------------------------------------------------- (g)
     fb = start_filter({"filter_max_message_size": "4k", "filter_client_timeout": "1s"})

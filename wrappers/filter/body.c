@@ -155,19 +155,79 @@ static int body_append(struct body *b, const char *buf, size_t len, size_t max,
 /* Where the unstuffing machine is in the line structure. */
 enum body_state { ST_BOL, ST_MID, ST_CR, ST_DOT, ST_DOTCR, ST_END };
 
+void body_unstuffer_init(struct body_unstuffer *u)
+{
+	u->state = ST_BOL;
+}
+
+size_t body_unstuff(struct body_unstuffer *u, const char *in, size_t n, char *out,
+		    size_t *out_len_r, int *done_r)
+{
+	enum body_state st = (enum body_state)u->state;
+	size_t i, o = 0;
+
+	for (i = 0; i < n && st != ST_END; i++) {
+		char c = in[i];
+
+		switch (st) {
+		case ST_BOL:
+			if (c == '.') {
+				st = ST_DOT;
+				continue;
+			}
+			out[o++] = c;
+			st = c == '\r' ? ST_CR : ST_MID;
+			break;
+		case ST_MID:
+			out[o++] = c;
+			if (c == '\r')
+				st = ST_CR;
+			break;
+		case ST_CR:
+			out[o++] = c;
+			st = c == '\n' ? ST_BOL : c == '\r' ? ST_CR : ST_MID;
+			break;
+		case ST_DOT:	/* a leading dot: the terminator or stuffing */
+			if (c == '\r') {
+				st = ST_DOTCR;
+				continue;
+			}
+			out[o++] = c;
+			st = ST_MID;
+			break;
+		case ST_DOTCR:	/* "." CR at the start of a line */
+			if (c == '\n') {
+				st = ST_END;
+				continue;
+			}
+			out[o++] = '\r';
+			out[o++] = c;
+			st = c == '\r' ? ST_CR : ST_MID;
+			break;
+		case ST_END:
+			break;
+		}
+	}
+	u->state = (int)st;
+	*out_len_r = o;
+	*done_r = st == ST_END;
+	return i;
+}
+
 int body_receive(struct body *b, struct stream *in, size_t max, size_t memory_max,
 		 enum body_status *status_r, const char **error_r)
 {
-	enum body_state st = ST_BOL;
-	char *inbuf = xmalloc(BODY_CHUNK), *out = xmalloc(BODY_CHUNK + 2);
-	int local_failed = 0;
+	char *inbuf = xmalloc(BODY_CHUNK), *out = xmalloc(BODY_CHUNK + 1);
+	struct body_unstuffer u;
+	int local_failed = 0, done = 0;
 
 	body_reset(b);
+	body_unstuffer_init(&u);
 	*status_r = BODY_OK;
 	if (body_open(b, memory_max, error_r) < 0)
 		local_failed = 1;
-	while (st != ST_END) {
-		size_t got, i, o = 0;
+	while (!done) {
+		size_t got, used, o;
 		enum stream_status ss = stream_read(in, inbuf, BODY_CHUNK, &got);
 
 		if (ss != STREAM_OK) {
@@ -177,51 +237,9 @@ int body_receive(struct body *b, struct stream *in, size_t max, size_t memory_ma
 			free(out);
 			return -1;
 		}
-		for (i = 0; i < got && st != ST_END; i++) {
-			char c = inbuf[i];
-
-			switch (st) {
-			case ST_BOL:
-				if (c == '.') {
-					st = ST_DOT;
-					continue;
-				}
-				out[o++] = c;
-				st = c == '\r' ? ST_CR : ST_MID;
-				break;
-			case ST_MID:
-				out[o++] = c;
-				if (c == '\r')
-					st = ST_CR;
-				break;
-			case ST_CR:
-				out[o++] = c;
-				st = c == '\n' ? ST_BOL : c == '\r' ? ST_CR : ST_MID;
-				break;
-			case ST_DOT:	/* a leading dot: the terminator or stuffing */
-				if (c == '\r') {
-					st = ST_DOTCR;
-					continue;
-				}
-				out[o++] = c;
-				st = ST_MID;
-				break;
-			case ST_DOTCR:
-				if (c == '\n') {
-					st = ST_END;
-					continue;
-				}
-				out[o++] = '\r';
-				out[o++] = c;
-				st = c == '\r' ? ST_CR : ST_MID;
-				break;
-			case ST_END:
-				break;
-			}
-		}
+		used = body_unstuff(&u, inbuf, got, out, &o, &done);
 		/* Bytes after the end marker are the next (pipelined) commands. */
-		if (st == ST_END)
-			in->start -= got - i;
+		stream_unread(in, got - used);
 		if (!local_failed && body_append(b, out, o, max, memory_max, error_r) < 0)
 			local_failed = 1;
 	}
@@ -313,8 +331,7 @@ size_t body_head(const struct body *b, char *buf, size_t size)
 	return (size_t)n;
 }
 
-/* body_stuff - copy IN to OUT doubling a dot after every LF; *bol carries over. */
-static size_t body_stuff(const char *in, size_t n, char *out, int *bol)
+size_t body_stuff(const char *in, size_t n, char *out, int *bol)
 {
 	size_t i, o = 0;
 

@@ -31,6 +31,33 @@ enum body_status {
 };
 
 /*
+ * The DATA unstuffing machine, a pure function so it can be fed any
+ * split of the input (body_receive uses it; exposed for tests).
+ */
+struct body_unstuffer {
+	int state;
+};
+
+/* body_unstuffer_init - at the start of DATA (as after a CR LF). */
+void body_unstuffer_init(struct body_unstuffer *u);
+
+/*
+ * body_unstuff - feed N bytes of IN; the message bytes go to OUT, which
+ * needs room for N + 1, their count to *out_len_r.  Returns how many
+ * bytes of IN were used: all of them, or fewer when the end marker
+ * (CR LF "." CR LF) was reached, which also sets *done_r.
+ */
+size_t body_unstuff(struct body_unstuffer *u, const char *in, size_t n, char *out,
+		    size_t *out_len_r, int *done_r);
+
+/*
+ * body_stuff - copy N bytes of IN to OUT (room for 2 * N) doubling a dot
+ * at the start of a line; a line starts after any LF.  *bol carries the
+ * state between calls (1 at the start).  Returns the bytes written.
+ */
+size_t body_stuff(const char *in, size_t n, char *out, int *bol);
+
+/*
  * body_spool_init - create the private 0700 spool directory under PARENT
  * (call once, after dropping privileges).  Returns 0 or -1 with *error_r.
  */

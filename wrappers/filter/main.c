@@ -14,7 +14,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -23,7 +22,7 @@
 #include "common/xalloc.h"
 #include "wrappers/filter/body.h"
 #include "wrappers/filter/server.h"
-#include "wrappers/filter/session.h"
+#include "wrappers/filter/settings.h"
 #include "wrappers/filter/strip.h"
 #include "wrappers/quarantine/qstore.h"
 
@@ -84,37 +83,6 @@ static void write_pid_file(void)
 	fclose(fp);
 }
 
-/*
- * settings_check - the settings as the sessions use them; a combination
- * that would harm mail is a start-up error.
- */
-static void settings_check(struct session_settings *s, char *hostbuf, size_t hostsize)
-{
-	memset(s, 0, sizeof(*s));
-	s->mode = (enum session_mode)config_num(CONF_FILTER_MODE);
-	s->infected = (enum session_infected)config_num(CONF_FILTER_INFECTED_ACTION);
-	s->failure = (enum session_failure)config_num(CONF_FILTER_FAILURE_ACTION);
-	if (s->mode == SESSION_AFTER_QUEUE && s->infected == INFECTED_REJECT)
-		log_fatal("filter_infected_action = reject needs filter_mode = before-queue: after "
-			  "the queue a rejection makes Postfix bounce the virus to a (forged) sender");
-	s->forward = config_str(CONF_FILTER_FORWARD);
-	if (*s->forward == '\0')
-		log_fatal("filter_forward is empty");
-	s->quarantine_dir = config_str(CONF_FILTER_QUARANTINE_DIR);
-	s->max_size = (size_t)config_num(CONF_FILTER_MAX_MESSAGE_SIZE);
-	s->memory_max = (size_t)config_num(CONF_FILTER_MEMORY_MAX);
-	s->client_timeout_ms = (int)config_num(CONF_FILTER_CLIENT_TIMEOUT);
-	s->forward_timeout_ms = (int)config_num(CONF_FILTER_FORWARD_TIMEOUT);
-	s->message_timeout_ms = (int)config_num(CONF_FILTER_MESSAGE_TIMEOUT);
-	s->add_headers = (int)config_num(CONF_FILTER_ADD_HEADERS);
-	snprintf(hostbuf, hostsize, "%s", config_str(CONF_FILTER_HOSTNAME));
-	if (*hostbuf == '\0' && gethostname(hostbuf, hostsize) < 0)
-		snprintf(hostbuf, hostsize, "localhost");
-	hostbuf[hostsize - 1] = '\0';
-	hostbuf[strcspn(hostbuf, " \t\r\n")] = '\0';
-	s->hostname = hostbuf;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -125,9 +93,8 @@ int main(int argc, char **argv)
 	};
 	const char *file = NULL, *err = NULL;
 	static char **overrides;	/* static: reachable until exit */
-	static char hostname[256];
 	int noverrides = 0, foreground = 0, print = 0, opt;
-	struct session_settings settings;
+	const struct settings *cfg;
 	sigset_t sigs;
 
 	overrides = xcalloc((size_t)argc, sizeof(char *));
@@ -166,7 +133,9 @@ int main(int argc, char **argv)
 	}
 	if (config_load(file, overrides, noverrides, &err) < 0)
 		log_fatal("%s", err);
-	settings_check(&settings, hostname, sizeof(hostname));
+	if (settings_load(&err) < 0)
+		log_fatal("%s", err);
+	cfg = settings();
 	if (print) {
 		config_print_nondefaults(stdout);
 		return 0;
@@ -184,20 +153,19 @@ int main(int argc, char **argv)
 	if (!foreground)
 		daemonize();
 	log_init("mxscan-filter", LOG_DEST_SYSLOG | (foreground ? LOG_DEST_STDERR : 0));
-	server_open(config_str(CONF_FILTER_LISTEN), (int)config_num(CONF_FILTER_MAX_CONNECTIONS));
+	server_open(cfg->listen, cfg->max_connections);
 	write_pid_file();
 	if (privs_drop(config_str(CONF_FILTER_USER), &err) < 0)
 		log_fatal("filter_user: %s", err);
 	if (body_spool_init(config_str(CONF_FILTER_TEMP_DIR), &err) < 0)
 		log_fatal("filter_temp_dir: %s", err);
-	if ((settings.infected == INFECTED_QUARANTINE || settings.infected == INFECTED_STRIP) &&
-	    qstore_init_dir(settings.quarantine_dir, &err) < 0)
+	if ((cfg->infected == INFECTED_QUARANTINE || cfg->infected == INFECTED_STRIP) &&
+	    qstore_init_dir(cfg->quarantine_dir, &err) < 0)
 		log_fatal("filter_quarantine_dir: %s", err);
 	strip_init();
-	session_configure(&settings);
 	log_info("mxscan-filter %s started: %s -> %s, %s, infected: %s, scan failure: %s",
-		 PACKAGE_VERSION, config_str(CONF_FILTER_LISTEN), settings.forward,
-		 settings.mode == SESSION_BEFORE_QUEUE ? "before-queue" : "after-queue",
+		 PACKAGE_VERSION, cfg->listen, cfg->forward,
+		 cfg->mode == MODE_BEFORE_QUEUE ? "before-queue" : "after-queue",
 		 config_str(CONF_FILTER_INFECTED_ACTION), config_str(CONF_FILTER_FAILURE_ACTION));
 
 	server_run();

@@ -88,6 +88,8 @@ static int relay_read_reply(struct relay *r, const char *what, struct relay_repl
 	}
 	if (rep->code < 200 || rep->code > 599)
 		return relay_fail(r, rep, what, "reply code out of range");
+	if (rep->code == 421)	/* the server is going away */
+		relay_close(r);
 	return 0;
 }
 
@@ -204,6 +206,31 @@ int relay_data(struct relay *r, const struct body *b, const char *prefix,
 	if (body_send(b, prefix, &r->s, &err) < 0)
 		return relay_fail(r, rep, "sending the message", err);
 	return relay_read_reply(r, "end of data", rep);
+}
+
+void relay_abandon(struct relay *r)
+{
+	struct relay_reply rep;
+
+	if (r->fd >= 0 && relay_command(r, "RSET", &rep) == 0 && rep.code != 250)
+		relay_close(r);
+}
+
+void relay_reply_text(const struct relay_reply *rep, char *out, size_t size)
+{
+	char *p;
+
+	if (rep->code == 0) {
+		snprintf(out, size, "451 4.4.2 Error: forward server unavailable, try again later");
+		return;
+	}
+	snprintf(out, size, "%s", rep->text);
+	for (p = out; rep->code == 421 && p != NULL; p = strstr(p, "\r\n")) {
+		if (*p == '\r')
+			p += 2;
+		if (strncmp(p, "421", 3) == 0)
+			memcpy(p, "451", 3);
+	}
 }
 
 void relay_quit(struct relay *r)

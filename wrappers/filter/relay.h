@@ -6,10 +6,12 @@
  * A reply is kept whole (every line, at most RELAY_REPLY_MAX bytes) so
  * the session can hand it to its own client unchanged.  A connection,
  * time-out or protocol failure is reported as code 0 with a reason in
- * the text; the connection is then closed.
+ * the text; the connection is then closed, as it is after a 421.
  */
 #ifndef MX_FILTER_RELAY_H
 #define MX_FILTER_RELAY_H
+
+#include <stddef.h>
 
 #include "wrappers/filter/body.h"
 #include "wrappers/filter/stream.h"
@@ -63,6 +65,19 @@ int relay_command(struct relay *r, const char *line, struct relay_reply *rep);
  */
 int relay_data(struct relay *r, const struct body *b, const char *prefix,
 	       struct relay_reply *rep);
+
+/*
+ * relay_abandon - end the forward transaction without delivering (RSET);
+ * a connection that does not answer 250 is closed.
+ */
+void relay_abandon(struct relay *r);
+
+/*
+ * relay_reply_text - the reply to give our own client for REP: the same
+ * text, except that a 421 becomes 451 (our session goes on) and no reply
+ * at all becomes "451 4.4.2".
+ */
+void relay_reply_text(const struct relay_reply *rep, char *out, size_t size);
 
 /* relay_set_deadline - an absolute cap for the coming steps (0: none). */
 void relay_set_deadline(struct relay *r, long long deadline);

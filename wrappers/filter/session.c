@@ -1,6 +1,6 @@
 /*
- * session.c - one SMTP session: commands, relay in step, end of data
- * (see session.h for the design).
+ * session.c - one SMTP session: the commands, MAIL and RCPT relayed in
+ * step, DATA received whole and handed to policy (see session.h).
  */
 #include "auto-config.h"
 
@@ -16,19 +16,18 @@
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/body.h"
+#include "wrappers/filter/policy.h"
 #include "wrappers/filter/relay.h"
 #include "wrappers/filter/session.h"
+#include "wrappers/filter/settings.h"
 #include "wrappers/filter/stream.h"
-#include "wrappers/filter/verdict.h"
-#include "wrappers/quarantine/qstore.h"
 
 #define SESSION_LINE_MAX 2048	/* a command line (RFC 5321's 512 plus parameters) */
 #define SESSION_ERRORS_MAX 20	/* bad commands before the session is dropped */
 #define SESSION_XFORWARD_MAX 8	/* XFORWARD commands kept for one MAIL */
 #define SESSION_RCPT_MAX 1000	/* recipients of one transaction */
-#define SESSION_BEFORE_QUEUE_MAX_MS 90000	/* under smtpd_proxy_timeout (100s) */
 
-static struct session_settings cfg;
+static const struct settings *cfg;
 
 struct session {
 	unsigned long id;
@@ -49,10 +48,6 @@ struct session {
 	struct body body;
 };
 
-void session_configure(const struct session_settings *s)
-{
-	cfg = *s;
-}
 
 /* session_reply - one reply line (CR LF added). */
 __attribute__((format(printf, 2, 3)))
@@ -74,28 +69,15 @@ static void session_reply(struct session *s, const char *fmt, ...)
 		s->quit = 1;
 }
 
-/* session_relay_reply - the forward server's reply, as our own (421 -> 451). */
-static void session_relay_reply(struct session *s, const struct relay_reply *rep, char *out,
-				size_t size)
+/* session_relay_reply - the forward server's reply as ours (see relay_reply_text). */
+static void session_relay_reply(struct session *s, const struct relay_reply *rep)
 {
-	char text[RELAY_REPLY_MAX], *p;
+	char out[RELAY_REPLY_MAX], safe[LOG_SAFE_MAX];
 
-	if (rep->code == 0) {
-		log_warn("s%lu: forward server %s: %s", s->id, cfg.forward, rep->text);
-		snprintf(out, size, "451 4.4.2 Error: forward server unavailable, try again later");
-	} else {
-		snprintf(text, sizeof(text), "%s", rep->text);
-		/* We do not close the session: a 421 becomes a plain 451. */
-		for (p = text; rep->code == 421 && p != NULL; p = strstr(p, "\r\n")) {
-			if (*p == '\r')
-				p += 2;
-			if (strncmp(p, "421", 3) == 0)
-				memcpy(p, "451", 3);
-		}
-		snprintf(out, size, "%s", text);
-		if (rep->code == 421)	/* the forward server is going away */
-			relay_close(&s->relay);
-	}
+	if (rep->code == 0)
+		log_warn("s%lu: forward server %s: %s", s->id, cfg->forward,
+			 log_sanitize(safe, sizeof(safe), rep->text, strlen(rep->text)));
+	relay_reply_text(rep, out, sizeof(out));
 	session_reply(s, "%s", out);
 }
 
@@ -106,11 +88,11 @@ static int session_forward_open(struct session *s, long long deadline)
 
 	if (relay_connected(&s->relay))
 		return 0;
-	if (relay_open(&s->relay, cfg.forward, cfg.hostname, cfg.forward_timeout_ms, deadline,
+	if (relay_open(&s->relay, cfg->forward, cfg->hostname, cfg->forward_timeout_ms, deadline,
 		       &rep) < 0) {
 		char safe[LOG_SAFE_MAX];
 
-		log_warn("s%lu: forward server %s: %s", s->id, cfg.forward,
+		log_warn("s%lu: forward server %s: %s", s->id, cfg->forward,
 			 log_sanitize(safe, sizeof(safe), rep.text, strlen(rep.text)));
 		return -1;
 	}
@@ -137,34 +119,24 @@ static void session_reset(struct session *s)
 	body_reset(&s->body);
 }
 
-/* session_forward_rset - abandon the forward transaction (nothing delivered). */
-static void session_forward_rset(struct session *s)
-{
-	struct relay_reply rep;
-
-	if (relay_connected(&s->relay) && relay_command(&s->relay, "RSET", &rep) == 0 &&
-	    rep.code != 250)
-		relay_close(&s->relay);
-}
-
 /* session_greet - HELO and EHLO: open the forward side, announce what it has. */
 static void session_greet(struct session *s, int ehlo)
 {
 	const char *x;
 
 	if (s->in_mail)
-		session_forward_rset(s);
+		relay_abandon(&s->relay);
 	session_reset(s);
 	s->greeted = 1;
 	session_forward_open(s, 0);
 	if (!ehlo) {
-		session_reply(s, "250 %s", cfg.hostname);
+		session_reply(s, "250 %s", cfg->hostname);
 		return;
 	}
 	x = s->relay.ext & RELAY_EXT_XFORWARD ? s->relay.xforward_attrs : NULL;
-	session_reply(s, "250-%s", cfg.hostname);
+	session_reply(s, "250-%s", cfg->hostname);
 	session_reply(s, "250-PIPELINING");
-	session_reply(s, "250-SIZE %zu", cfg.max_size);
+	session_reply(s, "250-SIZE %zu", cfg->max_size);
 	if (s->relay.ext & RELAY_EXT_8BITMIME)
 		session_reply(s, "250-8BITMIME");
 	if (s->relay.ext & RELAY_EXT_SMTPUTF8)
@@ -237,9 +209,15 @@ static void session_xforward(struct session *s, const char *args)
 		p += strspn(p, " ");
 	}
 	if (s->nxforward == SESSION_XFORWARD_MAX) {
-		session_reply(s, "421 4.7.0 %s Error: too many XFORWARD commands", cfg.hostname);
+		session_reply(s, "421 4.7.0 %s Error: too many XFORWARD commands", cfg->hostname);
 		s->quit = 1;
 		return;
+	}
+	{
+		char safe[LOG_SAFE_MAX];
+
+		log_debug("s%lu: XFORWARD %s", s->id, log_sanitize(safe, sizeof(safe), args,
+								  strlen(args)));
 	}
 	s->xforward[s->nxforward++] = xstrdup(args);
 	session_xforward_attr(args, "ADDR", s->xf_addr, sizeof(s->xf_addr));
@@ -286,7 +264,6 @@ static void session_mail(struct session *s, const char *args)
 {
 	struct relay_reply rep;
 	const char *close_br;
-	char out[RELAY_REPLY_MAX];
 	int reused;
 
 	if (!s->greeted) {
@@ -303,7 +280,7 @@ static void session_mail(struct session *s, const char *args)
 		session_reply(s, "501 5.1.7 Bad sender address syntax");
 		return;
 	}
-	if (session_size_param(close_br + 1) > cfg.max_size) {
+	if (session_size_param(close_br + 1) > cfg->max_size) {
 		session_reply(s, "552 5.3.4 Message size exceeds fixed limit");
 		return;
 	}
@@ -317,7 +294,7 @@ static void session_mail(struct session *s, const char *args)
 	 * at the forward server's end: one fresh try. */
 	if (rep.code == 0 && reused && session_forward_open(s, 0) == 0)
 		session_forward_mail(s, args, &rep);
-	session_relay_reply(s, &rep, out, sizeof(out));
+	session_relay_reply(s, &rep);
 	if (rep.code >= 200 && rep.code < 300) {
 		s->in_mail = 1;
 		s->mail_args = xstrdup(args);
@@ -327,7 +304,7 @@ static void session_mail(struct session *s, const char *args)
 static void session_rcpt(struct session *s, const char *args)
 {
 	struct relay_reply rep;
-	char *line, out[RELAY_REPLY_MAX];
+	char *line;
 
 	if (!s->in_mail) {
 		session_reply(s, "503 5.5.1 Error: need MAIL command");
@@ -345,285 +322,32 @@ static void session_rcpt(struct session *s, const char *args)
 	line = xasprintf("RCPT TO:%s", args);
 	relay_command(&s->relay, line, &rep);
 	free(line);
-	session_relay_reply(s, &rep, out, sizeof(out));
+	session_relay_reply(s, &rep);
 	if (rep.code >= 200 && rep.code < 300) {
 		s->rcpt = xrealloc(s->rcpt, (size_t)(s->nrcpt + 1) * sizeof(char *));
 		s->rcpt[s->nrcpt++] = xstrdup(args);
 	}
 }
 
-/* session_queue_id - XFORWARD IDENT, else the "id" of the first Received: header. */
-static void session_queue_id(struct session *s, char *dst, size_t size)
+/* session_txn - the transaction as policy sees it. */
+static void session_txn(struct session *s, struct policy_txn *t)
 {
-	char head[8192], *p, *end;
-
-	snprintf(dst, size, "-");
-	if (s->xf_ident[0] != '\0' && strcmp(s->xf_ident, "[UNAVAILABLE]") != 0) {
-		log_sanitize(dst, size, s->xf_ident, strlen(s->xf_ident));
-		return;
-	}
-	body_head(&s->body, head, sizeof(head));
-	end = strstr(head, "\r\n\r\n");
-	if (end != NULL)
-		*end = '\0';
-	for (p = head; p != NULL; p = strstr(p, "\r\n")) {
-		if (*p == '\r')
-			p += 2;
-		if (strncasecmp(p, "Received:", 9) == 0)
-			break;
-	}
-	if (p == NULL)
-		return;
-	/* The header with its folded lines; " id X" is Postfix's queue id. */
-	for (end = p; (end = strstr(end, "\r\n")) != NULL && (end[2] == ' ' || end[2] == '\t');
-	     end += 2)
-		;
-	if (end != NULL)
-		*end = '\0';
-	for (; (p = strstr(p, "id ")) != NULL; p += 3) {
-		size_t n;
-
-		if (p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n')
-			continue;
-		n = strspn(p + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
-		if (n > 0 && n < size) {
-			snprintf(dst, size, "%.*s", (int)n, p + 3);
-			return;
-		}
-	}
-}
-
-/* What the end of data did, for the log line. */
-struct session_outcome {
-	struct verdict v;
-	const char *action;
-	char reply[RELAY_REPLY_MAX];
-	long long start;
-	size_t size;
-};
-
-/* session_log - the one line per message. */
-static void session_log(struct session *s, struct session_outcome *o)
-{
-	char qid[64], client[LOG_SAFE_MAX], sender[LOG_SAFE_MAX], reply[LOG_SAFE_MAX];
-	const char *verdict = "-", *addr = s->xf_addr[0] != '\0' ? s->xf_addr : s->peer;
-	size_t slen = 0;
-
-	switch (o->v.status) {
-	case CLIENT_CLEAN:
-		verdict = "clean";
-		break;
-	case CLIENT_INFECTED:
-		verdict = "infected";
-		break;
-	case CLIENT_SCAN_ERROR:
-		verdict = "scan-error";
-		break;
-	case CLIENT_TEMPFAIL:
-		verdict = "unscanned";
-		break;
-	}
-	if (o->v.endpoint[0] == '\0' && o->v.sig[0] == '\0')
-		verdict = "-";
-	session_queue_id(s, qid, sizeof(qid));
-	if (s->mail_args != NULL)
-		slen = strcspn(s->mail_args + 1, ">");
-	log_sanitize(client, sizeof(client), addr, strlen(addr));
-	log_sanitize(sender, sizeof(sender), s->mail_args ? s->mail_args + 1 : "", slen);
-	log_sanitize(reply, sizeof(reply), o->reply, strcspn(o->reply, "\r\n"));
-	log_info("s%lu: %s: client=%s, from=<%s>, nrcpt=%d, size=%zu, verdict=%s, "
-		 "signature=%s, scanner=%s, scan_ms=%lld, ms=%lld, action=%s, reply=\"%s\"",
-		 s->id, qid, client, sender, s->nrcpt, o->size, verdict,
-		 o->v.sig[0] ? o->v.sig : "-", o->v.endpoint[0] ? o->v.endpoint : "-", o->v.ms,
-		 sock_now_ms() - o->start, o->action, reply);
-}
-
-/* session_headers - the header lines to put on top of a delivered message. */
-static char *session_headers(const struct verdict *v, const char *status)
-{
-	char *scanned = cfg.add_headers ? xasprintf("X-Virus-Scanned: mxscan-filter %s on %s\r\n",
-						    PACKAGE_VERSION, cfg.hostname) : xstrdup("");
-	char *h = status != NULL ? xasprintf("%sX-Virus-Status: %s\r\n", scanned, status) :
-		  xstrdup(scanned);
-
-	free(scanned);
-	return h;
-}
-
-/* session_deliver - DATA to the forward server; its reply becomes ours. */
-static void session_deliver(struct session *s, const char *prefix, struct session_outcome *o)
-{
-	struct relay_reply rep;
-
-	if (!relay_connected(&s->relay)) {
-		rep.code = 0;
-		snprintf(rep.text, sizeof(rep.text), "connection lost before DATA");
-	} else {
-		relay_data(&s->relay, &s->body, prefix, &rep);
-	}
-	session_relay_reply(s, &rep, o->reply, sizeof(o->reply));
-	if (rep.code == 0 || rep.code >= 400)
-		session_forward_rset(s);
-}
-
-/* session_quarantine - keep the original message with its envelope. */
-static int session_quarantine(struct session *s, const struct body *orig, const char *sig,
-			      char *id, size_t size)
-{
-	struct qstore_entry e;
-	char qid[64];
-	const char *err = NULL;
-
-	memset(&e, 0, sizeof(e));
-	session_queue_id(s, qid, sizeof(qid));
-	e.size = (long long)orig->len;
-	e.mail = s->mail_args;
-	e.rcpt = s->rcpt;
-	e.nrcpt = s->nrcpt;
-	e.client = s->xf_addr[0] != '\0' ? s->xf_addr : s->peer;
-	e.queue_id = qid;
-	e.signature = (char *)sig;
-	if (qstore_put(cfg.quarantine_dir, &e, orig->fd, &err) < 0) {
-		log_error("s%lu: cannot quarantine: %s", s->id, err);
-		return -1;
-	}
-	snprintf(id, size, "%s", e.id);
-	return 0;
-}
-
-/* session_tempfail - the filter's own 451, nothing delivered. */
-static void session_tempfail(struct session *s, const char *text, struct session_outcome *o)
-{
-	session_forward_rset(s);
-	snprintf(o->reply, sizeof(o->reply), "451 4.3.0 Error: %s", text);
-	session_reply(s, "%s", o->reply);
-}
-
-/* session_infected - filter_infected_action for a message found infected. */
-static void session_infected(struct session *s, struct body *orig, struct session_outcome *o)
-{
-	const struct verdict *v = &o->v;
-	enum session_infected act = cfg.infected;
-	char id[QSTORE_ID_MAX], *status, *h;
-
-	if (act == INFECTED_STRIP && !v->strip_failed) {
-		o->action = "stripped";
-		status = xasprintf("Cleaned (%d infected part%s removed: %s)", v->stripped,
-				   v->stripped == 1 ? "" : "s", v->sig);
-		h = session_headers(v, cfg.add_headers ? status : NULL);
-		session_deliver(s, h, o);
-		free(h);
-		free(status);
-		return;
-	}
-	if (act == INFECTED_STRIP) {
-		log_warn("s%lu: cannot strip (%s): quarantined instead", s->id, v->strip_error);
-		act = INFECTED_QUARANTINE;
-	}
-	switch (act) {
-	case INFECTED_TAG:
-		o->action = "tagged";
-		status = xasprintf("Infected (%s)", v->sig);
-		h = session_headers(v, status);
-		session_deliver(s, h, o);
-		free(h);
-		free(status);
-		return;
-	case INFECTED_REJECT:
-		o->action = "rejected";
-		session_forward_rset(s);
-		snprintf(o->reply, sizeof(o->reply), "550 5.7.0 Message rejected: virus found (%s)",
-			 v->sig);
-		break;
-	case INFECTED_DISCARD:
-		o->action = "discarded";
-		session_forward_rset(s);
-		snprintf(o->reply, sizeof(o->reply), "250 2.0.0 Ok: discarded, virus found (%s)",
-			 v->sig);
-		break;
-	default:
-		if (session_quarantine(s, orig, v->sig, id, sizeof(id)) < 0) {
-			o->action = "tempfail";
-			session_tempfail(s, "cannot quarantine, try again later", o);
-			return;
-		}
-		o->action = "quarantined";
-		session_forward_rset(s);
-		snprintf(o->reply, sizeof(o->reply), "250 2.0.0 Ok: quarantined as %s, virus found (%s)",
-			 id, v->sig);
-		break;
-	}
-	if (cfg.mode == SESSION_BEFORE_QUEUE && o->reply[0] == '2')
-		snprintf(o->reply, sizeof(o->reply), "250 2.0.0 Ok");	/* nothing for the sender */
-	session_reply(s, "%s", o->reply);
-}
-
-/* session_end_of_data - scan, decide, deliver or not, reply, log. */
-static void session_end_of_data(struct session *s, struct session_outcome *o)
-{
-	long long budget = cfg.message_timeout_ms, deadline;
-	struct body orig;
-	const char *err = NULL;
-	char *h;
-
-	if (cfg.mode == SESSION_BEFORE_QUEUE && budget > SESSION_BEFORE_QUEUE_MAX_MS)
-		budget = SESSION_BEFORE_QUEUE_MAX_MS;
-	deadline = o->start + budget;
-	body_init(&orig);
-	verdict_scan(&s->body, deadline, &o->v);
-	/* Strip rewrites the message: keep the original for the quarantine. */
-	if (o->v.status == CLIENT_INFECTED && cfg.infected == INFECTED_STRIP) {
-		int fd = dup(s->body.fd);
-
-		if (fd < 0 || lseek(fd, 0, SEEK_SET) != 0 || body_load_fd(&orig, fd, &err) < 0)
-			body_reset(&orig);
-		if (fd >= 0)
-			close(fd);
-		if (orig.fd >= 0)
-			verdict_strip(&s->body, deadline, cfg.hostname, &o->v);
-		else
-			o->v.strip_failed = 1;
-	}
-	relay_set_deadline(&s->relay, deadline);
-	switch (o->v.status) {
-	case CLIENT_CLEAN:
-		o->action = "delivered";
-		h = session_headers(&o->v, cfg.add_headers ? "Clean" : NULL);
-		session_deliver(s, h, o);
-		free(h);
-		break;
-	case CLIENT_INFECTED:
-		if (cfg.infected == INFECTED_STRIP && orig.fd < 0 && o->v.strip_failed) {
-			o->action = "tempfail";
-			session_tempfail(s, "cannot keep the message, try again later", o);
-			break;
-		}
-		session_infected(s, orig.fd >= 0 ? &orig : &s->body, o);
-		break;
-	case CLIENT_SCAN_ERROR:
-	case CLIENT_TEMPFAIL:
-		if (cfg.failure == FAILURE_PASS) {
-			char *status = xasprintf("Unscanned (%s)", o->v.sig);
-
-			o->action = "passed-unscanned";
-			h = session_headers(&o->v, status);
-			session_deliver(s, h, o);
-			free(h);
-			free(status);
-		} else {
-			o->action = "tempfail";
-			session_tempfail(s, "virus scan failed, try again later", o);
-		}
-		break;
-	}
-	relay_set_deadline(&s->relay, 0);
-	body_reset(&orig);
-	verdict_free(&o->v);
+	memset(t, 0, sizeof(*t));
+	t->session_id = s->id;
+	t->client = s->xf_addr[0] != '\0' ? s->xf_addr : s->peer;
+	t->xf_ident = s->xf_ident;
+	t->mail_args = s->mail_args;
+	t->rcpt = s->rcpt;
+	t->nrcpt = s->nrcpt;
+	t->body = &s->body;
+	t->relay = &s->relay;
+	t->start = sock_now_ms();
 }
 
 static void session_data(struct session *s)
 {
-	struct session_outcome o;
+	char reply[RELAY_REPLY_MAX];
+	struct policy_txn t;
 	enum body_status bs;
 	const char *err = NULL;
 
@@ -641,34 +365,33 @@ static void session_data(struct session *s)
 		return;
 	}
 	session_reply(s, "354 End data with <CR><LF>.<CR><LF>");
-	memset(&o, 0, sizeof(o));
-	if (body_receive(&s->body, &s->in, cfg.max_size, cfg.memory_max, &bs, &err) < 0) {
+	if (body_receive(&s->body, &s->in, cfg->max_size, cfg->memory_max, &bs, &err) < 0) {
 		log_info("s%lu: client %s lost during DATA: %s", s->id, s->peer, err);
 		s->quit = 1;
 		return;
 	}
-	o.start = sock_now_ms();
-	o.size = s->body.len;
+	session_txn(s, &t);
 	if (bs == BODY_TOO_BIG) {
-		o.action = "too-big";
-		session_forward_rset(s);
-		snprintf(o.reply, sizeof(o.reply), "552 5.3.4 Error: message file too big");
-		session_reply(s, "%s", o.reply);
+		relay_abandon(&s->relay);
+		snprintf(reply, sizeof(reply), "552 5.3.4 Error: message file too big");
+		policy_log_refused(&t, "too-big", reply);
 	} else if (bs == BODY_LOCAL) {
-		o.action = "tempfail";
 		log_error("s%lu: %s", s->id, err);
-		session_tempfail(s, "local problem storing the message, try again later", &o);
+		relay_abandon(&s->relay);
+		snprintf(reply, sizeof(reply),
+			 "451 4.3.0 Error: local problem storing the message, try again later");
+		policy_log_refused(&t, "tempfail", reply);
 	} else {
-		session_end_of_data(s, &o);
+		policy_end_of_data(&t, reply, sizeof(reply));
 	}
-	session_log(s, &o);
+	session_reply(s, "%s", reply);
 	session_reset(s);
 }
 
 static void session_rset(struct session *s)
 {
 	if (s->in_mail)
-		session_forward_rset(s);
+		relay_abandon(&s->relay);
 	session_reset(s);
 	session_reply(s, "250 2.0.0 Ok");
 }
@@ -716,7 +439,7 @@ static void session_command(struct session *s, char *line)
 		bad = 1;
 	}
 	if (bad && ++s->errors >= SESSION_ERRORS_MAX) {
-		session_reply(s, "421 4.7.0 %s Error: too many errors", cfg.hostname);
+		session_reply(s, "421 4.7.0 %s Error: too many errors", cfg->hostname);
 		s->quit = 1;
 	}
 }
@@ -726,14 +449,15 @@ void session_run(int fd, const char *peer, unsigned long id)
 	struct session *s = xcalloc(1, sizeof(*s));
 	char *line = xmalloc(SESSION_LINE_MAX + 2);
 
+	cfg = settings();
 	s->id = id;
 	s->fd = fd;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
-	stream_init(&s->in, fd, cfg.client_timeout_ms);
+	stream_init(&s->in, fd, cfg->client_timeout_ms);
 	relay_init(&s->relay);
 	body_init(&s->body);
 	log_debug("s%lu: connect from %s", id, peer);
-	session_reply(s, "220 %s ESMTP mxscan-filter", cfg.hostname);
+	session_reply(s, "220 %s ESMTP mxscan-filter", cfg->hostname);
 	while (!s->quit) {
 		size_t len;
 		enum stream_status st = stream_getline(&s->in, line, SESSION_LINE_MAX + 2, &len);
@@ -745,7 +469,7 @@ void session_run(int fd, const char *peer, unsigned long id)
 			continue;
 		}
 		if (st == STREAM_TIMEOUT) {
-			session_reply(s, "421 4.4.2 %s Error: timeout exceeded", cfg.hostname);
+			session_reply(s, "421 4.4.2 %s Error: timeout exceeded", cfg->hostname);
 			log_info("s%lu: timeout from %s", id, peer);
 			break;
 		}
@@ -760,7 +484,7 @@ void session_run(int fd, const char *peer, unsigned long id)
 		session_command(s, line);
 	}
 	if (s->in_mail)
-		session_forward_rset(s);
+		relay_abandon(&s->relay);
 	session_reset(s);
 	relay_quit(&s->relay);
 	log_debug("s%lu: disconnect from %s", id, peer);

@@ -129,6 +129,14 @@ enum stream_status stream_read(struct stream *s, char *buf, size_t size, size_t 
 	return STREAM_OK;
 }
 
+void stream_unread(struct stream *s, size_t n)
+{
+	/* The bytes are still in buf: stream_read only moved start. */
+	if (n > s->start)
+		n = s->start;
+	s->start -= n;
+}
+
 enum stream_status stream_write(struct stream *s, const void *buf, size_t len)
 {
 	const char *p = buf;

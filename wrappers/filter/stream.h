@@ -40,6 +40,9 @@ enum stream_status stream_getline(struct stream *s, char *line, size_t size, siz
 /* stream_read - up to SIZE bytes (buffered ones first); 0 never returned. */
 enum stream_status stream_read(struct stream *s, char *buf, size_t size, size_t *got_r);
 
+/* stream_unread - give back the last N bytes stream_read returned. */
+void stream_unread(struct stream *s, size_t n);
+
 /* stream_write - all LEN bytes. */
 enum stream_status stream_write(struct stream *s, const void *buf, size_t len);
 

@@ -110,6 +110,26 @@ static void strip_base_path(char *dst, const char *path)
 		*dot = '\0';
 }
 
+/* strip_crlf - every bare LF of the rewritten message as CR LF (GMime
+ * leaves the epilogue's as it found them). */
+static void strip_crlf(GByteArray *bytes)
+{
+	guint i, bare = 0, o;
+
+	for (i = 0; i < bytes->len; i++)
+		if (bytes->data[i] == '\n' && (i == 0 || bytes->data[i - 1] != '\r'))
+			bare++;
+	if (bare == 0)
+		return;
+	o = bytes->len + bare;
+	g_byte_array_set_size(bytes, o);
+	for (i = bytes->len - bare; i-- > 0;) {
+		bytes->data[--o] = bytes->data[i];
+		if (bytes->data[i] == '\n' && (i == 0 || bytes->data[i - 1] != '\r'))
+			bytes->data[--o] = '\r';
+	}
+}
+
 int strip_part(struct body *b, const char *path, const char *sig, const char *hostname,
 	       const char **error_r)
 {
@@ -157,6 +177,7 @@ int strip_part(struct body *b, const char *path, const char *sig, const char *ho
 	g_mime_object_write_to_stream(GMIME_OBJECT(msg), fmt, out);
 	g_mime_format_options_free(fmt);
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(out));
+	strip_crlf(bytes);
 	ret = body_set(b, bytes->data, bytes->len, error_r);
 	g_object_unref(out);
 out:

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""t_postfix - mxscan-filter inside a real Postfix 3 (tests/lib/postfix.py:
+a throwaway `master -d` instance on loopback ports), with a real mxscand,
+mail sent with swaks and delivered to Maildirs by virtual(8).
+
+Shows:
+ (a) after-queue content_filter: clean mail lands in the Maildir
+     byte-identical apart from Postfix's own headers; infected mail is
+     quarantined, not delivered, and Postfix sends no bounce;
+ (b) scanner down: Postfix gets 451 4.3.0, keeps the mail in its deferred
+     queue; scanner back + postqueue -f: clean mail delivered, infected
+     mail quarantined; messages sent = delivered + quarantined;
+ (c) before-queue smtpd_proxy_filter with filter_infected_action=reject:
+     the SMTP client sees 550 5.7.0 for infected mail, 250 for clean mail
+     (delivered), 451 4.3.0 while the scanner is down;
+ (d) mxscan-quarantine release into Postfix's reinjection smtpd delivers
+     the original message.
+"""
+import base64
+import glob
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import mxtest  # noqa: E402
+import postfix  # noqa: E402
+from mxtest import EICAR, EICAR_SIG  # noqa: E402
+
+tap = mxtest.Tap()
+missing = postfix.available()
+if missing:
+    tap.skip_all("missing: " + ", ".join(missing))
+from smtptest import FILTER, SLOW, Filter, quarantine  # noqa: E402
+
+if not os.access(FILTER, os.X_OK):
+    # part of this build: a missing binary is a failure, not a skip
+    tap.ok(False, "mxscan-filter is built", FILTER)
+    tap.done()
+
+T = 30 * SLOW  # patience for one delivery step (ASan builds are slower)
+work = mxtest.tmpdir("t_postfix")
+db = mxtest.make_test_db(os.path.join(work, "db"))
+os.mkdir(os.path.join(work, "scand"))
+scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
+rng = random.Random(4242)
+filters = []
+instances = []
+
+
+def cleanup():
+    for f in filters:
+        f.stop()
+    for pf in instances:
+        pf.stop()
+    for d in mxtest.DAEMONS:
+        d.stop()
+
+
+def message(subject, attachment, name="report.bin", ctype="application/octet-stream"):
+    """A complete RFC 5322 message (CRLF) with every header Postfix's
+    cleanup would otherwise add, so the delivered copy can be compared."""
+    n = rng.getrandbits(64)
+    att = base64.encodebytes(attachment).replace(b"\n", b"\r\n")
+    text = ("Hello Bob,\r\n\r\nthe file for case %x is attached.\r\n"
+            ".a line with a leading dot\r\n..and two\r\n"
+            "\r\nAlice\r\n" % n).encode()
+    return (b"From: Alice <alice@example.test>\r\n"
+            b"To: Bob <bob@example.test>\r\n"
+            b"Subject: " + subject.encode() + b"\r\n"
+            b"Date: Mon, 23 Nov 2026 12:00:00 +0000\r\n"
+            b"Message-ID: <%x.t_postfix@example.test>\r\n" % n +
+            b"MIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"=_b_%x\"\r\n" % n +
+            b"\r\n"
+            b"This is a multi-part message in MIME format.\r\n"
+            b"--=_b_%x\r\n" % n +
+            b"Content-Type: text/plain; charset=us-ascii\r\n"
+            b"\r\n" + text +
+            b"--=_b_%x\r\n" % n +
+            b"Content-Type: " + ctype.encode() + b"; name=\"" + name.encode() + b"\"\r\n"
+            b"Content-Disposition: attachment; filename=\"" + name.encode() + b"\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n"
+            b"\r\n" + att +
+            b"--=_b_%x--\r\n" % n)
+
+
+def clean_message(subject):
+    return message(subject, bytes(rng.getrandbits(8) for _ in range(6000)))
+
+
+def infected_message(subject):
+    return message(subject, EICAR, name="invoice.com", ctype="application/x-msdownload")
+
+
+def quarantined(qdir):
+    return sorted(glob.glob(os.path.join(qdir, "*.msg")))
+
+
+def postfix_view(delivered):
+    """(Postfix's header block, the rest) of a delivered Maildir file."""
+    return postfix.split_postfix_headers(delivered)
+
+
+def no_bounce(pf, name):
+    bounces = pf.log_lines(r"status=bounced|sender non-delivery notification|"
+                           r"from=<>")
+    tap.ok(not bounces and pf.maildir_count("alice") == 0,
+           name + ": Postfix generated no bounce (maillog, sender's Maildir)",
+           "\n".join(bounces))
+
+
+def delivered_as_sent(pf, user, index, original, name):
+    """The INDEX-th message in USER's Maildir is ORIGINAL after Postfix's
+    own leading headers (Return-Path, Delivered-To, Received...)."""
+    box = pf.maildir(user)
+    if not tap.ok(len(box) > index, name + ": delivered to %s's Maildir" % user,
+                  "Maildir has %d messages\n%s" % (len(box), pf.logtext()[-3000:])):
+        return
+    head, rest = postfix_view(box[index][1])
+    tap.ok(rest == postfix.lf(original) and head.startswith(b"Return-Path: <alice@example.test>"),
+           name + ": byte-identical apart from Postfix's Return-Path/Delivered-To/Received",
+           "delivered:\n%r\nsent:\n%r" % (box[index][1][:1500], postfix.lf(original)[:1200]))
+
+
+try:
+    # --- (a) after-queue ------------------------------------------------
+    reinject = mxtest.free_port()
+    qdir = os.path.join(work, "quarantine")
+    fa = Filter(scand.socket, "127.0.0.1:%d" % reinject, work,
+                {"filter_quarantine_dir": qdir})
+    filters.append(fa)
+    pa = postfix.Postfix(mode="after-queue", filter_port=fa.port, reinject_port=reinject,
+                         workdir=os.path.join(work, "pf-after"))
+    os.mkdir(pa.dir)
+    instances.append(pa)
+    pa.start()
+    tap.diag("after-queue Postfix up in %.2fs (smtpd %d, scan -> %d, reinjection %d)"
+             % (pa.startup_seconds, pa.smtp_port, fa.port, pa.reinject_port))
+    sent = {"after": 0}
+
+    def send_after(data, name):
+        rc, tr = pa.swaks("bob@example.test", data)
+        sent["after"] += 1
+        tap.ok(rc == 0 and "<-  250 2.0.0 Ok: queued as" in tr,
+               name + ": Postfix queued it (250 to swaks)", tr[-1500:])
+        return tr
+
+    m_clean = clean_message("clean after-queue")
+    send_after(m_clean, "clean")
+    tap.ok(pa.wait_queue_empty(T), "clean: queue empty again", pa.logtext()[-2000:])
+    delivered_as_sent(pa, "bob", 0, m_clean, "clean")
+    tap.ok(pa.log_lines(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, .*status=sent \(250 " % fa.port),
+           "clean: Postfix's scan transport delivered it to mxscan-filter",
+           pa.logtext()[-2000:])
+
+    m_inf = infected_message("infected after-queue")
+    send_after(m_inf, "infected")
+    tap.ok(pa.wait_queue_empty(T), "infected: queue empty again", pa.logtext()[-2000:])
+    q = quarantined(qdir)
+    tap.eq(len(q), 1, "infected: one message in filter_quarantine_dir")
+    if q:
+        with open(q[0], "rb") as f:
+            qbytes = f.read()
+        # what Postfix's scan transport sent: its Received line, then the original
+        tap.ok(qbytes.endswith(m_inf) and qbytes.startswith(b"Received: "),
+               "infected: quarantined bytes are the message Postfix handed over",
+               repr(qbytes[:600]))
+    tap.ok(pa.log_lines(r"status=sent \(250 2\.0\.0 Ok: quarantined as \S+, virus found \(%s\)"
+                        % EICAR_SIG.replace(".", r"\.")),
+           "infected: maillog shows the filter's 250 quarantine reply", pa.logtext()[-2000:])
+    tap.eq(pa.maildir_count("bob"), 1, "infected: not delivered (bob's Maildir unchanged)")
+    no_bounce(pa, "infected")
+
+    # --- (c) before-queue (while the scanner is up) ----------------------
+    reinject_b = mxtest.free_port()
+    fb = Filter(scand.socket, "127.0.0.1:%d" % reinject_b, work,
+                {"filter_mode": "before-queue", "filter_infected_action": "reject",
+                 "filter_quarantine_dir": os.path.join(work, "quarantine-b")})
+    filters.append(fb)
+    pb = postfix.Postfix(mode="before-queue", filter_port=fb.port, reinject_port=reinject_b,
+                         workdir=os.path.join(work, "pf-before"))
+    os.mkdir(pb.dir)
+    instances.append(pb)
+    pb.start()
+
+    b_inf = infected_message("infected before-queue")
+    rc, tr = pb.swaks("carol@example.test", b_inf)
+    tap.ok(rc != 0 and "<** 550 5.7.0 " in tr,
+           "before-queue infected: swaks sees 550 5.7.0 at end of DATA", tr[-1500:])
+    b_clean = clean_message("clean before-queue")
+    rc, tr = pb.swaks("carol@example.test", b_clean)
+    tap.ok(rc == 0 and "<-  250 " in tr.split("\n -> .\n")[-1],
+           "before-queue clean: swaks sees 250 at end of DATA", tr[-1500:])
+    tap.ok(pb.wait_queue_empty(T) and pb.wait_maildir("carol", 1, T),
+           "before-queue clean: queue drained into carol's Maildir", pb.logtext()[-2000:])
+    delivered_as_sent(pb, "carol", 0, b_clean, "before-queue clean")
+    tap.eq(pb.maildir_count("carol"), 1, "before-queue infected: never queued or delivered")
+    tap.ok(not pb.log_lines(r"status=") or len(pb.log_lines(r"status=sent")) == 1,
+           "before-queue: one delivery in maillog (the clean one)", pb.logtext()[-2000:])
+    no_bounce(pb, "before-queue")
+
+    # --- (b) scanner down --------------------------------------------------
+    scand.stop()
+    m_down_clean = clean_message("clean while scanner down")
+    m_down_inf = infected_message("infected while scanner down")
+    send_after(m_down_clean, "scanner down, clean")
+    send_after(m_down_inf, "scanner down, infected")
+    tap.ok(pa.wait_deferred(2, T), "scanner down: both messages in Postfix's deferred queue",
+           "%r\n%s" % (pa.queue(), pa.logtext()[-2000:]))
+    tap.ok(len(pa.log_lines(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, .*status=deferred "
+                            r"\(host \S+ said: 451 4\.3\.0 " % fa.port)) == 2,
+           "scanner down: maillog shows the filter's 451 4.3.0 for both", pa.logtext()[-2000:])
+    tap.ok(pa.maildir_count("bob") == 1 and len(quarantined(qdir)) == 1,
+           "scanner down: nothing delivered or quarantined")
+    rc, tr = pb.swaks("carol@example.test", clean_message("before-queue, scanner down"))
+    tap.ok(rc != 0 and "<** 451 4.3.0 " in tr,
+           "before-queue, scanner down: swaks sees 451 4.3.0", tr[-1500:])
+
+    scand = mxtest.Daemon(db, workdir=scand.dir)
+    pa.flush()
+    tap.ok(pa.wait_queue_empty(T) and pa.wait_maildir("bob", 2, T),
+           "scanner back, postqueue -f: the deferred mail left the queue", pa.logtext()[-2000:])
+    delivered_as_sent(pa, "bob", 1, m_down_clean, "scanner back, clean")
+    tap.eq(len(quarantined(qdir)), 2, "scanner back: the infected one was quarantined")
+    no_bounce(pa, "scanner down and back")
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (4, 4),
+           "after-queue: messages sent = delivered + quarantined")
+
+    # --- (d) release from quarantine ------------------------------------
+    first = os.path.basename(quarantined(qdir)[0])[:-4]
+    rc, out, err = quarantine(fa.conf, "-o", "filter_forward=127.0.0.1:%d" % pa.reinject_port,
+                              "release", first)
+    tap.eq(rc, 0, "release: mxscan-quarantine release exits 0")
+    tap.ok(pa.wait_maildir("bob", 3, T) and pa.wait_queue_empty(T),
+           "release: delivered through the reinjection smtpd", err + pa.logtext()[-2000:])
+    delivered_as_sent(pa, "bob", 2, m_inf, "release")
+    tap.ok(first not in " ".join(quarantined(qdir)), "release: entry left the quarantine")
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (4, 4),
+           "after release: messages sent = delivered + quarantined")
+    no_bounce(pa, "release")
+
+    for f in filters:
+        tap.eq(f.stop(), 0, "mxscan-filter on %d exits 0 on SIGTERM" % f.port)
+finally:
+    for pf in instances:
+        pf.keep = bool(tap.failed)
+    cleanup()
+    if tap.failed:
+        tap.diag("work directory kept: " + work)
+    else:
+        mxtest.rmtree(work)
+tap.done()

@@ -1,0 +1,296 @@
+/*
+ * policy.c - scan, actions, delivery and the log line (see policy.h).
+ */
+#include "auto-config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/sock.h"
+#include "common/xalloc.h"
+#include "wrappers/filter/policy.h"
+#include "wrappers/filter/settings.h"
+#include "wrappers/filter/verdict.h"
+#include "wrappers/quarantine/qstore.h"
+
+/* What the end of data did. */
+struct policy_outcome {
+	struct verdict v;	/* zeroed when no scan ran */
+	const char *action;
+	char *reply;		/* the caller's buffer */
+	size_t size;
+};
+
+/* policy_queue_id - XFORWARD IDENT, else the "id" of the first Received: header. */
+static void policy_queue_id(const struct policy_txn *t, char *dst, size_t size)
+{
+	char head[8192], *p, *end;
+
+	snprintf(dst, size, "-");
+	if (t->xf_ident[0] != '\0' && strcmp(t->xf_ident, "[UNAVAILABLE]") != 0) {
+		log_sanitize(dst, size, t->xf_ident, strlen(t->xf_ident));
+		return;
+	}
+	body_head(t->body, head, sizeof(head));
+	end = strstr(head, "\r\n\r\n");
+	if (end != NULL)
+		*end = '\0';
+	for (p = head; p != NULL; p = strstr(p, "\r\n")) {
+		if (*p == '\r')
+			p += 2;
+		if (strncasecmp(p, "Received:", 9) == 0)
+			break;
+	}
+	if (p == NULL)
+		return;
+	/* The header with its folded lines; " id X" is Postfix's queue id. */
+	for (end = p; (end = strstr(end, "\r\n")) != NULL && (end[2] == ' ' || end[2] == '\t');
+	     end += 2)
+		;
+	if (end != NULL)
+		*end = '\0';
+	for (; (p = strstr(p, "id ")) != NULL; p += 3) {
+		size_t n;
+
+		if (p[-1] != ' ' && p[-1] != '\t' && p[-1] != '\n')
+			continue;
+		n = strspn(p + 3, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+		if (n > 0 && n < size) {
+			snprintf(dst, size, "%.*s", (int)n, p + 3);
+			return;
+		}
+	}
+}
+
+/* policy_log - the one line per message. */
+static void policy_log(const struct policy_txn *t, const struct policy_outcome *o)
+{
+	char qid[64], client[LOG_SAFE_MAX], sender[LOG_SAFE_MAX], reply[LOG_SAFE_MAX];
+	const char *verdict = "-";
+	size_t slen = strcspn(t->mail_args + 1, ">");
+
+	switch (o->v.status) {
+	case CLIENT_CLEAN:
+		verdict = "clean";
+		break;
+	case CLIENT_INFECTED:
+		verdict = "infected";
+		break;
+	case CLIENT_SCAN_ERROR:
+		verdict = "scan-error";
+		break;
+	case CLIENT_TEMPFAIL:
+		verdict = "unscanned";
+		break;
+	}
+	if (o->v.endpoint[0] == '\0' && o->v.sig[0] == '\0')
+		verdict = "-";
+	policy_queue_id(t, qid, sizeof(qid));
+	log_sanitize(client, sizeof(client), t->client, strlen(t->client));
+	log_sanitize(sender, sizeof(sender), t->mail_args + 1, slen);
+	log_sanitize(reply, sizeof(reply), o->reply, strcspn(o->reply, "\r\n"));
+	log_info("s%lu: %s: client=%s, from=<%s>, nrcpt=%d, size=%zu, verdict=%s, "
+		 "signature=%s, scanner=%s, scan_ms=%lld, ms=%lld, action=%s, reply=\"%s\"",
+		 t->session_id, qid, client, sender, t->nrcpt, t->body->len, verdict,
+		 o->v.sig[0] ? o->v.sig : "-", o->v.endpoint[0] ? o->v.endpoint : "-", o->v.ms,
+		 sock_now_ms() - t->start, o->action, reply);
+}
+
+void policy_log_refused(const struct policy_txn *t, const char *action, const char *reply)
+{
+	struct policy_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.action = action;
+	o.reply = (char *)reply;
+	policy_log(t, &o);
+}
+
+/* policy_headers - the header lines to put on top of a delivered message. */
+static char *policy_headers(const char *status)
+{
+	const struct settings *cfg = settings();
+	char *scanned = cfg->add_headers ? xasprintf("X-Virus-Scanned: mxscan-filter %s on %s\r\n",
+						     PACKAGE_VERSION, cfg->hostname) : xstrdup("");
+	char *h = status != NULL ? xasprintf("%sX-Virus-Status: %s\r\n", scanned, status) :
+		  xstrdup(scanned);
+
+	free(scanned);
+	return h;
+}
+
+/* policy_deliver - DATA to the forward server under ACTION; its reply becomes ours. */
+static void policy_deliver(struct policy_txn *t, const char *action, const char *status,
+			   struct policy_outcome *o)
+{
+	struct relay_reply rep;
+	char *h = policy_headers(status), safe[LOG_SAFE_MAX];
+
+	o->action = action;
+	if (!relay_connected(t->relay)) {
+		rep.code = 0;
+		snprintf(rep.text, sizeof(rep.text), "connection lost before DATA");
+	} else {
+		relay_data(t->relay, t->body, h, &rep);
+	}
+	free(h);
+	if (rep.code == 0)
+		log_warn("s%lu: forward server %s: %s", t->session_id, settings()->forward,
+			 log_sanitize(safe, sizeof(safe), rep.text, strlen(rep.text)));
+	relay_reply_text(&rep, o->reply, o->size);
+	if (rep.code == 0 || rep.code >= 400)
+		relay_abandon(t->relay);
+}
+
+/* policy_own - the filter's own reply; the forward transaction is abandoned. */
+__attribute__((format(printf, 3, 4)))
+static void policy_own(struct policy_txn *t, struct policy_outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	relay_abandon(t->relay);
+	va_start(ap, fmt);
+	vsnprintf(o->reply, o->size, fmt, ap);
+	va_end(ap);
+}
+
+/* policy_quarantine - keep the original message with its envelope. */
+static int policy_quarantine(const struct policy_txn *t, const struct body *orig,
+			     const char *sig, char *id, size_t size)
+{
+	struct qstore_entry e;
+	const char *err = NULL;
+	char qid[64];
+
+	memset(&e, 0, sizeof(e));
+	policy_queue_id(t, qid, sizeof(qid));
+	e.size = (long long)orig->len;
+	e.mail = (char *)t->mail_args;
+	e.rcpt = t->rcpt;
+	e.nrcpt = t->nrcpt;
+	e.client = (char *)t->client;
+	e.queue_id = qid;
+	e.signature = (char *)sig;
+	if (qstore_put(settings()->quarantine_dir, &e, orig->fd, &err) < 0) {
+		log_error("s%lu: cannot quarantine: %s", t->session_id, err);
+		return -1;
+	}
+	snprintf(id, size, "%s", e.id);
+	return 0;
+}
+
+/* policy_infected - filter_infected_action; ORIG is the message as received. */
+static void policy_infected(struct policy_txn *t, const struct body *orig,
+			    struct policy_outcome *o)
+{
+	const struct settings *cfg = settings();
+	enum settings_infected act = cfg->infected;
+	const struct verdict *v = &o->v;
+	char id[QSTORE_ID_MAX], *status;
+
+	if (act == INFECTED_STRIP && !v->strip_failed) {
+		status = xasprintf("Cleaned (%d infected part%s removed: %s)", v->stripped,
+				   v->stripped == 1 ? "" : "s", v->sig);
+		policy_deliver(t, "stripped", cfg->add_headers ? status : NULL, o);
+		free(status);
+		return;
+	}
+	if (act == INFECTED_STRIP) {
+		log_warn("s%lu: cannot strip (%s): quarantined instead", t->session_id,
+			 v->strip_error);
+		act = INFECTED_QUARANTINE;
+	}
+	switch (act) {
+	case INFECTED_TAG:
+		status = xasprintf("Infected (%s)", v->sig);
+		policy_deliver(t, "tagged", status, o);
+		free(status);
+		return;
+	case INFECTED_REJECT:
+		o->action = "rejected";
+		policy_own(t, o, "550 5.7.0 Message rejected: virus found (%s)", v->sig);
+		return;
+	case INFECTED_DISCARD:
+		o->action = "discarded";
+		policy_own(t, o, "250 2.0.0 Ok: discarded, virus found (%s)", v->sig);
+		break;
+	default:
+		if (orig == NULL || policy_quarantine(t, orig, v->sig, id, sizeof(id)) < 0) {
+			o->action = "tempfail";
+			policy_own(t, o, "451 4.3.0 Error: cannot quarantine, try again later");
+			return;
+		}
+		o->action = "quarantined";
+		policy_own(t, o, "250 2.0.0 Ok: quarantined as %s, virus found (%s)", id, v->sig);
+		break;
+	}
+	if (cfg->mode == MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
+		snprintf(o->reply, o->size, "250 2.0.0 Ok");
+}
+
+/* policy_keep_original - a copy of B before strip rewrites it; -1 on failure. */
+static int policy_keep_original(const struct body *b, struct body *orig)
+{
+	const char *err = NULL;
+	int fd = dup(b->fd), ret = -1;
+
+	body_init(orig);
+	if (fd >= 0 && lseek(fd, 0, SEEK_SET) == 0 && body_load_fd(orig, fd, &err) == 0)
+		ret = 0;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
+{
+	const struct settings *cfg = settings();
+	long long deadline = t->start + cfg->message_timeout_ms;
+	struct policy_outcome o;
+	struct body orig;
+	char *status;
+
+	memset(&o, 0, sizeof(o));
+	o.reply = reply;
+	o.size = size;
+	body_init(&orig);
+	verdict_scan(t->body, deadline, &o.v);
+	relay_set_deadline(t->relay, deadline);
+	switch (o.v.status) {
+	case CLIENT_CLEAN:
+		policy_deliver(t, "delivered", cfg->add_headers ? "Clean" : NULL, &o);
+		break;
+	case CLIENT_INFECTED:
+		if (cfg->infected != INFECTED_STRIP) {
+			policy_infected(t, t->body, &o);
+		} else if (policy_keep_original(t->body, &orig) == 0) {
+			verdict_strip(t->body, deadline, cfg->hostname, &o.v);
+			policy_infected(t, &orig, &o);
+		} else {
+			o.v.strip_failed = 1;
+			snprintf(o.v.strip_error, sizeof(o.v.strip_error), "cannot copy the message");
+			policy_infected(t, NULL, &o);
+		}
+		break;
+	case CLIENT_SCAN_ERROR:
+	case CLIENT_TEMPFAIL:
+		if (cfg->failure == FAILURE_PASS) {
+			status = xasprintf("Unscanned (%s)", o.v.sig);
+			policy_deliver(t, "passed-unscanned", status, &o);
+			free(status);
+		} else {
+			o.action = "tempfail";
+			policy_own(t, &o, "451 4.3.0 Error: virus scan failed, try again later");
+		}
+		break;
+	}
+	relay_set_deadline(t->relay, 0);
+	policy_log(t, &o);
+	body_reset(&orig);
+	verdict_free(&o.v);
+}

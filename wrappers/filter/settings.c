@@ -1,0 +1,60 @@
+/*
+ * settings.c - the filter's parameters, checked once (see settings.h).
+ */
+#include "auto-config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "wrappers/filter/settings.h"
+
+static struct settings settings_now;
+static char settings_host[256];
+
+int settings_load(const char **error_r)
+{
+	struct settings *s = &settings_now;
+
+	memset(s, 0, sizeof(*s));
+	s->mode = (enum settings_mode)config_num(CONF_FILTER_MODE);
+	s->infected = (enum settings_infected)config_num(CONF_FILTER_INFECTED_ACTION);
+	s->failure = (enum settings_failure)config_num(CONF_FILTER_FAILURE_ACTION);
+	if (s->mode == MODE_AFTER_QUEUE && s->infected == INFECTED_REJECT) {
+		*error_r = "filter_infected_action = reject needs filter_mode = before-queue: after "
+			   "the queue a rejection makes Postfix bounce the virus to a (forged) sender";
+		return -1;
+	}
+	s->listen = config_str(CONF_FILTER_LISTEN);
+	s->forward = config_str(CONF_FILTER_FORWARD);
+	if (*s->forward == '\0') {
+		*error_r = "filter_forward is empty";
+		return -1;
+	}
+	s->quarantine_dir = config_str(CONF_FILTER_QUARANTINE_DIR);
+	s->max_size = (size_t)config_num(CONF_FILTER_MAX_MESSAGE_SIZE);
+	s->memory_max = (size_t)config_num(CONF_FILTER_MEMORY_MAX);
+	s->max_connections = (int)config_num(CONF_FILTER_MAX_CONNECTIONS);
+	s->client_timeout_ms = (int)config_num(CONF_FILTER_CLIENT_TIMEOUT);
+	s->forward_timeout_ms = (int)config_num(CONF_FILTER_FORWARD_TIMEOUT);
+	s->message_timeout_ms = (int)config_num(CONF_FILTER_MESSAGE_TIMEOUT);
+	/* Before the queue Postfix waits smtpd_proxy_timeout for every reply. */
+	if (s->mode == MODE_BEFORE_QUEUE && s->message_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
+		s->message_timeout_ms = SETTINGS_BEFORE_QUEUE_MAX_MS;
+	if (s->mode == MODE_BEFORE_QUEUE && s->forward_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
+		s->forward_timeout_ms = SETTINGS_BEFORE_QUEUE_MAX_MS;
+	s->add_headers = (int)config_num(CONF_FILTER_ADD_HEADERS);
+	strncpy(settings_host, config_str(CONF_FILTER_HOSTNAME), sizeof(settings_host) - 1);
+	if (settings_host[0] == '\0' && gethostname(settings_host, sizeof(settings_host) - 1) < 0)
+		strcpy(settings_host, "localhost");
+	settings_host[strcspn(settings_host, " \t\r\n")] = '\0';
+	if (settings_host[0] == '\0')
+		strcpy(settings_host, "localhost");
+	s->hostname = settings_host;
+	return 0;
+}
+
+const struct settings *settings(void)
+{
+	return &settings_now;
+}
