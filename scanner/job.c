@@ -325,7 +325,7 @@ static void job_scan_mime(struct job *job, struct generation *gen, const char **
 	free(r.reply);
 	*verdict_r = r.verdict;
 	snprintf(sig, sigsize, "%s", r.sig);
-	*cache_r = r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
+	*cache_r = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
 }
 
 void job_run(struct job *job)

@@ -16,6 +16,7 @@
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/mime.h"
+#include "scanner/storm.h"
 
 #define MIME_PATH_MAX 256
 
@@ -32,6 +33,8 @@ struct mime_leafref {
 };
 
 struct mime_walk {
+	const char *base;	/* the message, parsed in place */
+	const struct storm *storm;	/* keys the pre-pass computed */
 	struct generation *gen;
 	struct engine_scan_ctx *ctx;
 	unsigned id;
@@ -377,6 +380,7 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 		GMimeStream *raw = g_mime_data_wrapper_get_stream(content);
 		GMimeStream *enc_mem = NULL;
 		unsigned char ekey[CACHE_KEY_SIZE];
+		const unsigned char *known = NULL;
 		char sig[256];
 		struct {
 			const unsigned char *data;
@@ -391,6 +395,8 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 			 * the message's own buffer: read it in place. */
 			in.data = GMIME_STREAM_MEM(raw)->buffer->data + raw->bound_start;
 			in.len = (size_t)(raw->bound_end - raw->bound_start);
+			if ((const char *)GMIME_STREAM_MEM(raw)->buffer->data == w->base)
+				known = storm_key(w->storm, (size_t)raw->bound_start, in.len);
 		} else {
 			GByteArray *arr;
 
@@ -401,8 +407,10 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 			in.data = arr->data;
 			in.len = arr->len;
 		}
+		if (known != NULL)	/* hashed by the storm pre-pass */
+			memcpy(ekey, known, sizeof(ekey));
 		ekeyed = cache_enabled() &&
-			 engine_hash_tagged("base64", in.data, in.len, ekey) == 0;
+			 (known != NULL || engine_hash_tagged("base64", in.data, in.len, ekey) == 0);
 		if (ekeyed && cache_lookup(ekey, w->gen->id, sig, sizeof(sig))) {
 			w->leaves++;
 			w->hits++;
@@ -515,10 +523,41 @@ static void mime_leaves(struct mime_walk *w)
 	free(w->leafv);
 }
 
+/*
+ * mime_storm_line - the reply line of a part the storm pre-pass decided:
+ * its type and name read by GMime from its header block alone, as the
+ * full walk would name it.
+ */
+static void mime_storm_line(struct mime_walk *w, const struct storm_part *p, const char *sig)
+{
+	GMimeStream *hs = g_mime_stream_mem_new_with_buffer(w->base + p->hoff, p->hlen);
+	GMimeParser *hp = g_mime_parser_new_with_stream(hs);
+	GMimeObject *obj = g_mime_parser_construct_part(hp, NULL);
+	GMimeContentType *ct = obj != NULL ? g_mime_object_get_content_type(obj) : NULL;
+	char *type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
+	char path[16], *t;
+
+	for (t = type; *t != '\0'; t++)
+		*t = (char)tolower((unsigned char)*t);
+	snprintf(path, sizeof(path), "%d", p->index);
+	mime_line(w, path, type, obj != NULL && GMIME_IS_PART(obj) ?
+		  g_mime_part_get_filename(GMIME_PART(obj)) : NULL, sig, NULL);
+	w->leaves = w->hits = w->found = 1;
+	snprintf(w->sig, sizeof(w->sig), "%s", sig);
+	g_free(type);
+	if (obj != NULL)
+		g_object_unref(obj);
+	g_object_unref(hp);
+	g_object_unref(hs);
+}
+
 void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
 	       unsigned id, char term, struct mime_result *r)
 {
-	struct mime_walk w = {.gen = gen, .ctx = ctx, .id = id};
+	struct mime_walk w = {.base = buf, .gen = gen, .ctx = ctx, .id = id};
+	struct storm storm = {.n = 0};
+	char ssig[256];
+	int hit = -1;
 	/* The stream reads the caller's buffer in place (no copy): the array
 	 * only borrows it, is never written, and gives it back below. */
 	GByteArray *borrowed = g_byte_array_new_take((guint8 *)(uintptr_t)buf, len);
@@ -529,23 +568,30 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	int n;
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
-	parser = g_mime_parser_new_with_stream(stream);
-	msg = g_mime_parser_construct_message(parser, NULL);
-
 	w.cur = &w.out;
-	if (msg != NULL)
-		mime_walk(&w, g_mime_message_get_mime_part(msg), "", 1);
-	/* A part or depth limit ends the walk, not the reading of what it
-	 * found: malware there is still FOUND; otherwise the limit is the
-	 * ERROR verdict. */
-	w.stop = 0;
-	mime_leaves(&w);
-	/* libclamav's own reading of the raw message, unless already decided. */
-	if (!w.stop)
-		mime_scan_bytes(&w, "raw", "message/rfc822", NULL, buf, len);
-	if (msg != NULL)
-		g_object_unref(msg);
-	g_object_unref(parser);
+	if (cache_enabled())
+		hit = storm_check(buf, len, gen->id, &storm, ssig, sizeof(ssig));
+	if (hit >= 0) {
+		/* A copy of a known infected attachment: decided unparsed. */
+		mime_storm_line(&w, &storm.part[hit], ssig);
+	} else {
+		w.storm = &storm;
+		parser = g_mime_parser_new_with_stream(stream);
+		msg = g_mime_parser_construct_message(parser, NULL);
+		if (msg != NULL)
+			mime_walk(&w, g_mime_message_get_mime_part(msg), "", 1);
+		/* A part or depth limit ends the walk, not the reading of what
+		 * it found: malware there is still FOUND; otherwise the limit
+		 * is the ERROR verdict. */
+		w.stop = 0;
+		mime_leaves(&w);
+		/* libclamav's own reading of the raw message, unless decided. */
+		if (!w.stop)
+			mime_scan_bytes(&w, "raw", "message/rfc822", NULL, buf, len);
+		if (msg != NULL)
+			g_object_unref(msg);
+		g_object_unref(parser);
+	}
 	g_object_unref(stream);
 	g_byte_array_free(borrowed, FALSE);
 
@@ -578,4 +624,5 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	r->len = w.out.len;
 	r->parts = w.leaves;
 	r->hits = w.hits;
+	r->storm = hit >= 0;
 }

@@ -7,8 +7,10 @@
  * base64 under another declared encoding is also scanned decoded, and
  * libclamav's own mail parser reads the raw message.  Any reading that
  * finds malware makes the message infected.  Per-part verdicts go through
- * the verdict cache, and the first infected part decides the message, so
- * a storm of one attachment costs a parse, a decode and a hash per copy.
+ * the verdict cache, and the first infected part decides the message; a
+ * copy of an attachment already known infected is found by the storm
+ * pre-pass (storm.c) before GMime parses anything, so a storm of one
+ * attachment costs a hash per copy.
  */
 #ifndef MX_MIME_H
 #define MX_MIME_H
@@ -29,6 +31,7 @@ struct mime_result {
 	char sig[256];		/* first signature, or the error reason */
 	int parts;		/* leaf parts scanned */
 	int hits;		/* of those answered by the cache */
+	int storm;		/* decided by the storm pre-pass, unparsed */
 };
 
 /*

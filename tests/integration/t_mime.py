@@ -357,6 +357,57 @@ hits = int(mx.health().get("cache_hits", "0")) - hits0
 tap.diag("storm: cache_hits grew by %d" % hits)
 tap.ok(hits >= 290, "storm: cache_hits grew by at least 290", "grew by %d" % hits)
 
+# --- storm pre-pass: known infected attachments decided before parsing -------------
+def storm_lines():
+    return sum(1 for l in mx.logtext().splitlines() if "cmd=MIMESCAN" in l and "cache=storm" in l)
+
+
+tap.ok(storm_lines() >= 290, "storm: later copies decided by the pre-pass (cache=storm in the log)",
+       "%d storm lines" % storm_lines())
+first = mimescan(mimegen.multipart_message([mimegen.text_part(b"x\r\n"),
+                                            mimegen.attachment(EICAR_ZIP, "invoice.zip")]))
+tap.eq(first.split(b"\n")[0], ("2 application/zip \"invoice.zip\" %s FOUND" % EICAR_SIG).encode(),
+       "pre-pass: the part line names path, type and file name as the full walk does")
+att = mimegen.attachment(EICAR_ZIP, "invoice.zip")
+txt = mimegen.text_part(b"Please find the invoice attached.\r\n")
+variants = [
+    ("token boundary, no preamble", mimegen.multipart_message(
+        [txt, att], boundary=b"plainTOKEN42", preamble=b"",
+        ct_header=b"Content-Type: multipart/mixed; boundary=plainTOKEN42"), "2"),
+    ("attachment first", mimegen.multipart_message([att, txt]), "1"),
+    ("transport padding after the delimiters", mimegen.multipart_message(
+        [txt, att], open_with=b"=_mimegen_b0und_1 \t", close_with=b"=_mimegen_b0und_1"), "2"),
+    ("no close delimiter", mimegen.multipart_message([txt, att, txt], close=False), "2"),
+    ("folded Content-Type, upper-case BASE64", mimegen.multipart_message(
+        [txt, att.replace(b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: BASE64")],
+        ct_header=b'Content-Type: multipart/mixed;\r\n\tboundary="=_mimegen_b0und_1"'), "2"),
+]
+for vname, m, path in variants:
+    before = storm_lines()
+    raw = mimescan(m)
+    tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and
+           raw.startswith(("%s application/zip \"invoice.zip\" %s FOUND\n" % (path, EICAR_SIG)).encode()),
+           "pre-pass, %s: FOUND at part %s" % (vname, path), raw[-300:])
+    tap.eq(storm_lines(), before + 1, "pre-pass, %s: decided unparsed" % vname)
+# The pre-pass never decides clean: a known clean attachment beside an
+# infected text part, and a message it does not follow, go the full way.
+clean_att = mimegen.attachment(HARMLESS_ZIP, "notes.zip")
+mimescan(mimegen.multipart_message([txt, clean_att]))
+before = storm_lines()
+raw = mimescan(mimegen.multipart_message([mimegen.text_part(EICAR + b"\r\n"), clean_att]))
+tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and b"\n1 text/plain - " in b"\n" + raw,
+       "pre-pass: a cached clean attachment does not decide; the infected text part is FOUND", raw[-300:])
+dup = mimegen.multipart_message([txt, att], ct_header=b'Content-Type: multipart/mixed; boundary="=_mimegen_b0und_1"'
+                                b'\r\nContent-Type: text/plain')
+raw = mimescan(dup)
+tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()), "duplicate Content-Type: still FOUND", raw[-300:])
+tap.eq(storm_lines(), before, "pre-pass: neither message was decided by it")
+# A delimiter-like line that is not one ("--<boundary>X") does not end a part.
+fake = mimegen.multipart_message([mimegen.text_part(b"--=_mimegen_b0und_1X not a delimiter\r\n"), att])
+raw = mimescan(fake)
+tap.ok(raw.startswith(("2 application/zip \"invoice.zip\" %s FOUND\n" % EICAR_SIG).encode()),
+       "pre-pass: a line that only starts like the delimiter is not one", raw[-300:])
+
 for d in (mx, lim):
     d.stop()
 mxtest.rmtree(work)
