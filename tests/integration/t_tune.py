@@ -139,7 +139,7 @@ for r in srows:
         sane.append("errors or wrong verdicts: %r" % r)
     if not (n["parts_per_s"] > 0 and n["mb_per_s"] > 0 and n["seconds"] > 0.5):
         sane.append("no throughput: %r" % r)
-    if not 0.25 <= n["found"] / (n["ok"] + n["found"]) <= 0.75:
+    if n["ok"] + n["found"] >= 40 and not 0.25 <= n["found"] / (n["ok"] + n["found"]) <= 0.75:
         sane.append("infected share off: %r" % r)
     if "scanner_user_pct" not in n or not 0 <= n["scanner_user_pct"] <= 100 * os.cpu_count() + 50:
         sane.append("no scanner CPU (pid of the socket's owner not found?): %r" % r)
