@@ -8,7 +8,8 @@ asked for, and mxscand loads the result and finds EICAR with it.  sweep:
 a few seconds against that mxscand; the CSV has the documented header
 and sane rows (concurrency ascending, counts adding up, p50 <= p95 <=
 p99, no errors, no wrong verdict, about half infected, scanner CPU found),
-the SVG parses as XML with both series, and the recommendation is a
+the SVG parses as XML with both series, --corpus checks the manifest's
+verdicts, and the recommendation is a
 measured step in 1..N that the documented rule reproduces from the CSV,
 printed as maxjobs/job_limit/maxproc/scand_threads.  plan: the M/M/1 row
 of a fixed service time matches the closed form, a small load fits one
@@ -175,6 +176,15 @@ try:
            and any(t.startswith("recommended") for t in texts), "axis labels and the recommendation")
 except ET.ParseError as e:
     tap.ok(False, "SVG parses as XML", str(e))
+
+# --corpus: the files of a corpus, verdicts checked against its manifest
+ccsv = os.path.join(work, "corpus-sweep.csv")
+rc, out, err = tune("sweep", "-e", "unix:" + mx.socket, "--steps", "2", "-d", "0.5", "-w", "0",
+                    "--corpus", cdir, "--csv", ccsv, "--svg", os.path.join(work, "c.svg"))
+with open(ccsv) as f:
+    crow = list(csv.DictReader(f))
+tap.ok(rc == 0 and len(crow) == 1 and int(crow[0]["found"]) > 0 and crow[0]["wrong"] == "0"
+       and crow[0]["errors"] == "0", "sweep --corpus: the manifest's verdicts hold", out + err)
 
 # --- plan -------------------------------------------------------------------
 # M/M/1 check: 43200 messages/day x 1 part, no peak => 0.5 parts/s; 1 s
