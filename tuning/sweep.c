@@ -194,7 +194,7 @@ int sweep_main(int argc, char **argv)
 	};
 	const char *endpoint = NULL, *config = NULL, *csv = "mxscan-tune-sweep.csv";
 	const char *svg = "mxscan-tune-sweep.svg", *corpus_dir = NULL, *why;
-	char **overrides = NULL, **files = NULL;
+	char **overrides = NULL, **files = NULL, *own_endpoint = NULL;
 	int *expect = NULL;
 	int noverrides = 0, max = 16, *steps = NULL, opt, timeout_ms = 120000, answered = 0;
 	size_t nsteps = 0, i;
@@ -248,7 +248,7 @@ int sweep_main(int argc, char **argv)
 			tune_fatal("%s", why);
 		if (config_list(CONF_SCANNER_ENDPOINTS, &eps) < 1)
 			tune_fatal("scanner_endpoints is empty: give -e ENDPOINT");
-		endpoint = xstrdup(eps[0]);
+		endpoint = own_endpoint = xstrdup(eps[0]);
 		config_free();
 	}
 	free(overrides);
@@ -289,7 +289,7 @@ int sweep_main(int argc, char **argv)
 
 		lo.conc = steps[0];
 		lo.duration = warmup;
-		lo.first_index = 1ULL << 40;	/* parts the steps never use */
+		lo.first_index = 1ULL << 60;	/* parts the steps never use */
 		if (load_run(&lo, &w, &why) < 0)
 			tune_fatal("%s", why);
 		if (w.ok + w.found == 0)
@@ -431,6 +431,7 @@ int sweep_main(int argc, char **argv)
 	free(res);
 	free(pts);
 	free(cpu_u);
+	free(own_endpoint);
 	return answered > 0 ? 0 : 1;
 }
 
