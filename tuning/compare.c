@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,6 +129,9 @@ static pid_t compare_spawn(char *const *argv, char *const *env, const char *log)
 	if (pid == 0) {
 		int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
 		int nul = open("/dev/null", O_RDONLY);
+
+		/* A daemon must not outlive a compare that died. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 		if (fd >= 0) {
 			dup2(fd, 1);

@@ -312,6 +312,7 @@ void load_storm_source(struct load_source *src, const uint64_t *seed)
 struct load_file {
 	unsigned char *data;
 	size_t len;
+	int expect;
 };
 
 static void load_files_make(void *ctx, uint64_t index, struct load_item *it)
@@ -323,7 +324,7 @@ static void load_files_make(void *ctx, uint64_t index, struct load_item *it)
 		n++;
 	it->data = f[index % n].data;
 	it->len = f[index % n].len;
-	it->expect = -1;
+	it->expect = f[index % n].expect;
 }
 
 static void load_files_fini(void *ctx)
@@ -337,7 +338,8 @@ static void load_files_fini(void *ctx)
 }
 
 /* load_files_source - files preloaded until load_source_fini. */
-int load_files_source(struct load_source *src, char *const *files, const char **error_r)
+int load_files_source(struct load_source *src, char *const *files, const int *expect,
+		      const char **error_r)
 {
 	static char why[600];
 	struct load_file *f = NULL;
@@ -373,6 +375,7 @@ int load_files_source(struct load_source *src, char *const *files, const char **
 		}
 		close(fd);
 		f[n].len = (size_t)got;
+		f[n].expect = expect != NULL ? expect[n] : -1;
 		n++;
 	}
 	if (n == 0) {

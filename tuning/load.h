@@ -61,9 +61,11 @@ void load_storm_source(struct load_source *src, const uint64_t *seed);
 
 /*
  * load_files_source - a source cycling through FILES (NULL-terminated),
- * read into memory now; 0 or -1 with *error_r.
+ * read into memory now; EXPECT (NULL: unknown) gives each file's verdict
+ * (1 infected, 0 clean, -1 unknown).  0 or -1 with *error_r.
  */
-int load_files_source(struct load_source *src, char *const *files, const char **error_r);
+int load_files_source(struct load_source *src, char *const *files, const int *expect,
+		      const char **error_r);
 
 /* load_source_fini - release what SRC holds. */
 void load_source_fini(struct load_source *src);

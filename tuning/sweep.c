@@ -83,13 +83,38 @@ static int sweep_cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* sweep_dir_files - regular files of DIR except MANIFEST.csv, sorted. */
-static char **sweep_dir_files(const char *dir)
+/* sweep_manifest - infected flag of NAME from DIR/MANIFEST.csv, or -1. */
+static int sweep_manifest(const char *dir, const char *name)
+{
+	char path[4096], line[512];
+	size_t len = strlen(name);
+	int v = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/MANIFEST.csv", dir);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	/* name,type,bytes,infected */
+	while (v < 0 && fgets(line, sizeof(line), fp) != NULL) {
+		char *last = strrchr(line, ',');
+
+		if (strncmp(line, name, len) == 0 && line[len] == ',' && last != NULL)
+			v = atoi(last + 1) != 0;
+	}
+	fclose(fp);
+	return v;
+}
+
+/*
+ * sweep_dir_files - regular files of DIR except MANIFEST.csv, sorted;
+ * *EXPECT gets their verdicts from the manifest (-1 where unknown).
+ */
+static char **sweep_dir_files(const char *dir, int **expect)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	char **v = NULL;
-	size_t n = 0;
+	size_t n = 0, i;
 
 	if (d == NULL)
 		tune_fatal("--corpus %s: %s", dir, strerror(errno));
@@ -104,6 +129,9 @@ static char **sweep_dir_files(const char *dir)
 		tune_fatal("--corpus %s: no files", dir);
 	v[n] = NULL;
 	qsort(v, n, sizeof(*v), sweep_cmp_str);
+	*expect = xcalloc(n, sizeof(**expect));
+	for (i = 0; i < n; i++)
+		(*expect)[i] = sweep_manifest(dir, v[i] + strlen(dir) + 1);
 	return v;
 }
 
@@ -130,7 +158,8 @@ static void sweep_usage(FILE *fp)
 		"      --max-size BYTES     largest generated part (default 2097152)\n"
 		"      --seed N             generator seed (default 1)\n"
 		"      --corpus DIR         send the files of DIR instead of generated parts\n"
-		"                           (they repeat, so a scanner cache may help)\n"
+		"                           (they repeat, so a scanner cache may help; verdicts\n"
+		"                           are checked against DIR/MANIFEST.csv if present)\n"
 		"  -p, --pid PID            the scanner's pid for CPU figures (default: the\n"
 		"                           local process listening on the endpoint)\n"
 		"  -t, --timeout SECS       time limit of one request (default 120)\n"
@@ -165,7 +194,8 @@ int sweep_main(int argc, char **argv)
 	};
 	const char *endpoint = NULL, *config = NULL, *csv = "mxscan-tune-sweep.csv";
 	const char *svg = "mxscan-tune-sweep.svg", *corpus_dir = NULL, *why;
-	char **overrides = NULL, **files = NULL;
+	char **overrides = NULL, **files = NULL, *own_endpoint = NULL;
+	int *expect = NULL;
 	int noverrides = 0, max = 16, *steps = NULL, opt, timeout_ms = 120000, answered = 0;
 	size_t nsteps = 0, i;
 	double duration = 10, warmup = 2, p99_max = 2000, target = 0.95;
@@ -218,7 +248,7 @@ int sweep_main(int argc, char **argv)
 			tune_fatal("%s", why);
 		if (config_list(CONF_SCANNER_ENDPOINTS, &eps) < 1)
 			tune_fatal("scanner_endpoints is empty: give -e ENDPOINT");
-		endpoint = xstrdup(eps[0]);
+		endpoint = own_endpoint = xstrdup(eps[0]);
 		config_free();
 	}
 	free(overrides);
@@ -231,9 +261,10 @@ int sweep_main(int argc, char **argv)
 		if (steps[i] == steps[i - 1])
 			tune_fatal("--steps: %d is listed twice", steps[i]);
 	if (corpus_dir != NULL) {
-		files = sweep_dir_files(corpus_dir);
-		if (load_files_source(&src, files, &why) < 0)
+		files = sweep_dir_files(corpus_dir, &expect);
+		if (load_files_source(&src, files, expect, &why) < 0)
 			tune_fatal("%s", why);
+		free(expect);
 	} else
 		load_corpus_source(&src, &cp);
 	if (pid < 0)
@@ -258,7 +289,7 @@ int sweep_main(int argc, char **argv)
 
 		lo.conc = steps[0];
 		lo.duration = warmup;
-		lo.first_index = 1ULL << 40;	/* parts the steps never use */
+		lo.first_index = 1ULL << 60;	/* parts the steps never use */
 		if (load_run(&lo, &w, &why) < 0)
 			tune_fatal("%s", why);
 		if (w.ok + w.found == 0)
@@ -400,6 +431,7 @@ int sweep_main(int argc, char **argv)
 	free(res);
 	free(pts);
 	free(cpu_u);
+	free(own_endpoint);
 	return answered > 0 ? 0 : 1;
 }
 
