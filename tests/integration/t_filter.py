@@ -468,6 +468,17 @@ try:
            (rc, err, [(g.mail, g.rcpt) for g in got]))
     tap.ok(not os.path.exists(os.path.join(qdir, qid + ".msg")) and
            not os.path.exists(os.path.join(qdir, qid + ".env")), "released entry removed")
+    # A recipient the forward server refuses stops a release: nothing is
+    # delivered and the entry stays.
+    send(fq, EICAR_MSG, rcpts=["one@example.test", "two@example.test"])
+    rc, out, err = quarantine(conf, "list")
+    qid3 = out.split()[0].decode() if out.split() else "none"
+    rc, out, err = quarantine(conf, "-o", "filter_forward=" + sink("-f", "RCPT"), "release", qid3)
+    tap.ok(rc == 1 and "refused" in err and not cap.take() and
+           os.path.exists(os.path.join(qdir, qid3 + ".env")),
+           "mxscan-quarantine release with a refused recipient: nothing delivered, entry kept",
+           (rc, err))
+    quarantine(conf, "delete", qid3)
     send(fq, EICAR_MSG)
     rc, out, err = quarantine(conf, "list")
     qid2 = out.split()[0].decode() if out.split() else "none"
