@@ -15,11 +15,15 @@ Shows:
      (delivered), 451 4.3.0 while the scanner is down;
  (d) mxscan-quarantine release into Postfix's reinjection smtpd delivers
      the original message.
+The Postfix wiring is the shipped kit in scripts/postfix (the harness
+builds its instances from it); its files are also checked with postconf.
 """
 import base64
 import glob
 import os
 import random
+import signal
+import subprocess
 import sys
 import time
 
@@ -29,6 +33,8 @@ import postfix  # noqa: E402
 from mxtest import EICAR, EICAR_SIG  # noqa: E402
 
 tap = mxtest.Tap()
+# killed by make check's timeout: still run the cleanup below
+signal.signal(signal.SIGTERM, lambda signum, _f: sys.exit(128 + signum))
 missing = postfix.available()
 if missing:
     tap.skip_all("missing: " + ", ".join(missing))
@@ -42,8 +48,6 @@ if not os.access(FILTER, os.X_OK):
 T = 30 * SLOW  # patience for one delivery step (ASan builds are slower)
 work = mxtest.tmpdir("t_postfix")
 db = mxtest.make_test_db(os.path.join(work, "db"))
-os.mkdir(os.path.join(work, "scand"))
-scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
 rng = random.Random(4242)
 filters = []
 instances = []
@@ -133,7 +137,33 @@ def delivered_as_sent(pf, user, original, name):
            "delivered:\n%r\nsent:\n%r" % (found[0][:1500], postfix.lf(original)[:1200]))
 
 
+def check_snippets():
+    """The shipped kit as written (ports 10025/10026) parses in postconf
+    without a warning (unknown or unused main.cf and -o parameters)."""
+    for mode, services in (("after-queue", ["scan/unix", "127.0.0.1:10026/inet"]),
+                           ("before-queue", ["smtp/inet", "127.0.0.1:10026/inet"])):
+        d = os.path.join(work, "snippets-" + mode)
+        os.mkdir(d)
+        main = os.path.join(postfix.SNIPPETS, "main.cf." + mode)
+        with open(os.path.join(d, "main.cf"), "w") as f:
+            f.write(open(main).read() if os.path.exists(main) else "")
+        with open(os.path.join(d, "master.cf"), "w") as f:
+            f.write(open(os.path.join(postfix.SNIPPETS, "master.cf." + mode)).read())
+        # -P also warns about unused main.cf and -o parameters
+        out = subprocess.run(["postconf", "-c", d, "-P"], capture_output=True, text=True)
+        listed = subprocess.run(["postconf", "-c", d, "-M"] + services, capture_output=True,
+                                text=True)
+        tap.ok(out.returncode == 0 and not out.stderr and
+               len(listed.stdout.splitlines()) == len(services),
+               "scripts/postfix %s snippets: postconf reads them without a warning" % mode,
+               out.stderr + listed.stdout + listed.stderr)
+
+
 try:
+    os.mkdir(os.path.join(work, "scand"))
+    scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
+    check_snippets()
+
     # --- (a) after-queue ------------------------------------------------
     reinject = mxtest.free_port()
     qdir = os.path.join(work, "quarantine")
