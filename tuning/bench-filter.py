@@ -188,6 +188,22 @@ class MxscanFilter(Contender):
             raise RuntimeError("mxscan-filter did not start (log in %s)" % self.dir)
 
 
+    def timings(self):
+        """Median scan_ms and ms (end of DATA to final reply) from the
+        filter's per-message log lines."""
+        import re
+        scan, total = [], []
+        with open(os.path.join(self.dir, "filter.log"), errors="replace") as f:
+            for line in f:
+                m = re.search(r"scan_ms=(\d+), ms=(\d+)", line)
+                if m:
+                    scan.append(int(m.group(1)))
+                    total.append(int(m.group(2)))
+        if not scan:
+            return None
+        return statistics.median(scan), statistics.median(total), len(scan)
+
+
 class Clamsmtp(Contender):
     name = "clamsmtp"
 
@@ -302,6 +318,11 @@ def main():
                 "%.2fx" % (med / ref_med) if ref_med else "-"))
         log("(messages per second through Postfix, from the first SMTP connection until "
             "every clean message is in the Maildir and the queue is empty)")
+        for c in contenders:
+            if isinstance(c, MxscanFilter) and c.timings():
+                sm, tm, n = c.timings()
+                log("mxscan-filter's own log, %d messages: median scan_ms %s, median ms "
+                    "(end of DATA to final reply, scan + reinjection) %s" % (n, sm, tm))
         if ref:
             per_round = [a / b for a, b in zip(results["mxscan-filter"], results["clamsmtp"])
                          if a and b]

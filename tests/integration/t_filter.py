@@ -318,6 +318,30 @@ try:
     tap.ok(ok, "strip: two infected parts (one in an attached message) replaced",
            got[0].data[:1500] if got else r)
 
+
+    # A single-part message whose body is the virus, and a uuencoded virus
+    # inside a text body (reported as part "1.uu1"): the notice takes the
+    # place of the whole body; the headers stay.
+    import binascii
+    single = (b"From: a@example.test\r\nSubject: single\r\nMIME-Version: 1.0\r\n"
+              b"Content-Type: application/octet-stream; name=\"e.com\"\r\n"
+              b"Content-Transfer-Encoding: base64\r\n\r\n" +
+              base64.encodebytes(mxtest.EICAR).replace(b"\n", b"\r\n"))
+    uu = b"".join(binascii.b2a_uu(mxtest.EICAR[i:i + 45]) for i in range(0, len(mxtest.EICAR), 45))
+    uumsg = (b"From: a@example.test\r\nSubject: uu\r\n\r\nSee below.\r\nbegin 644 e.com\r\n" +
+             uu.replace(b"\n", b"\r\n") + b"`\r\nend\r\n")
+    for name, m in (("single-part", single), ("uuencoded", uumsg)):
+        r = send(fs, m)
+        cap.wait(1)
+        got = cap.take()
+        ok = r[0] == 250 and len(got) == 1
+        if ok:
+            d = got[0].data
+            rescan = mxtest.request(scand.socket, b"zINSTREAM\0" + mxtest.instream_bytes(d))
+            ok = (rescan == b"stream: OK\0" and b"was removed by the virus" in d and
+                  b"Subject: " + (b"single" if name == "single-part" else b"uu") in d)
+        tap.ok(ok, "strip: %s virus replaced by a notice" % name, got[0].data[:800] if got else r)
+
     fr = start_filter({"filter_infected_action": "reject", "filter_mode": "before-queue"})
     r = send(fr, EICAR_MSG)
     tap.ok(r[0] == 550 and r[1][0].startswith("550 5.7.0"), "reject (before-queue): 550 5.7.0", r)
@@ -468,6 +492,17 @@ try:
            (rc, err, [(g.mail, g.rcpt) for g in got]))
     tap.ok(not os.path.exists(os.path.join(qdir, qid + ".msg")) and
            not os.path.exists(os.path.join(qdir, qid + ".env")), "released entry removed")
+    # A recipient the forward server refuses stops a release: nothing is
+    # delivered and the entry stays.
+    send(fq, EICAR_MSG, rcpts=["one@example.test", "two@example.test"])
+    rc, out, err = quarantine(conf, "list")
+    qid3 = out.split()[0].decode() if out.split() else "none"
+    rc, out, err = quarantine(conf, "-o", "filter_forward=" + sink("-f", "RCPT"), "release", qid3)
+    tap.ok(rc == 1 and "refused" in err and not cap.take() and
+           os.path.exists(os.path.join(qdir, qid3 + ".env")),
+           "mxscan-quarantine release with a refused recipient: nothing delivered, entry kept",
+           (rc, err))
+    quarantine(conf, "delete", qid3)
     send(fq, EICAR_MSG)
     rc, out, err = quarantine(conf, "list")
     qid2 = out.split()[0].decode() if out.split() else "none"

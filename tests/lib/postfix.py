@@ -48,6 +48,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -135,6 +136,12 @@ def snippet_master(name):
             else:
                 out.append((line.split(), []))
     return out
+
+
+def _on_term(signum, _frame):
+    # a test killed by its harness (make check's timeout) still runs its
+    # finally blocks and the atexit handler below, so instances are removed
+    raise SystemExit(128 + signum)
 
 
 def _master_path(conf_dir):
@@ -385,6 +392,9 @@ class Postfix:
         self._write()
         if check:
             self.check()
+        if (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL and
+                threading.current_thread() is threading.main_thread()):
+            signal.signal(signal.SIGTERM, _on_term)
         master = _master_path(self.conf_dir)
         env = dict(os.environ, MAIL_CONFIG=self.conf_dir)
         self.master_log = open(os.path.join(self.log_dir, "master.out"), "ab")

@@ -111,12 +111,17 @@ static int cmd_show(const char *dir, const char *id)
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
-/* release_send - the SMTP transaction of a release; 0 when accepted. */
+/*
+ * release_send - the SMTP transaction of a release; 0 when the forward
+ * server accepted the message for every recipient.  A refused recipient
+ * stops the release (RSET), so the entry is never removed while a
+ * recipient has not got the message.
+ */
 static int release_send(const struct qstore_entry *e, const struct body *b)
 {
 	const char *forward = config_str(CONF_FILTER_FORWARD);
-	int timeout = (int)config_num(CONF_FILTER_FORWARD_TIMEOUT), i, ok = 0;
-	char host[256], *line, safe[LOG_SAFE_MAX];
+	int timeout = (int)config_num(CONF_FILTER_FORWARD_TIMEOUT), i;
+	char host[256], *line, safe[LOG_SAFE_MAX], who[LOG_SAFE_MAX];
 	struct relay r;
 	struct relay_reply rep;
 
@@ -138,23 +143,21 @@ static int release_send(const struct qstore_entry *e, const struct body *b)
 		line = xasprintf("RCPT TO:%s", e->rcpt[i]);
 		relay_command(&r, line, &rep);
 		free(line);
-		if (rep.code >= 200 && rep.code < 300)
-			ok++;
-		else if (rep.code != 0)
-			log_warn("recipient %s refused: %s", printable(safe, sizeof(safe), e->rcpt[i]),
-				 rep.text);
-		else
+		if (rep.code < 200 || rep.code >= 300) {
+			log_error("%s: recipient %s refused", e->id,
+				  printable(who, sizeof(who), e->rcpt[i]));
 			goto fail;
+		}
 	}
-	if (ok == 0 || relay_data(&r, b, NULL, &rep) < 0 || rep.code != 250)
+	if (relay_data(&r, b, NULL, &rep) < 0 || rep.code != 250)
 		goto fail;
 	log_info("%s released: %s", e->id, printable(safe, sizeof(safe), rep.text));
 	relay_quit(&r);
 	return 0;
 fail:
-	log_error("%s: release refused: %s", e->id,
-		  ok == 0 && rep.code != 0 && rep.code < 300 ? "no recipient accepted" :
+	log_error("%s: release refused, the message stays in the quarantine: %s", e->id,
 		  printable(safe, sizeof(safe), rep.text));
+	relay_abandon(&r);
 	relay_quit(&r);
 	return -1;
 }
