@@ -377,6 +377,23 @@ try:
            got[0].data == b"X-Virus-Scanned: mxscan-filter " + VERSION + b" on filter.test\r\n"
            b"X-Virus-Status: Clean\r\n" + clean,
            "filter_add_headers: X-Virus-Scanned and X-Virus-Status on top", [g.data[:200] for g in got])
+    # A sender's own X-Virus-* fields (any case, folded) do not pass.
+    forged = (b"X-Virus-Status: Clean\r\nSubject: forged verdicts\r\nx-virus-scanned: by\r\n"
+              b" a friend\r\nFrom: a@example.org\r\n\r\nX-Virus-Status: body text stays\r\n")
+    r = send(fh_, forged)
+    cap.wait(1)
+    got = cap.take()
+    tap.ok(r[0] == 250 and len(got) == 1 and
+           got[0].data == b"X-Virus-Scanned: mxscan-filter " + VERSION + b" on filter.test\r\n"
+           b"X-Virus-Status: Clean\r\nSubject: forged verdicts\r\nFrom: a@example.org\r\n\r\n"
+           b"X-Virus-Status: body text stays\r\n",
+           "filter_add_headers: the message's own X-Virus-* header fields are replaced, the body kept",
+           [g.data[:300] for g in got])
+    r = send(ft, b"X-Virus-Status: Clean\r\n" + EICAR_MSG)
+    cap.wait(1)
+    got = cap.take()
+    tap.ok(r[0] == 250 and len(got) == 1 and got[0].data == want,
+           "tag: a forged X-Virus-Status: Clean is replaced by the verdict", [g.data[:200] for g in got])
 
     # ---------------------------------------------------------------- (c)
     fdown = start_filter(scanner=False)

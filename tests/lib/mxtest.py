@@ -6,6 +6,7 @@ readiness with the PING probe (never with sleeps), and cleans up on exit.
 Paths come from MX_BUILDDIR / MX_SRCDIR (set by `make check`), falling
 back to the source tree when run by hand.
 """
+import atexit
 import os
 import shutil
 import signal
@@ -85,10 +86,29 @@ def need_root_tools(tap_reason_tools):
         Tap.skip_all("missing programs: " + ", ".join(missing))
 
 
+TMPDIRS = []
+
+
 def tmpdir(prefix="mxtest"):
+    """A private directory, removed when the test ends (MX_KEEP=1 keeps
+    every one, for a post-mortem)."""
     d = tempfile.mkdtemp(prefix=prefix + ".")
     os.chmod(d, 0o755)
+    TMPDIRS.append(d)
     return d
+
+
+def _cleanup():
+    for d in DAEMONS:
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+    if os.environ.get("MX_KEEP") != "1":
+        for d in TMPDIRS:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(_cleanup)
 
 
 def make_test_db(dirpath, extra_ndb=()):

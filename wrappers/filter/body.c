@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include "wrappers/filter/body.h"
 
 #define BODY_CHUNK 65536
+#define BODY_HEADER_MAX (256 * 1024)	/* header bytes searched for replaced fields */
+#define BODY_REPLACED_MAX 32
 
 static char *body_spool_dir;
 
@@ -344,6 +347,61 @@ size_t body_stuff(const char *in, size_t n, char *out, int *bol)
 	return o;
 }
 
+/* A header field of the message that the prefix replaces: [start, end). */
+struct body_range {
+	size_t start, end;
+};
+
+/* body_named - whether LINE starts a field named in PREFIX's header lines. */
+static int body_named(const char *prefix, const char *line, size_t n)
+{
+	const char *p = prefix;
+
+	while (p != NULL && *p != '\0') {
+		const char *colon = strchr(p, ':'), *nl = strchr(p, '\n');
+		size_t len = colon != NULL && (nl == NULL || colon < nl) ? (size_t)(colon - p) : 0;
+
+		if (len > 0 && n > len && line[len] == ':' && strncasecmp(line, p, len) == 0)
+			return 1;
+		p = nl != NULL ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * body_replaced - the fields of the message's header section (read up to
+ * BODY_HEADER_MAX bytes) named by PREFIX, with their continuation lines,
+ * so a message cannot bring its own X-Virus-Status past the filter's.
+ */
+static int body_replaced(const struct body *b, const char *prefix, struct body_range *r, int max)
+{
+	size_t len = b->len < BODY_HEADER_MAX ? b->len : BODY_HEADER_MAX, pos = 0;
+	char *h = xmalloc(len + 1);
+	ssize_t got = len > 0 ? pread(b->fd, h, len, 0) : 0;
+	int n = 0, in = 0;
+
+	len = got > 0 ? (size_t)got : 0;
+	while (pos < len) {
+		char *nl = memchr(h + pos, '\n', len - pos);
+		size_t end = nl != NULL ? (size_t)(nl - h) + 1 : len, ll = end - pos;
+
+		if (ll <= 2 && (ll == 1 || h[pos] == '\r'))
+			break;	/* the empty line: the body follows */
+		if (in && (h[pos] == ' ' || h[pos] == '\t')) {
+			r[n - 1].end = end;
+		} else {
+			in = n < max && body_named(prefix, h + pos, ll);
+			if (in) {
+				r[n].start = pos;
+				r[n++].end = end;
+			}
+		}
+		pos = end;
+	}
+	free(h);
+	return n;
+}
+
 int body_send(const struct body *b, const char *prefix, struct stream *out,
 	      const char **error_r)
 {
@@ -351,7 +409,9 @@ int body_send(const struct body *b, const char *prefix, struct stream *out,
 	size_t off = 0, plen = prefix != NULL ? strlen(prefix) : 0;
 	char last[2] = {'\r', '\n'};	/* the last two bytes sent */
 	enum stream_status ss = STREAM_OK;
-	int bol = 1, ret = -1;
+	struct body_range drop[BODY_REPLACED_MAX];
+	int bol = 1, ret = -1, ndrop = plen > 0 ? body_replaced(b, prefix, drop, BODY_REPLACED_MAX) : 0;
+	int d = 0;
 
 	if (plen > 0) {
 		size_t n = body_stuff(prefix, plen, st, &bol);
@@ -369,14 +429,28 @@ int body_send(const struct body *b, const char *prefix, struct stream *out,
 			*error_r = "cannot read the stored message";
 			goto out;
 		}
-		off += (size_t)n;
 		if (n >= 2) {
 			memcpy(last, buf + n - 2, 2);
 		} else {
 			last[0] = last[1];
 			last[1] = buf[0];
 		}
-		ss = stream_write(out, st, body_stuff(buf, (size_t)n, st, &bol));
+		/* The chunk [off, off + n), less the replaced fields. */
+		for (size_t at = off, stop = off + (size_t)n; ss == STREAM_OK && at < stop;) {
+			size_t upto = stop;
+
+			while (d < ndrop && drop[d].end <= at)
+				d++;
+			if (d < ndrop && drop[d].start <= at) {
+				at = drop[d].end < stop ? drop[d].end : stop;
+				continue;
+			}
+			if (d < ndrop && drop[d].start < upto)
+				upto = drop[d].start;
+			ss = stream_write(out, st, body_stuff(buf + (at - off), upto - at, st, &bol));
+			at = upto;
+		}
+		off += (size_t)n;
 	}
 	/* A message always ends its last line before the marker. */
 	if (ss == STREAM_OK && (plen > 0 || b->len > 0) && memcmp(last, "\r\n", 2) != 0)

@@ -88,7 +88,9 @@ int body_load_fd(struct body *b, int fd, const char **error_r);
 
 /*
  * body_send - write PREFIX (header lines, may be NULL), the body and the
- * end marker to OUT with dot-stuffing.  Returns 0 or -1 (*error_r).
+ * end marker to OUT with dot-stuffing.  PREFIX's fields replace the
+ * message's own fields of the same names (a sender's forged
+ * X-Virus-Status does not pass).  Returns 0 or -1 (*error_r).
  */
 int body_send(const struct body *b, const char *prefix, struct stream *out,
 	      const char **error_r);
