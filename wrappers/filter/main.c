@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/log.h"
 #include "common/privs.h"
 #include "common/xalloc.h"
@@ -39,48 +40,6 @@ static void usage(FILE *fp)
 		"  -h, --help            this help\n"
 		"  -V, --version         print the version and exit\n",
 		config_default_file);
-}
-
-/* daemonize - detach from the terminal; the parent exits. */
-static void daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		log_fatal("fork: %m");
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	pid = fork();
-	if (pid < 0)
-		log_fatal("fork: %m");
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/") < 0)
-		log_fatal("chdir /: %m");
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		if (fd > 2)
-			close(fd);
-	}
-}
-
-static void write_pid_file(void)
-{
-	const char *path = config_str(CONF_FILTER_PID_FILE);
-	FILE *fp;
-
-	if (*path == '\0')
-		return;
-	fp = fopen(path, "w");
-	if (fp == NULL)
-		log_fatal("filter_pid_file %s: %m", path);
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
 }
 
 int main(int argc, char **argv)
@@ -151,10 +110,10 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
 	if (!foreground)
-		daemonize();
+		daemon_detach();
 	log_init("mxscan-filter", LOG_DEST_SYSLOG | (foreground ? LOG_DEST_STDERR : 0));
 	server_open(cfg->listen, cfg->max_connections);
-	write_pid_file();
+	daemon_write_pid(config_str(CONF_FILTER_PID_FILE), "filter_pid_file");
 	if (privs_drop(config_str(CONF_FILTER_USER), &err) < 0)
 		log_fatal("filter_user: %s", err);
 	if (body_spool_init(config_str(CONF_FILTER_TEMP_DIR), &err) < 0)
