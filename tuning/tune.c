@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fd.h"
 #include "common/xalloc.h"
 #include "tuning/tune.h"
 
@@ -131,19 +132,11 @@ int tune_write_file(const char *path, const void *buf, size_t len)
 
 	if (fd < 0)
 		return -1;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
+	if (fd_write_all(fd, p, len) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
 	}
 	return close(fd);
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fd.h"
 #include "common/xalloc.h"
 #include "updater/file.h"
 
@@ -95,25 +96,6 @@ static void file_dirname(const char *path, char *buf, size_t size)
 		snprintf(buf, size, "%.*s", (int)(slash - path), path);
 }
 
-/* file_write_fd - write all of BUF to FD. */
-static int file_write_fd(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int file_write_atomic(const char *path, const void *buf, size_t len, const char **error_r)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -123,7 +105,7 @@ int file_write_atomic(const char *path, const void *buf, size_t len, const char 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return file_fail(error_r, "create %s", tmp);
-	if (file_write_fd(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (fd_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
 		file_fail(error_r, "write %s", tmp);
 		close(fd);
 		unlink(tmp);
@@ -173,7 +155,7 @@ int file_copy(const char *from, const char *to, const char **error_r)
 				ret = 0;
 			break;
 		}
-		if (file_write_fd(out, buf, (size_t)n) < 0) {
+		if (fd_write_all(out, buf, (size_t)n) < 0) {
 			file_fail(error_r, "write %s", to);
 			break;
 		}

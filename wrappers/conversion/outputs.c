@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fd.h"
 #include "wrappers/conversion/outputs.h"
 
 static __thread char outputs_why[512];
@@ -20,22 +21,6 @@ static int outputs_fail(const char **error_r, const char *what, const char *path
 	snprintf(outputs_why, sizeof(outputs_why), "%s %s: %s", what, path, strerror(errno));
 	*error_r = outputs_why;
 	return -1;
-}
-
-/* outputs_write_all - write LEN bytes or fail. */
-static int outputs_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* outputs_finish - close FD, reporting a failed close as a write error. */
@@ -79,7 +64,7 @@ int outputs_copy(int in, const char *output_file, const char **error_r)
 				failed = 1;
 				break;
 			}
-			if (n == 0 || outputs_write_all(out, buf, (size_t)n) < 0) {
+			if (n == 0 || fd_write_all(out, buf, (size_t)n) < 0) {
 				failed = n != 0;
 				break;
 			}
@@ -124,7 +109,7 @@ int outputs_notice(const struct part *p, const char *virname, const char *output
 		free(text);
 		return outputs_fail(error_r, "cannot create", output_file);
 	}
-	failed = outputs_write_all(out, text, (size_t)n) < 0;
+	failed = fd_write_all(out, text, (size_t)n) < 0;
 	free(text);
 	return outputs_finish(out, output_file, failed, error_r);
 }
@@ -142,7 +127,7 @@ int outputs_options(const char *path, const char *text, const char **error_r)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return outputs_fail(error_r, "cannot create", tmp);
-	failed = outputs_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0;
+	failed = fd_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0;
 	if (outputs_finish(fd, tmp, failed, error_r) < 0) {
 		unlink(tmp);
 		return -1;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/fd.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/body.h"
 
@@ -87,22 +88,6 @@ static int body_spool_file(const char **error_r)
 	return fd;
 }
 
-/* body_write_fd - all of LEN bytes to FD. */
-static int body_write_fd(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* body_open - the memory file a new body starts in. */
 static int body_open(struct body *b, size_t memory_max, const char **error_r)
 {
@@ -146,7 +131,7 @@ static int body_append(struct body *b, const char *buf, size_t len, size_t max,
 	}
 	if (!b->spooled && b->len + len > memory_max && body_to_spool(b, error_r) < 0)
 		return -1;
-	if (body_write_fd(b->fd, buf, len) < 0) {
+	if (fd_write_all(b->fd, buf, len) < 0) {
 		*error_r = b->spooled ? "cannot write the spool file (disk full?)" :
 			   "cannot write the memory file";
 		return -1;
@@ -265,7 +250,7 @@ int body_set(struct body *b, const void *buf, size_t len, const char **error_r)
 	body_reset(b);
 	if (body_open(b, len + 1, error_r) < 0)
 		return -1;
-	if (body_write_fd(b->fd, buf, len) < 0) {
+	if (fd_write_all(b->fd, buf, len) < 0) {
 		*error_r = "cannot write the memory file";
 		body_reset(b);
 		return -1;
@@ -287,7 +272,7 @@ int body_load_fd(struct body *b, int fd, const char **error_r)
 	while ((n = read(fd, buf, BODY_CHUNK)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || body_write_fd(b->fd, buf, (size_t)n) < 0) {
+		if (n < 0 || fd_write_all(b->fd, buf, (size_t)n) < 0) {
 			*error_r = "cannot copy the message";
 			free(buf);
 			body_reset(b);
@@ -309,7 +294,7 @@ int body_copy_to(const struct body *b, int fd, const char **error_r)
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0 || body_write_fd(fd, buf, (size_t)n) < 0) {
+		if (n <= 0 || fd_write_all(fd, buf, (size_t)n) < 0) {
 			*error_r = "cannot copy the message";
 			free(buf);
 			return -1;

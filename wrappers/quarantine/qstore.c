@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fd.h"
 #include "common/xalloc.h"
 #include "wrappers/quarantine/qstore.h"
 
@@ -79,22 +80,6 @@ static void qstore_new_id(char *id, long long now)
 		n += (size_t)snprintf(id + n, QSTORE_ID_MAX - n, "%02x", rnd[i]);
 }
 
-/* qstore_write_all - LEN bytes to FD. */
-static int qstore_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* qstore_put_file - write DATA (or the file SRC) to DIR/NAME via a temporary name. */
 static int qstore_put_file(const char *dir, const char *name, const char *data, int src,
 			   const char **error_r)
@@ -107,7 +92,7 @@ static int qstore_put_file(const char *dir, const char *name, const char *data, 
 		goto out;
 	}
 	if (data != NULL) {
-		if (qstore_write_all(fd, data, strlen(data)) < 0) {
+		if (fd_write_all(fd, data, strlen(data)) < 0) {
 			qstore_fail(error_r, "write", tmp);
 			goto fail;
 		}
@@ -119,7 +104,7 @@ static int qstore_put_file(const char *dir, const char *name, const char *data, 
 		while ((n = pread(src, buf, sizeof(buf), off)) != 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n < 0 || qstore_write_all(fd, buf, (size_t)n) < 0) {
+			if (n < 0 || fd_write_all(fd, buf, (size_t)n) < 0) {
 				qstore_fail(error_r, "write", tmp);
 				goto fail;
 			}
