@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/engine.h"
 #include "common/xalloc.h"
 
@@ -121,6 +122,21 @@ static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
 	cl_engine_set_clcb_pre_scan(cl, engine_cb_prescan);
 	cl_engine_set_clcb_virus_found(cl, engine_cb_found);
 	return 0;
+}
+
+void engine_settings_from_config(struct engine_settings *s, const char *tmpdir)
+{
+	*s = (struct engine_settings){
+		.max_scansize = config_num(CONF_SCAND_MAX_SCANSIZE),
+		.max_filesize = config_num(CONF_SCAND_MAX_FILESIZE),
+		.max_recursion = config_num(CONF_SCAND_MAX_RECURSION),
+		.max_files = config_num(CONF_SCAND_MAX_FILES),
+		.max_scantime_ms = config_num(CONF_SCAND_MAX_SCANTIME),
+		.bytecode = (int)config_num(CONF_SCAND_BYTECODE),
+		.heuristic_alerts = (int)config_num(CONF_SCAND_HEURISTIC_ALERTS),
+		.alert_exceeds_max = (int)config_num(CONF_SCAND_ALERT_EXCEEDS_MAX),
+		.tmpdir = tmpdir,
+	};
 }
 
 struct engine_db *engine_load(const char *dir, const struct engine_settings *s,

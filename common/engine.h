@@ -57,6 +57,13 @@ const char *engine_version(void);
  * Returns the new engine_db, or NULL with *error_r set (a static or
  * per-thread buffer).
  */
+/*
+ * engine_settings_from_config - the engine limits and options of the
+ * scand_* parameters (mxscand and the updater's self-test load the same
+ * way); TMPDIR for libclamav's temporary files (NULL: its default).
+ */
+void engine_settings_from_config(struct engine_settings *s, const char *tmpdir);
+
 struct engine_db *engine_load(const char *dir, const struct engine_settings *settings,
 			      const char **error_r);
 

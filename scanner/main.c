@@ -118,17 +118,7 @@ int main(int argc, char **argv)
 	if (engine_init(&err) < 0)
 		log_fatal("%s", err);
 
-	settings = (struct engine_settings){
-		.max_scansize = config_num(CONF_SCAND_MAX_SCANSIZE),
-		.max_filesize = config_num(CONF_SCAND_MAX_FILESIZE),
-		.max_recursion = config_num(CONF_SCAND_MAX_RECURSION),
-		.max_files = config_num(CONF_SCAND_MAX_FILES),
-		.max_scantime_ms = config_num(CONF_SCAND_MAX_SCANTIME),
-		.bytecode = (int)config_num(CONF_SCAND_BYTECODE),
-		.heuristic_alerts = (int)config_num(CONF_SCAND_HEURISTIC_ALERTS),
-		.alert_exceeds_max = (int)config_num(CONF_SCAND_ALERT_EXCEEDS_MAX),
-		.tmpdir = server_spool_dir(),
-	};
+	engine_settings_from_config(&settings, server_spool_dir());
 	if (config_num(CONF_SCAND_STREAM_MAX_LENGTH) > config_num(CONF_SCAND_MAX_FILESIZE) &&
 	    !settings.alert_exceeds_max)
 		log_warn("scand_stream_max_length exceeds scand_max_filesize and "

@@ -35,17 +35,7 @@ static const char selftest_clean_mail[] =
  * exit status. */
 static int selftest_child(const char *dir, int fd)
 {
-	struct engine_settings s = {
-		.max_scansize = config_num(CONF_SCAND_MAX_SCANSIZE),
-		.max_filesize = config_num(CONF_SCAND_MAX_FILESIZE),
-		.max_recursion = config_num(CONF_SCAND_MAX_RECURSION),
-		.max_files = config_num(CONF_SCAND_MAX_FILES),
-		.max_scantime_ms = config_num(CONF_SCAND_MAX_SCANTIME),
-		.bytecode = (int)config_num(CONF_SCAND_BYTECODE),
-		.heuristic_alerts = (int)config_num(CONF_SCAND_HEURISTIC_ALERTS),
-		.alert_exceeds_max = (int)config_num(CONF_SCAND_ALERT_EXCEEDS_MAX),
-		.tmpdir = NULL,
-	};
+	struct engine_settings s;
 	static char zeros[4096];
 	const struct {
 		const void *buf;
@@ -61,6 +51,7 @@ static int selftest_child(const char *dir, int fd)
 	char line[1024];
 	size_t i;
 
+	engine_settings_from_config(&s, NULL);
 	if (engine_init(&err) < 0 || (db = engine_load(dir, &s, &err)) == NULL) {
 		dprintf(fd, "FAIL %s\n", err);
 		return 1;
