@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,8 +292,10 @@ int sock_connect(const char *endpoint, int timeout_ms, int *is_unix_r, const cha
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			continue;
-		if (sock_connect_addr(fd, ai->ai_addr, ai->ai_addrlen, deadline) == 0)
+		if (sock_connect_addr(fd, ai->ai_addr, ai->ai_addrlen, deadline) == 0) {
+			sock_nodelay(fd);
 			break;
+		}
 		sock_fail(error_r, "connect", endpoint);
 		close(fd);
 		fd = -1;
@@ -300,6 +304,17 @@ int sock_connect(const char *endpoint, int timeout_ms, int *is_unix_r, const cha
 	if (fd < 0 && *error_r == NULL)
 		return sock_fail(error_r, "connect", endpoint);
 	return fd;
+}
+
+void sock_nodelay(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int on = 1;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 }
 
 int sock_write_all(int fd, const void *buf, size_t len, long long deadline_ms,

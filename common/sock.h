@@ -30,6 +30,13 @@ int sock_connect(const char *endpoint, int timeout_ms, int *is_unix_r, const cha
 int sock_nonblock(int fd, int on);
 
 /*
+ * sock_nodelay - TCP_NODELAY on a TCP socket (no-op elsewhere): a request
+ * or reply sent in pieces (chunks, then a terminator; a body, then ".")
+ * must not wait for the peer's delayed ACK (40 ms a message).
+ */
+void sock_nodelay(int fd);
+
+/*
  * sock_write_all - write LEN bytes before the absolute DEADLINE_MS
  * (sock_now_ms() clock); works on blocking and non-blocking sockets.
  */

@@ -183,6 +183,7 @@ static void srv_accept(int lfd, int is_unix)
 			char host[INET6_ADDRSTRLEN] = "?";
 			int port = 0;
 
+			sock_nodelay(fd);
 			if (ss.ss_family == AF_INET) {
 				struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 

@@ -121,6 +121,7 @@ static void server_accept(unsigned long *next_id)
 			log_warn("accept: %m");
 		return;
 	}
+	sock_nodelay(fd);
 	job = xcalloc(1, sizeof(*job));
 	job->fd = fd;
 	job->id = ++*next_id;
