@@ -182,20 +182,25 @@ try:
              % (pa.startup_seconds, pa.smtp_port, fa.port, pa.reinject_port))
     sent = {"after": 0}
 
-    def send_after(data, name):
-        rc, tr = pa.swaks("bob@example.test", data)
+    def send_after(data, name, to="bob@example.test"):
+        rc, tr = pa.swaks(to, data)
         sent["after"] += 1
         tap.ok(rc == 0 and "<-  250 2.0.0 Ok: queued as" in tr,
                name + ": Postfix queued it (250 to swaks)", tr[-1500:])
         return tr
 
     m_clean = clean_message("clean after-queue")
-    send_after(m_clean, "clean")
+    tr = send_after(m_clean, "clean")
+    first_id = tr.split("queued as ")[-1].split()[0] if "queued as " in tr else "?"
     tap.ok(pa.wait_queue_empty(T), "clean: queue empty again", pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_clean, "clean")
     tap.ok(pa.log_lines(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, .*status=sent \(250 " % fa.port),
            "clean: Postfix's scan transport delivered it to mxscan-filter",
            pa.logtext()[-2000:])
+    tap.ok(pa.log_lines(r"smtpd\[\d+\]: \w+: client=\S+, orig_queue_id=%s, "
+                        r"orig_client=unknown\[127\.0\.0\.1\]" % first_id),
+           "clean: the reinjection smtpd logs the original queue id and client "
+           "(XFORWARD through the filter)", pa.logtext()[-2000:])
 
     m_inf = infected_message("infected after-queue")
     send_after(m_inf, "infected")
@@ -214,6 +219,27 @@ try:
            "infected: maillog shows the filter's 250 quarantine reply", pa.logtext()[-2000:])
     tap.eq(pa.maildir_count("bob"), 1, "infected: not delivered (bob's Maildir unchanged)")
     no_bounce(pa, "infected")
+
+    # one message, two recipients: one verdict, one delivery or quarantine
+    two = ["bob@example.test", "dave@example.test"]
+    m_two = clean_message("clean to two")
+    send_after(m_two, "clean, two recipients", to=two)
+    tap.ok(pa.wait_queue_empty(T), "clean, two recipients: queue empty again")
+    delivered_as_sent(pa, "bob", m_two, "clean, two recipients")
+    delivered_as_sent(pa, "dave", m_two, "clean, two recipients")
+    i_two = infected_message("infected to two")
+    send_after(i_two, "infected, two recipients", to=two)
+    tap.ok(pa.wait_queue_empty(T), "infected, two recipients: queue empty again")
+    q = quarantined(qdir)
+    envs = []
+    for path in q:
+        with open(path[:-4] + ".env", "rb") as f:
+            envs.append(f.read())
+    tap.ok(len(q) == 2 and sum(1 for e in envs if e.count(b"\nrcpt: ") == 2) == 1,
+           "infected, two recipients: quarantined once with both recipients", envs)
+    tap.ok(pa.maildir_count("bob") == 2 and pa.maildir_count("dave") == 1,
+           "infected, two recipients: delivered to neither")
+    no_bounce(pa, "two recipients")
 
     # --- (c) before-queue (while the scanner is up) ----------------------
     reinject_b = mxtest.free_port()
@@ -255,7 +281,7 @@ try:
     tap.ok(len(pa.log_lines(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, .*status=deferred "
                             r"\(host \S+ said: 451 4\.3\.0 " % fa.port)) == 2,
            "scanner down: maillog shows the filter's 451 4.3.0 for both", pa.logtext()[-2000:])
-    tap.ok(pa.maildir_count("bob") == 1 and len(quarantined(qdir)) == 1,
+    tap.ok(pa.maildir_count("bob") == 2 and len(quarantined(qdir)) == 2,
            "scanner down: nothing delivered or quarantined")
     rc, tr = pb.swaks("carol@example.test", clean_message("before-queue, scanner down"))
     tap.ok(rc != 0 and "<** 451 4.3.0 " in tr,
@@ -263,24 +289,27 @@ try:
 
     scand = mxtest.Daemon(db, workdir=scand.dir)
     pa.flush()
-    tap.ok(pa.wait_queue_empty(T) and pa.wait_maildir("bob", 2, T),
+    tap.ok(pa.wait_queue_empty(T) and pa.wait_maildir("bob", 3, T),
            "scanner back, postqueue -f: the deferred mail left the queue", pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_down_clean, "scanner back, clean")
-    tap.eq(len(quarantined(qdir)), 2, "scanner back: the infected one was quarantined")
+    tap.eq(len(quarantined(qdir)), 3, "scanner back: the infected one was quarantined")
     no_bounce(pa, "scanner down and back")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (4, 4),
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (6, 6),
            "after-queue: messages sent = delivered + quarantined")
 
     # --- (d) release from quarantine ------------------------------------
-    first = os.path.basename(quarantined(qdir)[0])[:-4]
+    mid = message_id(postfix.lf(m_inf))
+    entry = [path for path in quarantined(qdir)
+             if message_id(postfix.lf(open(path, "rb").read())) == mid]
+    first = os.path.basename(entry[0])[:-4] if entry else "none"
     rc, out, err = quarantine(fa.conf, "-o", "filter_forward=127.0.0.1:%d" % pa.reinject_port,
                               "release", first)
     tap.eq(rc, 0, "release: mxscan-quarantine release exits 0")
-    tap.ok(pa.wait_maildir("bob", 3, T) and pa.wait_queue_empty(T),
+    tap.ok(pa.wait_maildir("bob", 4, T) and pa.wait_queue_empty(T),
            "release: delivered through the reinjection smtpd", err + pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_inf, "release")
     tap.ok(first not in " ".join(quarantined(qdir)), "release: entry left the quarantine")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (4, 4),
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (6, 6),
            "after release: messages sent = delivered + quarantined")
     no_bounce(pa, "release")
 
