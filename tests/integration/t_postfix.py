@@ -174,7 +174,30 @@ def check_snippets():
                out.stderr + listed.stdout + listed.stderr)
 
 
+def check_conf_snippet():
+    """scripts/postfix/mxscan.conf.filter is read by mxscan-filter as is,
+    every value in it is the default (as it says), and its before-queue
+    lines are an accepted combination."""
+    conf = os.path.join(postfix.SNIPPETS, "mxscan.conf.filter")
+    out = subprocess.run([FILTER, "-n", "-c", conf], capture_output=True, text=True)
+    tap.ok(out.returncode == 0 and out.stdout == "",
+           "scripts/postfix/mxscan.conf.filter: accepted, nothing but defaults",
+           out.stdout + out.stderr)
+    with open(conf) as f:
+        before = f.read().replace("#filter_mode = before-queue", "filter_mode = before-queue")
+        before = before.replace("#filter_infected_action = reject",
+                                "filter_infected_action = reject")
+    with open(os.path.join(work, "before.conf"), "w") as f:
+        f.write(before)
+    out = subprocess.run([FILTER, "-n", "-c", os.path.join(work, "before.conf")],
+                         capture_output=True, text=True)
+    tap.ok(out.returncode == 0 and "filter_infected_action = reject" in out.stdout,
+           "scripts/postfix/mxscan.conf.filter: its before-queue lines are accepted",
+           out.stdout + out.stderr)
+
+
 try:
+    check_conf_snippet()
     os.mkdir(os.path.join(work, "scand"))
     scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
     check_snippets()
