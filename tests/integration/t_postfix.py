@@ -10,7 +10,8 @@ Shows:
      passes the filter; a message to two recipients gets one verdict;
  (b) scanner down: Postfix gets 451 4.3.0, keeps the mail in its deferred
      queue; scanner back + postqueue -f: clean mail delivered, infected
-     mail quarantined; messages sent = delivered + quarantined;
+     mail quarantined; the same with the filter itself stopped and
+     restarted; messages sent = delivered + quarantined;
  (c) before-queue smtpd_proxy_filter with filter_infected_action=reject:
      the SMTP client sees 550 5.7.0 for infected mail, 250 for clean mail
      (delivered), 451 4.3.0 while the scanner is down;
@@ -330,7 +331,28 @@ try:
     tap.ok(len(quarantined(qdir)) == 3 and len(quarantine_entries(qdir, m_down_inf)) == 1,
            "scanner back: the infected one was quarantined")
     no_bounce(pa, "scanner down and back")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (6, 6),
+
+    # --- (b') the filter itself down (stopped), then back on its port ----
+    tap.eq(fa.stop(), 0, "filter down: mxscan-filter exits 0 on SIGTERM")
+    m_fd = clean_message("clean while the filter is down")
+    send_after(m_fd, "filter down, clean")
+    tap.ok(pa.wait_deferred(1, T) and
+           pa.log_lines(r"status=deferred \(connect to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: "
+                        r"Connection refused\)" % fa.port),
+           "filter down: Postfix defers the mail (connection refused, deferred queue)",
+           pa.logtext()[-2000:])
+    fa2 = Filter(scand.socket, "127.0.0.1:%d" % reinject, work,
+                 {"filter_quarantine_dir": qdir, "filter_listen": "127.0.0.1:%d" % fa.port},
+                 wait=False)
+    fa2.port = fa.port
+    filters.append(fa2)
+    fa2.wait_ready()
+    pa.flush()
+    tap.ok(pa.wait_queue_empty(T) and pa.wait_maildir("bob", 4, T),
+           "filter back, postqueue -f: the deferred mail left the queue", pa.logtext()[-2000:])
+    delivered_as_sent(pa, "bob", m_fd, "filter back, clean")
+    no_bounce(pa, "filter down and back")
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (7, 7),
            "after-queue: messages sent = delivered + quarantined")
 
     # --- (d) release from quarantine ------------------------------------
@@ -339,15 +361,15 @@ try:
     rc, out, err = quarantine(fa.conf, "-o", "filter_forward=127.0.0.1:%d" % pa.reinject_port,
                               "release", first)
     tap.eq(rc, 0, "release: mxscan-quarantine release exits 0")
-    tap.ok(pa.wait_maildir("bob", 4, T) and pa.wait_queue_empty(T),
+    tap.ok(pa.wait_maildir("bob", 5, T) and pa.wait_queue_empty(T),
            "release: delivered through the reinjection smtpd", err + pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_inf, "release")
     tap.ok(first not in " ".join(quarantined(qdir)), "release: entry left the quarantine")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (6, 6),
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (7, 7),
            "after release: messages sent = delivered + quarantined")
     no_bounce(pa, "release")
 
-    for f in filters:
+    for f in filters[1:]:  # the first one was stopped above
         tap.eq(f.stop(), 0, "mxscan-filter on %d exits 0 on SIGTERM" % f.port)
 finally:
     for pf in instances:
