@@ -372,10 +372,16 @@ try:
     for f in filters[1:]:  # the first one was stopped above
         tap.eq(f.stop(), 0, "mxscan-filter on %d exits 0 on SIGTERM" % f.port)
 finally:
-    for pf in instances:
-        pf.keep = bool(tap.failed)
-    cleanup()
+    # Everything is removed, failed or not; MX_KEEP=1 keeps a failed run's
+    # directory (Postfix configuration, maillog, filter logs) for a look.
+    keep = bool(tap.failed and os.environ.get("MX_KEEP"))
     if tap.failed:
+        for f in filters:
+            tap.diag("mxscan-filter on %d, last log lines:\n%s" % (f.port, f.logtext()[-1500:]))
+    for pf in instances:
+        pf.keep = keep
+    cleanup()
+    if keep:
         tap.diag("work directory kept: " + work)
     else:
         mxtest.rmtree(work)
