@@ -6,10 +6,12 @@ mail sent with swaks and delivered to Maildirs by virtual(8).
 Shows:
  (a) after-queue content_filter: clean mail lands in the Maildir
      byte-identical apart from Postfix's own headers; infected mail is
-     quarantined, not delivered, and Postfix sends no bounce;
+     quarantined, not delivered, and Postfix sends no bounce; XFORWARD
+     passes the filter; a message to two recipients gets one verdict;
  (b) scanner down: Postfix gets 451 4.3.0, keeps the mail in its deferred
      queue; scanner back + postqueue -f: clean mail delivered, infected
-     mail quarantined; messages sent = delivered + quarantined;
+     mail quarantined; the same with the filter itself stopped and
+     restarted; messages sent = delivered + quarantined;
  (c) before-queue smtpd_proxy_filter with filter_infected_action=reject:
      the SMTP client sees 550 5.7.0 for infected mail, 250 for clean mail
      (delivered), 451 4.3.0 while the scanner is down;
@@ -102,6 +104,17 @@ def quarantined(qdir):
     return sorted(glob.glob(os.path.join(qdir, "*.msg")))
 
 
+def quarantine_entries(qdir, original):
+    """Quarantine .msg files holding ORIGINAL (found by Message-ID)."""
+    mid = message_id(postfix.lf(original))
+    out = []
+    for path in quarantined(qdir):
+        with open(path, "rb") as f:
+            if message_id(postfix.lf(f.read())) == mid:
+                out.append(path)
+    return out
+
+
 def postfix_view(delivered):
     """(Postfix's header block, the rest) of a delivered Maildir file."""
     return postfix.split_postfix_headers(delivered)
@@ -149,6 +162,9 @@ def check_snippets():
             f.write(open(main).read() if os.path.exists(main) else "")
         with open(os.path.join(d, "master.cf"), "w") as f:
             f.write(open(os.path.join(postfix.SNIPPETS, "master.cf." + mode)).read())
+        past = time.time() - 10  # Postfix waits for just-written files to age
+        for name in ("main.cf", "master.cf"):
+            os.utime(os.path.join(d, name), (past, past))
         # -P also warns about unused main.cf and -o parameters
         out = subprocess.run(["postconf", "-c", d, "-P"], capture_output=True, text=True)
         listed = subprocess.run(["postconf", "-c", d, "-M"] + services, capture_output=True,
@@ -159,7 +175,30 @@ def check_snippets():
                out.stderr + listed.stdout + listed.stderr)
 
 
+def check_conf_snippet():
+    """scripts/postfix/mxscan.conf.filter is read by mxscan-filter as is,
+    every value in it is the default (as it says), and its before-queue
+    lines are an accepted combination."""
+    conf = os.path.join(postfix.SNIPPETS, "mxscan.conf.filter")
+    out = subprocess.run([FILTER, "-n", "-c", conf], capture_output=True, text=True)
+    tap.ok(out.returncode == 0 and out.stdout == "",
+           "scripts/postfix/mxscan.conf.filter: accepted, nothing but defaults",
+           out.stdout + out.stderr)
+    with open(conf) as f:
+        before = f.read().replace("#filter_mode = before-queue", "filter_mode = before-queue")
+        before = before.replace("#filter_infected_action = reject",
+                                "filter_infected_action = reject")
+    with open(os.path.join(work, "before.conf"), "w") as f:
+        f.write(before)
+    out = subprocess.run([FILTER, "-n", "-c", os.path.join(work, "before.conf")],
+                         capture_output=True, text=True)
+    tap.ok(out.returncode == 0 and "filter_infected_action = reject" in out.stdout,
+           "scripts/postfix/mxscan.conf.filter: its before-queue lines are accepted",
+           out.stdout + out.stderr)
+
+
 try:
+    check_conf_snippet()
     os.mkdir(os.path.join(work, "scand"))
     scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
     check_snippets()
@@ -179,20 +218,25 @@ try:
              % (pa.startup_seconds, pa.smtp_port, fa.port, pa.reinject_port))
     sent = {"after": 0}
 
-    def send_after(data, name):
-        rc, tr = pa.swaks("bob@example.test", data)
+    def send_after(data, name, to="bob@example.test"):
+        rc, tr = pa.swaks(to, data)
         sent["after"] += 1
         tap.ok(rc == 0 and "<-  250 2.0.0 Ok: queued as" in tr,
                name + ": Postfix queued it (250 to swaks)", tr[-1500:])
         return tr
 
     m_clean = clean_message("clean after-queue")
-    send_after(m_clean, "clean")
+    tr = send_after(m_clean, "clean")
+    first_id = tr.split("queued as ")[-1].split()[0] if "queued as " in tr else "?"
     tap.ok(pa.wait_queue_empty(T), "clean: queue empty again", pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_clean, "clean")
     tap.ok(pa.log_lines(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, .*status=sent \(250 " % fa.port),
            "clean: Postfix's scan transport delivered it to mxscan-filter",
            pa.logtext()[-2000:])
+    tap.ok(pa.log_lines(r"smtpd\[\d+\]: \w+: client=\S+, orig_queue_id=%s, "
+                        r"orig_client=unknown\[127\.0\.0\.1\]" % first_id),
+           "clean: the reinjection smtpd logs the original queue id and client "
+           "(XFORWARD through the filter)", pa.logtext()[-2000:])
 
     m_inf = infected_message("infected after-queue")
     send_after(m_inf, "infected")
@@ -211,6 +255,27 @@ try:
            "infected: maillog shows the filter's 250 quarantine reply", pa.logtext()[-2000:])
     tap.eq(pa.maildir_count("bob"), 1, "infected: not delivered (bob's Maildir unchanged)")
     no_bounce(pa, "infected")
+
+    # one message, two recipients: one verdict, one delivery or quarantine
+    two = ["bob@example.test", "dave@example.test"]
+    m_two = clean_message("clean to two")
+    send_after(m_two, "clean, two recipients", to=two)
+    tap.ok(pa.wait_queue_empty(T), "clean, two recipients: queue empty again")
+    delivered_as_sent(pa, "bob", m_two, "clean, two recipients")
+    delivered_as_sent(pa, "dave", m_two, "clean, two recipients")
+    i_two = infected_message("infected to two")
+    send_after(i_two, "infected, two recipients", to=two)
+    tap.ok(pa.wait_queue_empty(T), "infected, two recipients: queue empty again")
+    q = quarantined(qdir)
+    envs = []
+    for path in q:
+        with open(path[:-4] + ".env", "rb") as f:
+            envs.append(f.read())
+    tap.ok(len(q) == 2 and sum(1 for e in envs if e.count(b"\nrcpt: ") == 2) == 1,
+           "infected, two recipients: quarantined once with both recipients", envs)
+    tap.ok(pa.maildir_count("bob") == 2 and pa.maildir_count("dave") == 1,
+           "infected, two recipients: delivered to neither")
+    no_bounce(pa, "two recipients")
 
     # --- (c) before-queue (while the scanner is up) ----------------------
     reinject_b = mxtest.free_port()
@@ -252,7 +317,7 @@ try:
     tap.ok(len(pa.log_lines(r"relay=127\.0\.0\.1\[127\.0\.0\.1\]:%d, .*status=deferred "
                             r"\(host \S+ said: 451 4\.3\.0 " % fa.port)) == 2,
            "scanner down: maillog shows the filter's 451 4.3.0 for both", pa.logtext()[-2000:])
-    tap.ok(pa.maildir_count("bob") == 1 and len(quarantined(qdir)) == 1,
+    tap.ok(pa.maildir_count("bob") == 2 and len(quarantined(qdir)) == 2,
            "scanner down: nothing delivered or quarantined")
     rc, tr = pb.swaks("carol@example.test", clean_message("before-queue, scanner down"))
     tap.ok(rc != 0 and "<** 451 4.3.0 " in tr,
@@ -260,34 +325,63 @@ try:
 
     scand = mxtest.Daemon(db, workdir=scand.dir)
     pa.flush()
-    tap.ok(pa.wait_queue_empty(T) and pa.wait_maildir("bob", 2, T),
+    tap.ok(pa.wait_queue_empty(T) and pa.wait_maildir("bob", 3, T),
            "scanner back, postqueue -f: the deferred mail left the queue", pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_down_clean, "scanner back, clean")
-    tap.eq(len(quarantined(qdir)), 2, "scanner back: the infected one was quarantined")
+    tap.ok(len(quarantined(qdir)) == 3 and len(quarantine_entries(qdir, m_down_inf)) == 1,
+           "scanner back: the infected one was quarantined")
     no_bounce(pa, "scanner down and back")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (4, 4),
+
+    # --- (b') the filter itself down (stopped), then back on its port ----
+    tap.eq(fa.stop(), 0, "filter down: mxscan-filter exits 0 on SIGTERM")
+    m_fd = clean_message("clean while the filter is down")
+    send_after(m_fd, "filter down, clean")
+    tap.ok(pa.wait_deferred(1, T) and
+           pa.log_lines(r"status=deferred \(connect to 127\.0\.0\.1\[127\.0\.0\.1\]:%d: "
+                        r"Connection refused\)" % fa.port),
+           "filter down: Postfix defers the mail (connection refused, deferred queue)",
+           pa.logtext()[-2000:])
+    fa2 = Filter(scand.socket, "127.0.0.1:%d" % reinject, work,
+                 {"filter_quarantine_dir": qdir, "filter_listen": "127.0.0.1:%d" % fa.port},
+                 wait=False)
+    fa2.port = fa.port
+    filters.append(fa2)
+    fa2.wait_ready()
+    pa.flush()
+    tap.ok(pa.wait_queue_empty(T) and pa.wait_maildir("bob", 4, T),
+           "filter back, postqueue -f: the deferred mail left the queue", pa.logtext()[-2000:])
+    delivered_as_sent(pa, "bob", m_fd, "filter back, clean")
+    no_bounce(pa, "filter down and back")
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (7, 7),
            "after-queue: messages sent = delivered + quarantined")
 
     # --- (d) release from quarantine ------------------------------------
-    first = os.path.basename(quarantined(qdir)[0])[:-4]
+    entry = quarantine_entries(qdir, m_inf)
+    first = os.path.basename(entry[0])[:-4] if entry else "none"
     rc, out, err = quarantine(fa.conf, "-o", "filter_forward=127.0.0.1:%d" % pa.reinject_port,
                               "release", first)
     tap.eq(rc, 0, "release: mxscan-quarantine release exits 0")
-    tap.ok(pa.wait_maildir("bob", 3, T) and pa.wait_queue_empty(T),
+    tap.ok(pa.wait_maildir("bob", 5, T) and pa.wait_queue_empty(T),
            "release: delivered through the reinjection smtpd", err + pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_inf, "release")
     tap.ok(first not in " ".join(quarantined(qdir)), "release: entry left the quarantine")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (4, 4),
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (7, 7),
            "after release: messages sent = delivered + quarantined")
     no_bounce(pa, "release")
 
-    for f in filters:
+    for f in filters[1:]:  # the first one was stopped above
         tap.eq(f.stop(), 0, "mxscan-filter on %d exits 0 on SIGTERM" % f.port)
 finally:
-    for pf in instances:
-        pf.keep = bool(tap.failed)
-    cleanup()
+    # Everything is removed, failed or not; MX_KEEP=1 keeps a failed run's
+    # directory (Postfix configuration, maillog, filter logs) for a look.
+    keep = bool(tap.failed and os.environ.get("MX_KEEP"))
     if tap.failed:
+        for f in filters:
+            tap.diag("mxscan-filter on %d, last log lines:\n%s" % (f.port, f.logtext()[-1500:]))
+    for pf in instances:
+        pf.keep = keep
+    cleanup()
+    if keep:
         tap.diag("work directory kept: " + work)
     else:
         mxtest.rmtree(work)

@@ -460,8 +460,9 @@ class Postfix:
         cmd = ["swaks", "--server", "127.0.0.1", "--port", str(port or self.smtp_port),
                "--from", sender, "--helo", "client.%s" % DOMAIN,
                "--timeout", str(timeout)]
-        for t in ([to] if isinstance(to, str) else to):
-            cmd += ["--to", t]
+        # several recipients: one comma-separated --to (a repeated --to
+        # replaces the earlier one)
+        cmd += ["--to", to if isinstance(to, str) else ",".join(to)]
         if data is not None:
             path = os.path.join(self.dir, "swaks-%d.eml" % self.swaks_count)
             with open(path, "wb") as f:
