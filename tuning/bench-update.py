@@ -137,6 +137,7 @@ def main():
 
         t0 = time.monotonic()
         d = mxtest.Daemon(plain, wait=False, options={"scand_db_check_interval": "0"})
+        updtest.at_cleanup(d.stop)
         ok = mxtest.wait_for(lambda: d.health().get("status") == "ready", 3600)
         res["mxscand"].append(time.monotonic() - t0)
         d.stop()
@@ -151,6 +152,7 @@ def main():
             # a new bundle (one more signature) through the whole pipeline
             up2.run(timeout=3600)
             d = mxtest.Daemon(root2, wait=False, options={"scand_db_check_interval": "0"})
+            updtest.at_cleanup(d.stop)
             mxtest.wait_for(lambda: d.health().get("status") == "ready", 3600)
             files2 = dict(files)
             files2["more.ndb"] = updtest.ndb_line("Bench-More", updtest.marker("bench")).encode()

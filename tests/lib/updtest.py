@@ -695,6 +695,7 @@ def start_paused(updater, stage, overrides=None, timeout=60):
     stderr is left open for the rest.  Raises RuntimeError when the run
     ends or does not stop within TIMEOUT."""
     p = updater.popen(overrides=overrides, env={"MXSCAN_UPDATE_PAUSE_AT": stage})
+    at_cleanup(lambda: p.poll() is None and (p.kill(), p.wait()))  # never leave it stopped
     os.set_blocking(p.stderr.fileno(), False)
     err = b""
     want = ("paused at %s" % stage).encode()
