@@ -58,6 +58,19 @@ def write_set(path, hashes, sigs, rnd):
     return files
 
 
+def traced_run(up, overrides=None):
+    """Run the updater; returns (seconds, exit status, [(seconds, log line)])
+    with the time each log line arrived: a per-stage breakdown."""
+    t0 = time.monotonic()
+    p = up.popen(args=["-v"], overrides=overrides)
+    lines = []
+    for raw in p.stderr:
+        lines.append((time.monotonic() - t0, raw.decode("utf-8", "replace").rstrip()))
+    p.stdout.read()
+    rc = p.wait()
+    return time.monotonic() - t0, rc, lines
+
+
 def timed(fn):
     t0 = time.monotonic()
     r = fn()
@@ -159,11 +172,14 @@ def main():
             updtest.make_bundle(bundle, files2)
             key.sign(bundle)
             gen = d.health().get("engine_generation")
-            t, r = timed(lambda: up2.run(overrides={"scanner_endpoints": "unix:" + d.socket},
-                                         timeout=3600))
-            if r.rc != 0 or d.health().get("engine_generation") == gen:
-                print("update with reload failed: %r" % r)
+            t, rc, lines = traced_run(up2, {"scanner_endpoints": "unix:" + d.socket})
+            if rc != 0 or d.health().get("engine_generation") == gen:
+                print("update with reload failed: exit %s" % rc)
                 failed = True
+            if rd == a.rounds - 1 or failed:
+                print("log of the last update+rl run (seconds since start):")
+                for ts, line in lines:
+                    print("  %6.2f %s" % (ts, line[:150]))
             res["update+rl"].append(t)
             d.stop()
             updtest.make_bundle(bundle, files)
