@@ -40,6 +40,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import mxtest  # noqa: E402
@@ -243,6 +244,9 @@ expect("set that loads but misses EICAR (no CVD configured)", 9,
 expect("set that fails to compile (malformed .ndb line)", 9,
        {"update_bundles": bundle("malformed", files={
            "site.ndb": SITE_NDB + b"Mx-Broken:0:*:this is not hex\n"})})
+expect("set that flags clean mail (a signature on 'MIME-Version: 1.0')", 9,
+       {"update_bundles": bundle("fp", files={
+           "site.ndb": SITE_NDB + updtest.ndb_line("Mx-FP-Mime", b"MIME-Version: 1.0").encode()})})
 few = bundle("few", files={"site.ndb": updtest.EICAR_NDB.encode()})
 drop = {"update_bundles": few, "update_databases": "", "update_signature_drop_max": "20"}
 if HAVE_CVD:
@@ -371,21 +375,30 @@ if updtest.mount_tmpfs(small, "2m"):
         "update_ca_file": ca.ca_cert, "update_retries": "0",
         "scanner_endpoints": "unix:" + os.path.join(work, "no-daemon.sock")}, name="small.conf")
     r = sup.run()
-    tap.ok(r.rc in (0, 10) and sup.current(), "small tmpfs: a first set installed (exit 0 or 10)", r)
+    tap.eq(r.rc, 10, "small tmpfs: a first set installed (exit 10, its daemon not started yet)") \
+        or tap.diag(r)
+    smx = mxtest.Daemon(os.path.join(small, "root"), options={"scand_db_check_interval": "0"})
+    updtest.at_cleanup(smx.stop)
+    sup.options["scanner_endpoints"] = "unix:" + smx.socket
+    sup.write_conf()
     fill = os.path.join(bundle_dir("fill"), "site.tar.gz")
     updtest.bomb_bundle(fill, 6 << 20, name="fill.ndb")
     key.sign(fill)
-    before = sup.snapshot()
+    before, sbase = sup.snapshot(), updtest.verdicts(smx, PROBES)
     r = sup.run(overrides={"update_bundles": ng.url("/m/fill/site.tar.gz")})
     tap.eq(r.rc, 13, "full disk while unpacking: exit 13") or tap.diag(r)
-    tap.eq(sup.snapshot(), before, "full disk: current untouched")
+    tap.eq((sup.snapshot(), updtest.verdicts(smx, PROBES)), (before, sbase),
+           "full disk: current and the daemon's answers untouched")
     tap.eq([v for v in sup.versions() if v.endswith(".tmp")], [], "full disk: no versions/*.tmp left")
     st = os.statvfs(small)
     tap.ok(st.f_bfree * st.f_frsize > 1 << 20, "full disk: the space is given back (%d KB free)"
            % (st.f_bfree * st.f_frsize >> 10))
     r = sup.run(overrides={"update_bundles": bundle("fits", files={
         "site.ndb": SITE_NDB + b"# fits\n"})})
-    tap.ok(r.rc in (0, 10) and sup.current() != before[0], "full disk: the next run that fits succeeds", r)
+    tap.ok(r.rc == 0 and sup.current() != before[0], "full disk: the next run that fits succeeds", r)
+    tap.eq(os.path.realpath(smx.health().get("database_path")), sup.current_dir(),
+           "full disk: and its daemon serves the new set")
+    smx.stop()
 else:
     tap.diag("SKIP full-disk case: cannot mount a tmpfs here (not root or no CAP_SYS_ADMIN)")
 
@@ -410,6 +423,30 @@ mark = ng.mark()
 expect("the next run, bundle origin on cool-down", 5, c429b)
 again = [q for q in ng.requests_since(mark) if q.startswith("%d " % ng.alt_port)]
 tap.eq(again, [], "the run on cool-down did not contact the bundle's origin (nginx access log)")
+
+
+def cooldown_left(port):
+    """Seconds of cool-down --status reports for the origin on PORT."""
+    r = up.run(["--status"])
+    for line in r.out.splitlines():
+        if line.startswith("cooldown:") and (":%d" % port) in line:
+            return int(line.split()[-1]) - int(time.time())
+    return None
+
+
+left = cooldown_left(ng.alt_port)
+tap.ok(left is not None and 3400 <= left <= 3600,
+       "the 429's Retry-After (3600 s) sets the cool-down, not update_cooldown", left)
+# a 403 (no Retry-After): update_cooldown
+c403 = {"update_bundles": ng.url("/e403/x/site.tar.gz", "http", ng.alt2_port), "update_cooldown": "2h"}
+expect("bundle URL answers 403", (5, 6), c403)
+mark = ng.mark()
+expect("the next run, 403 origin on cool-down", 5, c403)
+tap.eq([q for q in ng.requests_since(mark) if q.startswith("%d " % ng.alt2_port)], [],
+       "the run on cool-down after a 403 did not contact that origin")
+left = cooldown_left(ng.alt2_port)
+tap.ok(left is not None and 7000 <= left <= 7200, "a 403 puts the origin on cool-down for update_cooldown (2h)",
+       left)
 # every source (the CVD mirror and the bundle URL) on the origin that answers 429
 c429 = {"update_bundles": ng.url("/e429/x/site.tar.gz", "http")}
 if HAVE_CVD:
