@@ -21,7 +21,11 @@ a throwaway CA), installed into a running mxscand; rollback; the lock.
    unknown id is a configuration error that changes nothing.
 5. A run while another holds the lock exits 4 and contacts no mirror;
    the first run then completes.
-6. Pruning keeps update_keep_versions versions.
+6. A bundle republished with the same Last-Modified but a new ETag is
+   installed.
+7. Pruning keeps update_keep_versions versions.
+8. --publish writes the set as a mirror; another host's root updates from
+   it over file://.
 The ClamAV part is skipped with a message when ../shared/testdata/clamav-cvd
 is absent; the bundle part then carries EICAR itself.
 """

@@ -14,21 +14,23 @@ one at a time, the mirror or the bundle URL is pointed at a fault:
      link, a hard link, a subdirectory; a decompression bomb (more than
      update_max_unpacked); more than update_max_entries entries;
   selftest (9): a set that loads but misses EICAR, a set that does not
-     compile (malformed .ndb line), a set that lost most signatures
-     (accepted by --dry-run --force, which installs nothing);
+     compile (malformed .ndb line), a set that flags clean mail, a set
+     that lost most signatures (accepted by --dry-run --force, which
+     installs nothing);
   fetch (6): 404, 500 (retried update_retries times), a transfer cut
      short, a server that stalls mid-body, one that never answers, the
      size cap, a server certificate from an untrusted CA;
   fetch (6) also: redirects from https to http or to file://; a partial
      download is never spliced into the next file of the same name;
   cool-down (5): a 429 with Retry-After (for a bundle origin, and for the
-     CVD mirror); the next run does not contact that origin at all (nginx's
-     access log) and --status lists it;
+     CVD mirror) and a 403; the next run does not contact that origin at
+     all (nginx's access log); --status lists it, for Retry-After seconds
+     after a 429 and update_cooldown after a 403;
   notify (10, 11), on a root of its own with a stand-in daemon: no daemon
      (installed, exit 10); a daemon that never reports the new set, or
      reports it failed: exit 11, the previous set put back as current, the
      rejected version removed, RELOAD sent for both;
-  disk (13): database_root on a full tmpfs;
+  disk (13): database_root on a full tmpfs (with its own daemon);
   lock (4): another process holds database_root/.lock.
 After each: the current link and every byte of the set it names are as
 before, the daemon's HEALTH (database_path, engine_generation) and its
