@@ -58,6 +58,19 @@ def write_set(path, hashes, sigs, rnd):
     return files
 
 
+def traced_run(up, overrides=None):
+    """Run the updater; returns (seconds, exit status, [(seconds, log line)])
+    with the time each log line arrived: a per-stage breakdown."""
+    t0 = time.monotonic()
+    p = up.popen(args=["-v"], overrides=overrides)
+    lines = []
+    for raw in p.stderr:
+        lines.append((time.monotonic() - t0, raw.decode("utf-8", "replace").rstrip()))
+    p.stdout.read()
+    rc = p.wait()
+    return time.monotonic() - t0, rc, lines
+
+
 def timed(fn):
     t0 = time.monotonic()
     r = fn()
@@ -137,6 +150,7 @@ def main():
 
         t0 = time.monotonic()
         d = mxtest.Daemon(plain, wait=False, options={"scand_db_check_interval": "0"})
+        updtest.at_cleanup(d.stop)
         ok = mxtest.wait_for(lambda: d.health().get("status") == "ready", 3600)
         res["mxscand"].append(time.monotonic() - t0)
         d.stop()
@@ -151,17 +165,21 @@ def main():
             # a new bundle (one more signature) through the whole pipeline
             up2.run(timeout=3600)
             d = mxtest.Daemon(root2, wait=False, options={"scand_db_check_interval": "0"})
+            updtest.at_cleanup(d.stop)
             mxtest.wait_for(lambda: d.health().get("status") == "ready", 3600)
             files2 = dict(files)
             files2["more.ndb"] = updtest.ndb_line("Bench-More", updtest.marker("bench")).encode()
             updtest.make_bundle(bundle, files2)
             key.sign(bundle)
             gen = d.health().get("engine_generation")
-            t, r = timed(lambda: up2.run(overrides={"scanner_endpoints": "unix:" + d.socket},
-                                         timeout=3600))
-            if r.rc != 0 or d.health().get("engine_generation") == gen:
-                print("update with reload failed: %r" % r)
+            t, rc, lines = traced_run(up2, {"scanner_endpoints": "unix:" + d.socket})
+            if rc != 0 or d.health().get("engine_generation") == gen:
+                print("update with reload failed: exit %s" % rc)
                 failed = True
+            if rd == a.rounds - 1 or failed:
+                print("log of the last update+rl run (seconds since start):")
+                for ts, line in lines:
+                    print("  %6.2f %s" % (ts, line[:150]))
             res["update+rl"].append(t)
             d.stop()
             updtest.make_bundle(bundle, files)

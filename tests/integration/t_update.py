@@ -21,7 +21,11 @@ a throwaway CA), installed into a running mxscand; rollback; the lock.
    unknown id is a configuration error that changes nothing.
 5. A run while another holds the lock exits 4 and contacts no mirror;
    the first run then completes.
-6. Pruning keeps update_keep_versions versions.
+6. A bundle republished with the same Last-Modified but a new ETag is
+   installed.
+7. Pruning keeps update_keep_versions versions.
+8. --publish writes the set as a mirror; another host's root updates from
+   it over file://.
 The ClamAV part is skipped with a message when ../shared/testdata/clamav-cvd
 is absent; the bundle part then carries EICAR itself.
 """
@@ -60,6 +64,7 @@ if HAVE_CVD:
 mx = mxtest.Daemon(root, wait=False, options={"scand_db_check_interval": "0",
                                               "scand_reload_retry_min": "60s",
                                               "scand_reload_retry_max": "60s"})
+updtest.at_cleanup(mx.stop)  # also when the test dies half-way
 mxtest.wait_for(lambda: mx.health().get("status") is not None, 30)
 
 up = updtest.Updater(work, root, {

@@ -61,6 +61,7 @@ publish(0)
 mx = mxtest.Daemon(root, wait=False, options={"scand_db_check_interval": "0",
                                               "scand_reload_retry_min": "60s",
                                               "scand_reload_retry_max": "60s"})
+updtest.at_cleanup(mx.stop)  # also when the test dies half-way
 mxtest.wait_for(lambda: mx.health().get("status") is not None, 30)
 up = updtest.Updater(work, root, {
     "update_databases": "", "update_bundles": ng.url("/m/site.tar.gz"),

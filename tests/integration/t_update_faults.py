@@ -14,21 +14,23 @@ one at a time, the mirror or the bundle URL is pointed at a fault:
      link, a hard link, a subdirectory; a decompression bomb (more than
      update_max_unpacked); more than update_max_entries entries;
   selftest (9): a set that loads but misses EICAR, a set that does not
-     compile (malformed .ndb line), a set that lost most signatures
-     (accepted by --dry-run --force, which installs nothing);
+     compile (malformed .ndb line), a set that flags clean mail, a set
+     that lost most signatures (accepted by --dry-run --force, which
+     installs nothing);
   fetch (6): 404, 500 (retried update_retries times), a transfer cut
      short, a server that stalls mid-body, one that never answers, the
      size cap, a server certificate from an untrusted CA;
   fetch (6) also: redirects from https to http or to file://; a partial
      download is never spliced into the next file of the same name;
   cool-down (5): a 429 with Retry-After (for a bundle origin, and for the
-     CVD mirror); the next run does not contact that origin at all (nginx's
-     access log) and --status lists it;
+     CVD mirror) and a 403; the next run does not contact that origin at
+     all (nginx's access log); --status lists it, for Retry-After seconds
+     after a 429 and update_cooldown after a 403;
   notify (10, 11), on a root of its own with a stand-in daemon: no daemon
      (installed, exit 10); a daemon that never reports the new set, or
      reports it failed: exit 11, the previous set put back as current, the
      rejected version removed, RELOAD sent for both;
-  disk (13): database_root on a full tmpfs;
+  disk (13): database_root on a full tmpfs (with its own daemon);
   lock (4): another process holds database_root/.lock.
 After each: the current link and every byte of the set it names are as
 before, the daemon's HEALTH (database_path, engine_generation) and its
@@ -40,6 +42,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import mxtest  # noqa: E402
@@ -91,6 +94,7 @@ if HAVE_CVD:
 mx = mxtest.Daemon(root, wait=False, options={"scand_db_check_interval": "0",
                                               "scand_reload_retry_min": "60s",
                                               "scand_reload_retry_max": "60s"})
+updtest.at_cleanup(mx.stop)  # also when the test dies half-way
 mxtest.wait_for(lambda: mx.health().get("status") is not None, 30)
 up = updtest.Updater(work, root, {
     "update_mirrors": ng.url("/m/clamav"),
@@ -242,6 +246,9 @@ expect("set that loads but misses EICAR (no CVD configured)", 9,
 expect("set that fails to compile (malformed .ndb line)", 9,
        {"update_bundles": bundle("malformed", files={
            "site.ndb": SITE_NDB + b"Mx-Broken:0:*:this is not hex\n"})})
+expect("set that flags clean mail (a signature on 'MIME-Version: 1.0')", 9,
+       {"update_bundles": bundle("fp", files={
+           "site.ndb": SITE_NDB + updtest.ndb_line("Mx-FP-Mime", b"MIME-Version: 1.0").encode()})})
 few = bundle("few", files={"site.ndb": updtest.EICAR_NDB.encode()})
 drop = {"update_bundles": few, "update_databases": "", "update_signature_drop_max": "20"}
 if HAVE_CVD:
@@ -370,21 +377,30 @@ if updtest.mount_tmpfs(small, "2m"):
         "update_ca_file": ca.ca_cert, "update_retries": "0",
         "scanner_endpoints": "unix:" + os.path.join(work, "no-daemon.sock")}, name="small.conf")
     r = sup.run()
-    tap.ok(r.rc in (0, 10) and sup.current(), "small tmpfs: a first set installed (exit 0 or 10)", r)
+    tap.eq(r.rc, 10, "small tmpfs: a first set installed (exit 10, its daemon not started yet)") \
+        or tap.diag(r)
+    smx = mxtest.Daemon(os.path.join(small, "root"), options={"scand_db_check_interval": "0"})
+    updtest.at_cleanup(smx.stop)
+    sup.options["scanner_endpoints"] = "unix:" + smx.socket
+    sup.write_conf()
     fill = os.path.join(bundle_dir("fill"), "site.tar.gz")
     updtest.bomb_bundle(fill, 6 << 20, name="fill.ndb")
     key.sign(fill)
-    before = sup.snapshot()
+    before, sbase = sup.snapshot(), updtest.verdicts(smx, PROBES)
     r = sup.run(overrides={"update_bundles": ng.url("/m/fill/site.tar.gz")})
     tap.eq(r.rc, 13, "full disk while unpacking: exit 13") or tap.diag(r)
-    tap.eq(sup.snapshot(), before, "full disk: current untouched")
+    tap.eq((sup.snapshot(), updtest.verdicts(smx, PROBES)), (before, sbase),
+           "full disk: current and the daemon's answers untouched")
     tap.eq([v for v in sup.versions() if v.endswith(".tmp")], [], "full disk: no versions/*.tmp left")
     st = os.statvfs(small)
     tap.ok(st.f_bfree * st.f_frsize > 1 << 20, "full disk: the space is given back (%d KB free)"
            % (st.f_bfree * st.f_frsize >> 10))
     r = sup.run(overrides={"update_bundles": bundle("fits", files={
         "site.ndb": SITE_NDB + b"# fits\n"})})
-    tap.ok(r.rc in (0, 10) and sup.current() != before[0], "full disk: the next run that fits succeeds", r)
+    tap.ok(r.rc == 0 and sup.current() != before[0], "full disk: the next run that fits succeeds", r)
+    tap.eq(os.path.realpath(smx.health().get("database_path")), sup.current_dir(),
+           "full disk: and its daemon serves the new set")
+    smx.stop()
 else:
     tap.diag("SKIP full-disk case: cannot mount a tmpfs here (not root or no CAP_SYS_ADMIN)")
 
@@ -409,6 +425,30 @@ mark = ng.mark()
 expect("the next run, bundle origin on cool-down", 5, c429b)
 again = [q for q in ng.requests_since(mark) if q.startswith("%d " % ng.alt_port)]
 tap.eq(again, [], "the run on cool-down did not contact the bundle's origin (nginx access log)")
+
+
+def cooldown_left(port):
+    """Seconds of cool-down --status reports for the origin on PORT."""
+    r = up.run(["--status"])
+    for line in r.out.splitlines():
+        if line.startswith("cooldown:") and (":%d" % port) in line:
+            return int(line.split()[-1]) - int(time.time())
+    return None
+
+
+left = cooldown_left(ng.alt_port)
+tap.ok(left is not None and 3400 <= left <= 3600,
+       "the 429's Retry-After (3600 s) sets the cool-down, not update_cooldown", left)
+# a 403 (no Retry-After): update_cooldown
+c403 = {"update_bundles": ng.url("/e403/x/site.tar.gz", "http", ng.alt2_port), "update_cooldown": "2h"}
+expect("bundle URL answers 403", (5, 6), c403)
+mark = ng.mark()
+expect("the next run, 403 origin on cool-down", 5, c403)
+tap.eq([q for q in ng.requests_since(mark) if q.startswith("%d " % ng.alt2_port)], [],
+       "the run on cool-down after a 403 did not contact that origin")
+left = cooldown_left(ng.alt2_port)
+tap.ok(left is not None and 7000 <= left <= 7200, "a 403 puts the origin on cool-down for update_cooldown (2h)",
+       left)
 # every source (the CVD mirror and the bundle URL) on the origin that answers 429
 c429 = {"update_bundles": ng.url("/e429/x/site.tar.gz", "http")}
 if HAVE_CVD:

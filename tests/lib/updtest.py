@@ -148,9 +148,9 @@ def _run(cmd, **kw):
 # --- nginx ------------------------------------------------------------------
 
 class Nginx:
-    """A private nginx: HTTPS on .port, plain HTTP on .http_port and
-    .alt_port (three origins), all serving DOCROOT under /m/ plus the
-    fault locations."""
+    """A private nginx: HTTPS on .port, plain HTTP on .http_port,
+    .alt_port and .alt2_port (four origins), all serving DOCROOT under /m/
+    plus the fault locations."""
 
     def __init__(self, workdir, docroot, ca, extra_locations=""):
         self.dir = os.path.join(workdir, "nginx")
@@ -159,6 +159,7 @@ class Nginx:
         self.port = mxtest.free_port()
         self.http_port = mxtest.free_port()
         self.alt_port = mxtest.free_port()
+        self.alt2_port = mxtest.free_port()
         self.access_log = os.path.join(self.dir, "access.log")
         self.error_log = os.path.join(self.dir, "error.log")
         d = self.dir
@@ -205,9 +206,13 @@ http {
         listen 127.0.0.1:%(aport)d;
         %(loc)s
     }
+    server {
+        listen 127.0.0.1:%(a2port)d;
+        %(loc)s
+    }
 }
 """ % {"user": "user root;" if os.geteuid() == 0 else "", "d": d, "tmp": tmp,
-       "port": self.port, "hport": self.http_port, "aport": self.alt_port, "cert": ca.cert, "key": ca.key,
+       "port": self.port, "hport": self.http_port, "aport": self.alt_port, "a2port": self.alt2_port, "cert": ca.cert, "key": ca.key,
        "loc": locations}
         self.conf = os.path.join(d, "nginx.conf")
         with open(self.conf, "w") as f:
@@ -224,7 +229,7 @@ http {
     def _up(self):
         if self.proc.poll() is not None:
             raise RuntimeError("nginx exited %s: %s" % (self.proc.returncode, self.errors()))
-        for p in (self.port, self.http_port, self.alt_port):
+        for p in (self.port, self.http_port, self.alt_port, self.alt2_port):
             s = socket.create_connection(("127.0.0.1", p), timeout=1)
             s.close()
         return True
@@ -695,6 +700,7 @@ def start_paused(updater, stage, overrides=None, timeout=60):
     stderr is left open for the rest.  Raises RuntimeError when the run
     ends or does not stop within TIMEOUT."""
     p = updater.popen(overrides=overrides, env={"MXSCAN_UPDATE_PAUSE_AT": stage})
+    at_cleanup(lambda: p.poll() is None and (p.kill(), p.wait()))  # never leave it stopped
     os.set_blocking(p.stderr.fileno(), False)
     err = b""
     want = ("paused at %s" % stage).encode()
