@@ -43,8 +43,8 @@ updtest.need_tools("nginx", "openssl", "minisign")
 tap = mxtest.Tap()
 HAVE_CVD = updtest.need_cvd()
 if not HAVE_CVD:
-    tap.diag("SKIP ClamAV CVD part: %s is absent (a fresh clone has no ../shared); "
-             "the bundle part runs alone" % updtest.CVD_DIR)
+    tap.ok(True, "signed ClamAV test databases 3 -> 4 -> 6 # SKIP %s is absent (a fresh clone "
+           "has no ../shared); the bundle part runs alone" % updtest.CVD_DIR)
 
 work = mxtest.tmpdir("tupdate")
 updtest.cleanup_dir(work)
@@ -279,8 +279,9 @@ tap.eq(updtest.scan(mx, updtest.marker("bundle-D")), "stream: Mx-Site-3.UNOFFICI
 
 # 7. pruning
 vers = [v for v in up.versions() if not v.endswith(".tmp")]
-tap.ok(len(vers) <= 3 and os.path.basename(up.current()) in vers,
-       "at most update_keep_versions (3) versions kept, current among them", vers)
+made = 7 if HAVE_CVD else 4  # versions installed by this test
+tap.ok(len(vers) == min(3, made) and os.path.basename(up.current()) in vers,
+       "update_keep_versions (3) versions kept of the %d installed, current among them" % made, vers)
 tap.ok(not any(v.endswith(".tmp") for v in up.versions()), "no versions/*.tmp left", up.versions())
 
 # 8. --publish: this host's set as a private mirror for another host

@@ -18,11 +18,16 @@ SIGKILL.  Then:
     lock are left.
 Then a run is killed in the middle of a download (a bundle served at
 64 KB/s): current is untouched and the next run resumes the download
-with a range request and installs the set.
+with a range request and installs the set.  Last, a run is killed while
+its self-test child loads a set of 200,000 signatures, the child frozen
+first: the child must die with the updater (no orphan left), current is
+untouched and the next run succeeds.
 """
 import os
+import random
 import signal
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import mxtest  # noqa: E402
@@ -81,7 +86,7 @@ def set_of(path):
             data = f.read()
     except OSError:
         return None
-    for k in range(len(updtest.STAGES) + 2):
+    for k in range(len(updtest.STAGES) + 5):
         if data == site_ndb(k):
             return k
     return None
@@ -177,6 +182,47 @@ reqs = [q for q in ng.requests_since(mark) if " /slow/big.tar.gz " in q]
 tap.ok(any('"bytes=' in q and " 206 " in q for q in reqs),
        "mid-download: the next run resumes the partial download (range request, 206)", "\n".join(reqs))
 serves(k, "mid-download: the daemon detects the new test string")
+
+# kill -9 while the self-test child runs: the child must die with it.  The
+# child is frozen (SIGSTOP) first, so only a SIGKILL sent on the parent's
+# death can end it: an orphan would stay behind, stopped.
+k += 1
+rnd = random.Random(k)
+many = "".join("%032x:%d:Mx-Hash-%d\n" % (rnd.getrandbits(128), 1000 + i, i) for i in range(200000))
+updtest.make_bundle(bundle, {"site.ndb": site_ndb(k), "many.hdb": many.encode()})
+key.sign(bundle)
+before = up.snapshot()
+child = None
+try:
+    p, _ = updtest.start_paused(up, "selftest")
+except RuntimeError as e:
+    p = None
+    tap.ok(False, "a run paused at selftest", e)
+if p is not None:
+    p.send_signal(signal.SIGCONT)
+    kids = "/proc/%d/task/%d/children" % (p.pid, p.pid)
+    end = time.time() + 30
+    while child is None and time.time() < end and p.poll() is None:
+        try:
+            with open(kids) as f:
+                pids = f.read().split()
+            if pids:
+                child = int(pids[0])
+                os.kill(child, signal.SIGSTOP)
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.001)  # probe interval while the child is being forked
+    p.send_signal(signal.SIGKILL)
+    r = updtest.finish(p, 30)
+    if tap.ok(child is not None, "the self-test child was seen (and frozen)", r):
+        gone = mxtest.wait_for(lambda: updtest.proc_state(child) in (None, "Z"), 10)
+        tap.ok(gone, "the self-test child dies with the killed updater")
+        if not gone:
+            os.kill(child, signal.SIGKILL)
+    tap.eq(up.snapshot(), before, "killed during the self-test: current untouched")
+    r = up.run()
+    tap.eq(r.rc, 0, "killed during the self-test: the next run succeeds") or tap.diag(r)
+    serves(k, "killed during the self-test: the daemon detects the new test string")
 
 r = up.run(["--status"])
 tap.ok(r.rc == 0 and "locked: no" in r.out, "no lock left behind (--status)", r)

@@ -757,6 +757,8 @@ class FakeDaemon:
         self.path = os.path.join(workdir, "fake-%s.sock" % mode)
         self.root, self.old, self.mode = root, os.path.realpath(old), mode
         self.commands = []
+        self.errors = []
+        self.lock = threading.Lock()
         self.reloads = 0
         self.rejected = None
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -771,8 +773,14 @@ class FakeDaemon:
         while not self.stopping:
             try:
                 c, _ = self.sock.accept()
-            except OSError:
+            except OSError as e:
+                if not self.stopping:
+                    self.errors.append("accept: %r" % e)
                 return
+            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+
+    def _serve(self, c):
+        with self.lock:
             try:
                 c.settimeout(5)
                 buf = b""
@@ -803,8 +811,8 @@ class FakeDaemon:
                                                         1 if failed else 0, err)).encode() + term)
                 else:
                     c.sendall(b"UNKNOWN COMMAND" + term)
-            except OSError:
-                pass
+            except Exception as e:  # noqa: BLE001 - reported by the test
+                self.errors.append(repr(e))
             finally:
                 c.close()
 
