@@ -596,23 +596,18 @@ class Updater:
         return c + list(args)
 
     def run(self, args=(), overrides=None, timeout=120, env=None):
+        """One run to its end (killed after TIMEOUT); returns a Result."""
         t0 = time.time()
-        e = dict(os.environ)
-        e.update(env or {})
-        try:
-            r = subprocess.run(self.cmd(args, overrides), stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=timeout, env=e)
-            return Result(r.returncode, r.stdout.decode("utf-8", "replace"),
-                          r.stderr.decode("utf-8", "replace"), time.time() - t0)
-        except subprocess.TimeoutExpired as ex:
-            return Result("timeout", (ex.stdout or b"").decode("utf-8", "replace"),
-                          (ex.stderr or b"").decode("utf-8", "replace"), time.time() - t0)
+        p = self.popen(args, overrides, env)
+        return finish(p, timeout, t0)
 
     def popen(self, args=(), overrides=None, env=None):
         e = dict(os.environ)
         e.update(env or {})
-        return subprocess.Popen(self.cmd(args, overrides), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=e)
+        p = subprocess.Popen(self.cmd(args, overrides), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=e)
+        at_cleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+        return p
 
     # state of database_root
 
@@ -700,7 +695,6 @@ def start_paused(updater, stage, overrides=None, timeout=60):
     stderr is left open for the rest.  Raises RuntimeError when the run
     ends or does not stop within TIMEOUT."""
     p = updater.popen(overrides=overrides, env={"MXSCAN_UPDATE_PAUSE_AT": stage})
-    at_cleanup(lambda: p.poll() is None and (p.kill(), p.wait()))  # never leave it stopped
     os.set_blocking(p.stderr.fileno(), False)
     err = b""
     want = ("paused at %s" % stage).encode()
@@ -724,20 +718,52 @@ def start_paused(updater, stage, overrides=None, timeout=60):
     raise RuntimeError("run did not pause at %s: %s" % (stage, err.decode("utf-8", "replace")))
 
 
-def finish(p, timeout=120):
-    """Wait for a Popen'ed run; returns a Result."""
-    t0 = time.time()
-    os.set_blocking(p.stdout.fileno(), True)
-    os.set_blocking(p.stderr.fileno(), True)
-    try:
-        out, err = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        out, err = p.communicate()
-        return Result("timeout", out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
-                      time.time() - t0)
-    return Result(p.returncode, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
-                  time.time() - t0)
+def finish(p, timeout=120, t0=None):
+    """Wait for a Popen'ed run (killed after TIMEOUT) and collect its
+    output; returns a Result.  Output is read until end of file or 5 s
+    after the process ended, whichever comes first: a descendant that
+    outlived it and holds its pipes must not hang the test."""
+    import select
+    t0 = t0 or time.time()
+    fds = {p.stdout.fileno(): "out", p.stderr.fileno(): "err"}
+    got = {"out": [], "err": []}
+    for fd in fds:
+        os.set_blocking(fd, False)
+    open_fds = set(fds)
+    deadline = time.time() + timeout
+    ended, killed = None, False
+    while open_fds:
+        now = time.time()
+        if ended is None and p.poll() is not None:
+            ended = now
+        if ended is None and now > deadline:
+            p.kill()
+            p.wait()
+            ended, killed = now, True
+        if ended is not None and now > ended + 5:
+            break
+        ready, _, _ = select.select(list(open_fds), [], [], 0.1)
+        for fd in ready:
+            try:
+                b = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            if b:
+                got[fds[fd]].append(b)
+            else:
+                open_fds.discard(fd)
+    if p.poll() is None:
+        try:
+            p.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            killed = True
+    p.stdout.close()
+    p.stderr.close()
+    out = b"".join(got["out"]).decode("utf-8", "replace")
+    err = b"".join(got["err"]).decode("utf-8", "replace")
+    return Result("timeout" if killed else p.returncode, out, err, time.time() - t0)
 
 
 # --- a daemon that does not load what it is told to -------------------------
