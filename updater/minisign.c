@@ -171,7 +171,7 @@ int minisign_verify(const struct minisign_key *keys, size_t n, const struct mini
 int minisign_verify_fd(const struct minisign_key *keys, size_t n, const struct minisign_sig *sig,
 		       int fd, size_t max, const char **error_r)
 {
-	unsigned char hash[crypto_generichash_BYTES_MAX], buf[65536], *data = NULL;
+	unsigned char hash[crypto_generichash_BYTES_MAX], buf[65536], *data = NULL, *grown;
 	crypto_generichash_state st;
 	size_t len = 0;
 	int ret;
@@ -203,11 +203,13 @@ int minisign_verify_fd(const struct minisign_key *keys, size_t n, const struct m
 			free(data);
 			return -1;
 		}
-		data = realloc(data, len + (size_t)r);
-		if (data == NULL) {
+		grown = realloc(data, len + (size_t)r);
+		if (grown == NULL) {
 			*error_r = "out of memory";
+			free(data);
 			return -1;
 		}
+		data = grown;
 		memcpy(data + len, buf, (size_t)r);
 		len += (size_t)r;
 	}
