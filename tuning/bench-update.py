@@ -149,7 +149,7 @@ def main():
         res["clamscan"].append(t)
 
         t0 = time.monotonic()
-        d = mxtest.Daemon(plain, wait=False, options={"scand_db_check_interval": "0"})
+        d = mxtest.Daemon(plain, workdir=updtest.subdir(work, "mxscand%d" % rd), wait=False, options={"scand_db_check_interval": "0"})
         updtest.at_cleanup(d.stop)
         ok = mxtest.wait_for(lambda: d.health().get("status") == "ready", 3600)
         res["mxscand"].append(time.monotonic() - t0)
@@ -164,7 +164,7 @@ def main():
             # first version without the daemon, then the daemon on it, then
             # a new bundle (one more signature) through the whole pipeline
             up2.run(timeout=3600)
-            d = mxtest.Daemon(root2, wait=False, options={"scand_db_check_interval": "0"})
+            d = mxtest.Daemon(root2, workdir=updtest.subdir(work, "mxscand-rl%d" % rd), wait=False, options={"scand_db_check_interval": "0"})
             updtest.at_cleanup(d.stop)
             mxtest.wait_for(lambda: d.health().get("status") == "ready", 3600)
             files2 = dict(files)

@@ -61,7 +61,7 @@ CVD_EICAR = "stream: Eicar-Test-Signature FOUND"
 if HAVE_CVD:
     updtest.make_cvd_mirror(os.path.join(doc, "clamav"), 3)
 
-mx = mxtest.Daemon(root, wait=False, options={"scand_db_check_interval": "0",
+mx = mxtest.Daemon(root, workdir=updtest.subdir(work, "mxscand"), wait=False, options={"scand_db_check_interval": "0",
                                               "scand_reload_retry_min": "60s",
                                               "scand_reload_retry_max": "60s"})
 updtest.at_cleanup(mx.stop)  # also when the test dies half-way

@@ -63,7 +63,7 @@ def publish(k):
 
 
 publish(0)
-mx = mxtest.Daemon(root, wait=False, options={"scand_db_check_interval": "0",
+mx = mxtest.Daemon(root, workdir=updtest.subdir(work, "mxscand"), wait=False, options={"scand_db_check_interval": "0",
                                               "scand_reload_retry_min": "60s",
                                               "scand_reload_retry_max": "60s"})
 updtest.at_cleanup(mx.stop)  # also when the test dies half-way

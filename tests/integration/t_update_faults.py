@@ -91,7 +91,7 @@ GOOD_BUNDLE = bundle("good")
 if HAVE_CVD:
     updtest.make_cvd_mirror(bundle_dir("clamav"), 3)
 
-mx = mxtest.Daemon(root, wait=False, options={"scand_db_check_interval": "0",
+mx = mxtest.Daemon(root, workdir=updtest.subdir(work, "mxscand"), wait=False, options={"scand_db_check_interval": "0",
                                               "scand_reload_retry_min": "60s",
                                               "scand_reload_retry_max": "60s"})
 updtest.at_cleanup(mx.stop)  # also when the test dies half-way
@@ -380,7 +380,7 @@ if updtest.mount_tmpfs(small, "2m"):
     r = sup.run()
     tap.eq(r.rc, 10, "small tmpfs: a first set installed (exit 10, its daemon not started yet)") \
         or tap.diag(r)
-    smx = mxtest.Daemon(os.path.join(small, "root"), options={"scand_db_check_interval": "0"})
+    smx = mxtest.Daemon(os.path.join(small, "root"), workdir=updtest.subdir(work, "mxscand-small"), options={"scand_db_check_interval": "0"})
     updtest.at_cleanup(smx.stop)
     sup.options["scanner_endpoints"] = "unix:" + smx.socket
     sup.write_conf()

@@ -59,6 +59,13 @@ def _run_cleanups():
 atexit.register(_run_cleanups)
 
 
+def subdir(parent, name):
+    """PARENT/NAME, created (for daemons' work dirs inside the test's own)."""
+    d = os.path.join(parent, name)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
 def cleanup_dir(path):
     """Remove PATH at exit, unless MX_KEEP is set (then say where it is)."""
     if os.environ.get("MX_KEEP"):
@@ -301,6 +308,10 @@ class StallServer:
         self.conns = []
         self.accepted = 0
         self.stopping = threading.Event()
+        # accept() polls STOPPING: a thread left blocked in accept() on a
+        # closed listener could accept on a later socket given the same
+        # descriptor number and swallow a connection meant for it.
+        self.sock.settimeout(0.05)
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
         at_cleanup(self.stop)
@@ -312,6 +323,8 @@ class StallServer:
         while not self.stopping.is_set():
             try:
                 c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
             self.accepted += 1
@@ -378,6 +391,7 @@ class StallServer:
 
     def stop(self):
         self.stopping.set()
+        self.thread.join(5)
         try:
             self.sock.close()
         except OSError:
@@ -790,6 +804,7 @@ class FakeDaemon:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(self.path)
         self.sock.listen(16)
+        self.sock.settimeout(0.05)  # accept() polls STOPPING (see StallServer)
         self.stopping = False
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
@@ -799,10 +814,13 @@ class FakeDaemon:
         while not self.stopping:
             try:
                 c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
             except OSError as e:
                 if not self.stopping:
                     self.errors.append("accept: %r" % e)
                 return
+            c.setblocking(True)
             threading.Thread(target=self._serve, args=(c,), daemon=True).start()
 
     def _serve(self, c):
@@ -844,6 +862,7 @@ class FakeDaemon:
 
     def stop(self):
         self.stopping = True
+        self.thread.join(5)
         try:
             self.sock.close()
         except OSError:
