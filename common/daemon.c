@@ -1,15 +1,79 @@
 /*
- * daemon.c - detaching from the terminal and the pid file, for mxscand and
- * mxscan-filter (see daemon.h).
+ * daemon.c - options and configuration, detaching from the terminal and the
+ * pid file, for mxscand and mxscan-filter (see daemon.h).
  */
 #include "auto-config.h"
 
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/xalloc.h"
+
+/* The -o values: the configuration refers to them until config_free. */
+static char **daemon_overrides;
+
+void daemon_options_free(void)
+{
+	free(daemon_overrides);
+	daemon_overrides = NULL;
+}
+
+int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *),
+		   struct daemon_options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"option", required_argument, NULL, 'o'},
+		{"foreground", no_argument, NULL, 'f'},   {"print-config", no_argument, NULL, 'n'},
+		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	};
+	const char *file = NULL, *err = NULL;
+	int noverrides = 0, opt;
+
+	o->foreground = o->print = 0;
+	daemon_overrides = xcalloc((size_t)argc, sizeof(char *));
+	while ((opt = getopt_long(argc, argv, "c:o:fnvhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'o':
+			daemon_overrides[noverrides++] = optarg;
+			break;
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'n':
+			o->print = 1;
+			break;
+		case 'v':
+			log_set_verbose(1);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("%s %s\n", prog, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_load(file, daemon_overrides, noverrides, &err) < 0)
+		log_fatal("%s", err);
+	return -1;
+}
 
 void daemon_detach(void)
 {

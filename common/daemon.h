@@ -1,9 +1,29 @@
 /*
  * daemon.h - what a long-running mxscan program does to become a daemon:
- * detach from the terminal, write its pid file.
+ * read its options and configuration, detach from the terminal, write its
+ * pid file.
  */
 #ifndef MX_COMMON_DAEMON_H
 #define MX_COMMON_DAEMON_H
+
+#include <stdio.h>
+
+struct daemon_options {
+	int foreground;		/* -f */
+	int print;		/* -n */
+};
+
+/*
+ * daemon_options - the options every daemon takes: -c FILE, -o N=V
+ * (repeatable), -f, -n, -v, and -h / -V, which it answers itself (USAGE
+ * prints the help).  It loads the configuration (fatal on an error).
+ * Returns -1 to go on, or the exit status main should return.
+ */
+int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *),
+		   struct daemon_options *o);
+
+/* daemon_options_free - after config_free, at exit. */
+void daemon_options_free(void);
 
 /* daemon_detach - fork twice, new session, cwd /, stdio on /dev/null; the parent exits. */
 void daemon_detach(void);

@@ -3,8 +3,6 @@
  */
 #include "auto-config.h"
 
-#include <fcntl.h>
-#include <getopt.h>
 #ifdef HAVE_MALLOC_TRIM
 #include <malloc.h>
 #endif
@@ -44,55 +42,16 @@ static void usage(FILE *fp)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'}, {"option", required_argument, NULL, 'o'},
-		{"foreground", no_argument, NULL, 'f'},   {"print-config", no_argument, NULL, 'n'},
-		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
-	};
-	const char *file = NULL, *err = NULL;
-	static char **overrides;	/* static: reachable until exit */
-	int noverrides = 0, foreground = 0, print = 0, opt;
+	struct daemon_options opts;
+	const char *err = NULL;
 	struct engine_settings settings;
 	sigset_t sigs;
+	int rc;
 
-	overrides = xcalloc((size_t)argc, sizeof(char *));
 	log_init("mxscand", LOG_DEST_STDERR);
-	while ((opt = getopt_long(argc, argv, "c:o:fnvhV", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			file = optarg;
-			break;
-		case 'o':
-			overrides[noverrides++] = optarg;
-			break;
-		case 'f':
-			foreground = 1;
-			break;
-		case 'n':
-			print = 1;
-			break;
-		case 'v':
-			log_set_verbose(1);
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("mxscand %s\n", PACKAGE_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (config_load(file, overrides, noverrides, &err) < 0)
-		log_fatal("%s", err);
-	if (print) {
+	if ((rc = daemon_options(argc, argv, "mxscand", usage, &opts)) >= 0)
+		return rc;
+	if (opts.print) {
 		config_print_nondefaults(stdout);
 		return 0;
 	}
@@ -107,9 +66,9 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
-	if (!foreground)
+	if (!opts.foreground)
 		daemon_detach();
-	log_init("mxscand", LOG_DEST_SYSLOG | (foreground ? LOG_DEST_STDERR : 0));
+	log_init("mxscand", LOG_DEST_SYSLOG | (opts.foreground ? LOG_DEST_STDERR : 0));
 	server_open();
 	daemon_write_pid(config_str(CONF_SCAND_PID_FILE), "scand_pid_file");
 	if (privs_drop(config_str(CONF_SCAND_USER), &err) < 0)
@@ -148,7 +107,7 @@ int main(int argc, char **argv)
 	cache_free();
 	mime_shutdown();
 	config_free();
-	free(overrides);
+	daemon_options_free();
 	log_info("stopped");
 	return 0;
 }
