@@ -389,6 +389,14 @@ for vname, m, path in variants:
            raw.startswith(("%s application/zip \"invoice.zip\" %s FOUND\n" % (path, EICAR_SIG)).encode()),
            "pre-pass, %s: FOUND at part %s" % (vname, path), raw[-300:])
     tap.eq(storm_lines(), before + 1, "pre-pass, %s: decided unparsed" % vname)
+# LF-only line ends: the first copy is read in full (its encoded text is
+# new; its decoded bytes are known), the next is decided by the pre-pass.
+lf = mimegen.multipart_message([txt, att]).replace(b"\r\n", b"\n")
+mimescan(lf)
+before = storm_lines()
+raw = mimescan(lf.replace(b"Please find", b"Please see"))
+tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and storm_lines() == before + 1,
+       "pre-pass, LF-only line ends: the second copy decided unparsed", raw[-300:])
 # The pre-pass never decides clean: a known clean attachment beside an
 # infected text part, and a message it does not follow, go the full way.
 clean_att = mimegen.attachment(HARMLESS_ZIP, "notes.zip")
