@@ -211,7 +211,8 @@ static int storm_split(const char *buf, size_t len, struct storm *st)
 		const char *start = p, *stop, *hend;
 
 		index++;
-		nl = storm_next(start > buf ? start - 1 : start, end, boundary, blen, &after, &close);
+		/* From the line break ending the delimiter (start > body > buf). */
+		nl = storm_next(start - 1, end, boundary, blen, &after, &close);
 		if (nl == NULL)
 			return st->n > 0;	/* no closing delimiter: the rest is not read */
 		/* The line break before the delimiter belongs to it. */
@@ -237,25 +238,22 @@ static int storm_split(const char *buf, size_t len, struct storm *st)
 int storm_check(const char *buf, size_t len, unsigned long long gen, struct storm *st,
 		char *sig, size_t sigsize)
 {
-	int i, found = -1;
+	int i;
 
 	if (!storm_split(buf, len, st))
 		return -1;
 	for (i = 0; i < st->n; i++) {
 		struct storm_part *p = &st->part[i];
 
-		if (engine_hash_tagged("base64", buf + p->off, p->len, p->key) != 0) {
-			st->n = i;	/* keep only the keys computed */
-			return -1;
-		}
-		if (found < 0 && cache_lookup(p->key, gen, sig, sigsize) && *sig != '\0')
-			found = i;
-		if (found >= 0)
+		if (engine_hash_tagged("base64", buf + p->off, p->len, p->key) != 0)
 			break;
+		if (cache_lookup(p->key, gen, sig, sigsize) && *sig != '\0') {
+			st->n = i + 1;
+			return i;
+		}
 	}
-	if (found >= 0)
-		st->n = found + 1;
-	return found;
+	st->n = i;	/* only the keys computed */
+	return -1;
 }
 
 const unsigned char *storm_key(const struct storm *st, size_t off, size_t len)
