@@ -130,13 +130,8 @@ class Contender:
         self.pf.start()
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            mxtest.stop_process(self.proc)
         if self.pf is not None:
             self.pf.keep = self.args.keep
             self.pf.stop()

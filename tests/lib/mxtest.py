@@ -243,6 +243,18 @@ def health(path):
 DAEMONS = []
 
 
+def stop_process(proc, timeout=30):
+    """SIGTERM, up to TIMEOUT seconds to exit, then SIGKILL; the exit status."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
 class Daemon:
     """An mxscand in the foreground on a private socket."""
 
@@ -284,13 +296,7 @@ class Daemon:
         return proc_rss_kb(self.proc.pid)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         if not self.logf.closed:
             self.logf.close()
         return self.proc.returncode
@@ -331,13 +337,7 @@ class Clamd:
         return proc_rss_kb(self.proc.pid)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 def proc_rss_kb(pid, field="VmRSS"):

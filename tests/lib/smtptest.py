@@ -8,7 +8,6 @@ dot-stuffing.  Filter: an mxscan-filter in the foreground on free ports,
 ready when it greets with 220.
 """
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -274,13 +273,7 @@ class Filter:
         return Client(self.port, timeout)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30 * SLOW)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        mxtest.stop_process(self.proc, 30 * SLOW)
         if not self.logf.closed:
             self.logf.close()
         return self.proc.returncode
