@@ -901,6 +901,43 @@ def t_emulator_self(tap):
            "emulator: a command past its timeout means retry")
 
 
+def t_lean(tap, work, conf):
+    """The issue's "a handful of system calls plus the scan", traced:
+    one execve (its own), no other process, no shared library opened,
+    and (outside sanitizer builds, whose runtime makes its own calls) a
+    bounded count of system calls for a clean part."""
+    import shutil
+    import subprocess
+    strace = shutil.which("strace")
+    if strace is None:
+        tap.skip("strace is not installed: the system-call trace is not checked")
+        return
+    d = os.path.join(work, "lean")
+    os.makedirs(d)
+    part, out, opts, trace = (os.path.join(d, n) for n in ("in", "out", "opts", "trace"))
+    with open(part, "wb") as f:
+        f.write(b"a clean part\n" * 100)
+    env = dict(os.environ, INPUT_FILE=part, OUTPUT_FILE=out, OUTPUT_OPTIONS=opts,
+               INPUT_TYPE="text", INPUT_SUBTYPE="plain")
+    r = subprocess.run([strace, "-f", "-qq", "-o", trace, CONV, "-c", conf], env=env,
+                       capture_output=True, timeout=60)
+    with open(trace) as f:
+        calls = [re.sub(r"^\d+\s+", "", line) for line in f if re.match(r"^(\d+\s+)?[a-z_0-9]+\(", line)]
+    names = [c.split("(", 1)[0] for c in calls]
+    with open(out, "rb") as f:
+        copied = f.read() == b"a clean part\n" * 100
+    tap.ok(r.returncode == 0 and copied, "lean: the traced run copies the clean part", r.stderr)
+    tap.ok(names.count("execve") == 1 and not {"clone", "clone3", "fork", "vfork"} & set(names),
+           "lean: no shell, no other process (one execve, no clone/fork)", sorted(set(names)))
+    libs = [c for c in calls if re.match(r"^(open|openat)\(.*\.so[.\"]", c)]
+    tap.ok(not libs, "lean: opens no shared library (no libclamav, no GMime)", libs)
+    if os.environ.get("MX_ASAN"):
+        tap.skip("lean: system-call count not checked under the sanitizers")
+    else:
+        tap.ok(len(calls) <= 80, "lean: %d system calls for a clean part (at most 80)" % len(calls),
+               names)
+
+
 def run(fn, *args):
     """Run one group; an exception is one failed test, not a lost plan."""
     try:
@@ -922,6 +959,7 @@ def main():
         cleanup_daemons.append(dm)
         conf = write_conf(work, "default.conf", scanner_endpoints="unix:" + dm.socket)
         run(t_clean, tap, conf)
+        run(t_lean, tap, work, conf)
         run(t_cli, tap, conf)
         run(t_substitute, tap, conf)
         run(t_actions, tap, work, dm.socket)
