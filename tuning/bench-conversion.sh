@@ -8,7 +8,7 @@
 #                       (what a per-part site script calling clamscan paid)
 #   sh+clamdscan        an old-style site script: sh running clamdscan, then
 #                       cp (clean) or a notice plus OUTPUT_OPTIONS (infected)
-#   spawn-floor         /bin/true: the cost of starting any process at all
+#   spawn-floor         /bin/true: starting a small dynamically linked program
 # on a generated database big enough for its load time to matter, one part
 # at a time (one conversion job) and with --jobs parts at once; rounds are
 # interleaved and medians reported, and every verdict is checked.  The
@@ -17,7 +17,7 @@
 #
 # Builds nothing: the binaries come from MX_BUILDDIR (default build-dev,
 # relative to the repository root).  Build them first with
-#   make -C build-dev -j2 scanner/mxscand wrappers/conversion/mxscan-conversion
+#   make -C build-dev -j2 scanner/mxscand wrappers/conversion/mxscan-conversion tuning/mxspawn
 # Needs Debian's clamav-daemon and clamdscan (clamd, clamdscan, clamscan) and
 # python3; it installs nothing.
 set -euo pipefail
@@ -30,10 +30,11 @@ BUILDDIR=${MX_BUILDDIR:-build-dev}
 case $BUILDDIR in /*) ;; *) BUILDDIR=$ROOT/$BUILDDIR ;; esac
 MXSCAND=$BUILDDIR/scanner/mxscand
 MXCONV=$BUILDDIR/wrappers/conversion/mxscan-conversion
+export MXSPAWN=$BUILDDIR/tuning/mxspawn
 PATH=$PATH:/usr/sbin:/sbin
 
 SIGS=200000 NDB=5000 PARTS=200 JOBS=4 ROUNDS=2 CLAMSCAN_PARTS=10 THREADS=4
-START_TIMEOUT=300 PART_TIMEOUT=300 OUT='' KEEP=0
+START_TIMEOUT=300 PART_TIMEOUT=300 OUT='' KEEP=0 TMPBASE=/tmp
 
 usage() {
 	cat <<EOF
@@ -52,6 +53,11 @@ wrapper around clamdscan, on a large generated signature database.
                           database for each (default $CLAMSCAN_PARTS; 0 skips it)
       --threads N         scan threads of both daemons (default $THREADS)
       --out DIR           results directory (default: a new /tmp/mxconv-bench.XXXX)
+      --tmpdir DIR        where the work directory is made: database, corpus,
+                          the parts' outputs and both daemons' temporary
+                          directories (default /tmp; a tmpfs such as /dev/shm
+                          takes the file system's inode allocation out of
+                          every method's figures alike)
       --keep              keep the work directory (database, corpus, configs)
   -h, --help              this help
 
@@ -59,10 +65,11 @@ Environment: MX_BUILDDIR (default build-dev, relative to the repository root).
 Results in DIR: summary.txt, summary.csv (the table), runs.csv (every run),
 parts.csv (every part of every run), daemons.csv (load time, memory),
 loads.csv (every daemon start), peak-rss.csv (peak RSS of one invocation
-of each method, with GNU time) and both daemons' logs.  Times are taken
-around each process the helper starts, so they include a fork and exec;
-the spawn-floor row (/bin/true) shows that share.  Exit status: 0 every verdict right, 1 a wrong verdict,
-a failed part or a daemon death, 2 set-up error (missing tools included).
+of each method, with GNU time) and both daemons' logs.  Each part is
+timed by the C helper tuning/mxspawn from posix_spawn() to waitpid(), so
+the time includes the exec; the spawn-floor row (/bin/true, a small
+dynamically linked program) shows what starting a process costs.  Exit status: 0 every verdict right, 1 a wrong verdict, a failed
+part or a daemon death, 2 set-up error (missing tools included).
 EOF
 }
 
@@ -79,6 +86,7 @@ while [ $# -gt 0 ]; do
 	--clamscan-parts) CLAMSCAN_PARTS=${2-}; posint "$1" "$CLAMSCAN_PARTS"; shift ;;
 	--threads) THREADS=${2-}; posint "$1" "$THREADS"; shift ;;
 	--out) OUT=${2:?--out needs a directory}; shift ;;
+	--tmpdir) TMPBASE=${2:?--tmpdir needs a directory}; shift ;;
 	--keep) KEEP=1 ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -92,8 +100,8 @@ done
 [ "$CLAMSCAN_PARTS" -le "$PARTS" ] || CLAMSCAN_PARTS=$PARTS
 
 # --- prerequisites (reported, never installed) ------------------------------
-for b in "$MXSCAND" "$MXCONV"; do
-	[ -x "$b" ] || die "$b is missing; build it: make -C $BUILDDIR -j2 scanner/mxscand wrappers/conversion/mxscan-conversion"
+for b in "$MXSCAND" "$MXCONV" "$MXSPAWN"; do
+	[ -x "$b" ] || die "$b is missing; build it: make -C $BUILDDIR -j2 scanner/mxscand wrappers/conversion/mxscan-conversion tuning/mxspawn"
 done
 missing=
 for t in clamd clamdscan clamscan; do command -v $t >/dev/null || missing="$missing $t"; done
@@ -101,7 +109,8 @@ for t in clamd clamdscan clamscan; do command -v $t >/dev/null || missing="$miss
 PYTHON=$(command -v python3) || die "python3 not found"
 for t in od sh cp; do command -v $t >/dev/null || die "$t not found"; done
 
-WORK=$(mktemp -d /tmp/mxconv-work.XXXXXX)
+[ -d "$TMPBASE" ] || die "--tmpdir $TMPBASE is not a directory"
+WORK=$(mktemp -d "$TMPBASE/mxconv-work.XXXXXX")
 chmod 755 "$WORK"
 [ -n "$OUT" ] || OUT=$(mktemp -d /tmp/mxconv-bench.XXXX)
 mkdir -p "$OUT"
@@ -258,37 +267,27 @@ def verdict(check, part, rc, outf, optf):
     return "error: OUTPUT_FILE is not a copy of INPUT_FILE"
 
 def run(method, mode, rnd, jobs, listf, limit, outdir, check, append, partscsv, timeout, cmd):
+    """Time one pass with mxspawn (a C timer: posix_spawn to waitpid per
+    part), then check every part's verdict."""
     with open(listf) as f:
         parts = [l.rstrip("\n").split("\t") for l in f][:limit]
     os.makedirs(outdir, exist_ok=True)
-    base = dict(os.environ, INPUT_TYPE="application", INPUT_SUBTYPE="octet-stream")
-    base.pop("EICAR", None)
-
-    def one(k):
-        path = parts[k][0]
-        outf = os.path.join(outdir, "out%05d" % k)
-        optf = os.path.join(outdir, "opt%05d" % k)
-        env = dict(base, INPUT_FILE=path, OUTPUT_FILE=outf, OUTPUT_OPTIONS=optf,
-                   PART_NUMBER=str(k + 1), NAME=os.path.basename(path))
-        argv = cmd + [path] if append else cmd
-        t = time.perf_counter()
-        try:
-            r = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, timeout=timeout)
-            rc, err = r.returncode, r.stderr.decode(errors="replace").strip()
-        except subprocess.TimeoutExpired:
-            rc, err = -1, "timed out"
-        except OSError as e:
-            rc, err = 127, str(e)
-        return k, (time.perf_counter() - t) * 1000, rc, err
-
-    t0 = time.perf_counter()
-    if mode == "seq":
-        results = [one(k) for k in range(len(parts))]
-    else:
-        with concurrent.futures.ThreadPoolExecutor(jobs) as ex:
-            results = list(ex.map(one, range(len(parts))))
-    wall = time.perf_counter() - t0
+    argv = [os.environ["MXSPAWN"], "-j", str(jobs if mode == "par" else 1), "-n", str(len(parts)),
+            "-t", str(timeout)] + (["-a"] if append else []) + [listf, outdir, "--"] + cmd
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, check=True)
+    results, wall = [], None
+    for line in r.stdout.decode().splitlines():
+        k, ms, rc = line.split(",") + ([""] if line.startswith("wall,") else [])
+        if k == "wall":
+            wall = float(ms)
+        else:
+            results.append((int(k), float(ms), int(rc), ""))
+    errlog = os.path.join(outdir, "stderr")
+    if os.path.exists(errlog) and os.path.getsize(errlog):
+        with open(errlog, errors="replace") as f:
+            tail = f.read()[-600:].strip()
+        if any(rc != 0 and not (check == "exit" and rc == 1) for _, _, rc, _ in results):
+            print("  %s %s: standard error of the runs ends: %s" % (method, mode, tail), file=sys.stderr)
     good = wrong = errors = 0
     with open(partscsv, "a", newline="") as f:
         w = csv.writer(f)
@@ -325,14 +324,15 @@ def report(out, jobs, order):
     med = lambda v: statistics.median(v) if v else None
     def runs_of(m, mode):
         return [r for r in runs if r["method"] == m and r["mode"] == mode and r["round"] != "warmup"]
-    # METHOD's sequential mean ms per part on a set of parts, median over rounds.
-    def seq_ms(method, names):
+    # METHOD's sequential mean (or AVG) ms per part on a set of parts,
+    # median over rounds.
+    def seq_ms(method, names, avg=statistics.mean):
         per = {}
         for p in parts:
             if p["method"] == method and p["mode"] == "seq" and p["round"] != "warmup" \
                and p["part"] in names:
                 per.setdefault(p["round"], []).append(float(p["ms"]))
-        return med([statistics.mean(v) for v in per.values()])
+        return med([avg(v) for v in per.values()])
     ref_par = med([float(r["parts_per_s"]) for r in runs_of("mxscan-conversion", "par")])
     peak = {}
     if os.path.exists(os.path.join(out, "peak-rss.csv")):
@@ -374,21 +374,18 @@ def report(out, jobs, order):
               fmt(r["par_ratio"], 2), r["peak_rss_kb"], r["verdicts"]))
     # Small parts: where the command's own start-up, not the scan, is the cost.
     small = {p["part"] for p in parts if int(p["size"]) <= SMALL_PART}
-    floor = seq_ms("spawn-floor", small)
     if small:
         print()
-        print("Small parts (<= %d KiB, %d parts; net = minus the spawn floor of %s ms):"
-              % (SMALL_PART // 1024, len(small), fmt(floor, 2)))
-        print("%-18s %12s %9s %12s %9s" % ("method", "ms/part", "x slower", "net ms/part", "x slower"))
+        print("Small parts (<= %d KiB, %d parts; median of the rounds' per-part mean and median):"
+              % (SMALL_PART // 1024, len(small)))
+        print("%-18s %12s %9s %12s" % ("method", "mean ms", "x slower", "median ms"))
         ref = seq_ms("mxscan-conversion", small)
         for m in order:
             v = seq_ms(m, small)
-            if v is None or m == "spawn-floor":
+            if v is None:
                 continue
-            net = v - floor if floor is not None else None
-            rnet = ref - floor if floor is not None and ref is not None else None
-            print("%-18s %12s %9s %12s %9s" % (m, fmt(v, 2), fmt(v / ref if ref else None, 2),
-                  fmt(net, 2), fmt(net / rnet if net is not None and rnet else None, 2)))
+            print("%-18s %12s %9s %12s" % (m, fmt(v, 2), fmt(v / ref if ref else None, 2),
+                  fmt(seq_ms(m, small, statistics.median), 2)))
 
 if __name__ == "__main__":
     a = sys.argv[1:]
@@ -602,7 +599,8 @@ for d in mxscand clamd; do
 done
 {
 	echo
-	echo "Per-part cost ($NPARTS parts, $KIB KiB, $NINFECTED infected; $SIGS+$NDB signatures; median of $ROUNDS rounds):"
+	echo "Per-part cost ($NPARTS parts, $KIB KiB, $NINFECTED infected; $SIGS+$NDB signatures; median of $ROUNDS rounds;"
+	echo "work directory in $TMPBASE: $(findmnt -no FSTYPE,OPTIONS -T "$WORK" 2>/dev/null || stat -f -c %T "$WORK")):"
 	py report "$OUT" "$JOBS" "${METHODS// /,}"
 	echo "x slower: seq = ms/part over mxscan-conversion's on the same parts; par = mxscan-conversion's"
 	echo "parts/s (all parts) over the method's.  peak RSS = one run on the largest part (GNU time),"

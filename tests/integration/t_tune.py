@@ -208,6 +208,61 @@ tap.ok(rc == 0 and p.get("carries") == "no" and int(p.get("hosts", 0)) >= 8,
        "plan: ten times the peak needs several hosts (%s)" % p.get("hosts"), out + err)
 tap.ok("overload" in out, "plan marks job counts that cannot keep up")
 
+# --- mxspawn (bench-conversion.sh's per-part timer) --------------------------
+SPAWN = os.path.join(mxtest.BUILDDIR, "tuning", "mxspawn")
+sdir = os.path.join(work, "spawn")
+os.makedirs(sdir)
+slist = os.path.join(sdir, "list.tsv")
+with open(slist, "w") as f:
+    for k in range(6):
+        part = os.path.join(sdir, "p%d" % k)
+        with open(part, "w") as g:
+            g.write("%d\n" % k)
+        f.write("%s\t2\t0\n" % part)
+# The command sees the part as the channel would show it and exits with
+# the part's own number, so every status and output is the part's own.
+script = ('cat "$INPUT_FILE" >"$OUTPUT_FILE"; '
+          'printf "%s|%s|%s/%s|%s|%s\\n" "$PART_NUMBER" "$NAME" "$INPUT_TYPE" "$INPUT_SUBTYPE" '
+          '"${EICAR-unset}" "$1" >"$OUTPUT_OPTIONS"; '
+          'echo "part $PART_NUMBER" >&2; exit $(cat "$INPUT_FILE")')
+sout = os.path.join(sdir, "out")
+os.makedirs(sout)
+r = subprocess.run([SPAWN, "-j", "3", "-a", slist, sout, "--", "sh", "-c", script, "sh"],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                   env=dict(os.environ, EICAR="not for the parts"))
+rows = [l.split(",") for l in r.stdout.decode().splitlines()]
+runs = {int(x[0]): (float(x[1]), int(x[2])) for x in rows if x[0] != "wall"}
+tap.ok(r.returncode == 0 and sorted(runs) == list(range(6))
+       and all(runs[k][1] == k for k in runs) and all(runs[k][0] > 0 for k in runs)
+       and rows[-1][0] == "wall" and float(rows[-1][1]) > 0,
+       "mxspawn -j 3: one line per part with its own exit status, then the wall time",
+       r.stdout.decode() + r.stderr.decode())
+good = True
+for k in range(6):
+    part = os.path.join(sdir, "p%d" % k)
+    with open(os.path.join(sout, "out%05d" % k)) as f:
+        copied = f.read() == "%d\n" % k
+    with open(os.path.join(sout, "opt%05d" % k)) as f:
+        env_line = f.read().strip()
+    if not copied or env_line != "%d|p%d|application/octet-stream|unset|%s" % (k + 1, k, part):
+        good = False
+        tap.diag("part %d: copied=%s options=%r" % (k, copied, env_line))
+tap.ok(good, "mxspawn: each run gets its part's INPUT_FILE, OUTPUT_FILE, OUTPUT_OPTIONS, "
+       "PART_NUMBER, NAME and labels, -a appends the path, EICAR is not passed on")
+with open(os.path.join(sout, "stderr")) as f:
+    errs = sorted(f.read().split("\n"))
+tap.ok(errs[1:] == ["part %d" % k for k in range(1, 7)],
+       "mxspawn: the runs' standard error is collected in OUTDIR/stderr", repr(errs))
+sout2 = os.path.join(sdir, "out2")
+os.makedirs(sout2)
+r = subprocess.run([SPAWN, "-n", "2", "-t", "1", slist, sout2, "--", "sleep", "30"],
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+rows = [l.split(",") for l in r.stdout.decode().splitlines() if not l.startswith("wall")]
+tap.ok(r.returncode == 0 and len(rows) == 2 and all(x[2] == "-1" for x in rows)
+       and all(1000 <= float(x[1]) < 10000 for x in rows),
+       "mxspawn -n 2 -t 1: only two parts, each killed after about a second (status -1)",
+       r.stdout.decode() + r.stderr.decode())
+
 if mx.stop() == 0:
     mxtest.rmtree(mx.dir)  # kept when it failed: tap.done() shows its log
 mxtest.rmtree(work)
