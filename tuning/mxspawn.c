@@ -251,8 +251,15 @@ int main(int argc, char **argv)
 			alarm(1);
 		}
 	}
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n; k++) {
 		printf("%zu,%.3f,%d\n", k, parts[k].ms, parts[k].status);
+		free(parts[k].path);
+	}
 	printf("wall,%.6f\n", (mxs_now() - t0) / 1e3);
+	posix_spawn_file_actions_destroy(&fa);
+	free(parts);
+	free(env);
+	free(cmd);
+	free(errpath);
 	return 0;
 }
