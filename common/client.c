@@ -217,7 +217,7 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		return r->status = CLIENT_INFECTED;
 	case PROTO_VERDICT_ERROR:
 		client_strip_subject(r->detail);
-		return r->status = CLIENT_SCAN_ERROR;
+		return r->status = proto_reason_is_limit(r->detail) ? CLIENT_LIMIT : CLIENT_SCAN_ERROR;
 	}
 	return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
 }

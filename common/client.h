@@ -5,7 +5,9 @@
  * or a stock clamd), trying them in order: a connect failure or time-out
  * moves on to the next endpoint, a verdict or an error reply from a
  * scanner does not.  Results keep "temporary" (scanner unreachable, time-
- * out, protocol trouble: retry later) apart from a scanner's own ERROR.
+ * out, protocol trouble: retry later) apart from a scanner's own ERROR,
+ * and that apart from a "permanent" ERROR: input over the scanner's
+ * limits, which no retry will get scanned.
  */
 #ifndef MX_CLIENT_H
 #define MX_CLIENT_H
@@ -17,6 +19,9 @@ enum client_status {
 	CLIENT_INFECTED,
 	CLIENT_SCAN_ERROR,	/* the scanner answered "... ERROR" */
 	CLIENT_TEMPFAIL,	/* no scanner reachable, time-out, bad reply */
+	CLIENT_LIMIT,		/* an ERROR refusing the input as over one of the
+				 * scanner's limits (proto_reason_is_limit):
+				 * the same input will never be scanned */
 };
 
 enum client_mode {

@@ -116,6 +116,8 @@ X(FILTER_INFECTED_ACTION, "filter_infected_action", CHOICE, "quarantine", 0, 0, 
   "mxscan-filter: infected mail is quarantined (accepted, not delivered, kept), discarded, stripped of its infected parts, tagged with a header, or rejected with 550 5.7.0 (before-queue only).") \
 X(FILTER_FAILURE_ACTION, "filter_failure_action", CHOICE, "tempfail", 0, 0, \
   "mxscan-filter: when a message cannot be scanned: tempfail (451 4.3.0, Postfix keeps it) or pass it marked unscanned (explicit opt-in).") \
+X(FILTER_LIMIT_ACTION, "filter_limit_action", CHOICE, "quarantine", 0, 0, \
+  "mxscan-filter: a message over mxscand's limits (stream length, MIME parts, depth, decoded bytes) can never be scanned: quarantine it, tempfail (451 4.3.0), reject with 552 5.3.4 (before-queue only) or pass it marked unscanned.") \
 X(FILTER_QUARANTINE_DIR, "filter_quarantine_dir", STR, "/var/spool/mxscan/quarantine", 0, 0, \
   "mxscan-filter and mxscan-quarantine: directory of quarantined messages with their envelopes.") \
 X(FILTER_MAX_CONNECTIONS, "filter_max_connections", INT, "100", 1, 10000, \
@@ -185,5 +187,6 @@ X(CONVERSION_INFECTED_ACTION, "substitute delete bounce hold discard") \
 X(CONVERSION_FAILURE_ACTION, "retry hold pass") \
 X(FILTER_MODE, "after-queue before-queue") \
 X(FILTER_INFECTED_ACTION, "quarantine discard strip tag reject") \
-X(FILTER_FAILURE_ACTION, "tempfail pass")
+X(FILTER_FAILURE_ACTION, "tempfail pass") \
+X(FILTER_LIMIT_ACTION, "quarantine tempfail reject pass")
 /* clang-format on */

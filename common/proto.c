@@ -165,3 +165,14 @@ int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdic
 	}
 	return -1;
 }
+
+int proto_reason_is_limit(const char *reason)
+{
+	static const char *const limits[] = {PROTO_LIMIT_STREAM, PROTO_LIMIT_MIME_PARTS,
+					     PROTO_LIMIT_MIME_DEPTH, PROTO_LIMIT_MIME_DECODED};
+
+	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (strcmp(reason, limits[i]) == 0)
+			return 1;
+	return 0;
+}

@@ -71,6 +71,20 @@ int proto_reply_text(char *dst, size_t size, unsigned id, const char *text, char
 void proto_chunk_header(unsigned char hdr[4], uint32_t len);
 uint32_t proto_chunk_length(const unsigned char hdr[4]);
 
+/*
+ * The reasons of the ERROR replies that refuse input as over one of the
+ * scanner's limits.  The first is clamd's own text, byte for byte (a
+ * stock clamd sends it too); the MIME ones are mxscand's MIMESCAN limits.
+ * Sending the same input again cannot succeed.
+ */
+#define PROTO_LIMIT_STREAM "INSTREAM size limit exceeded."
+#define PROTO_LIMIT_MIME_PARTS "MIME part limit exceeded."
+#define PROTO_LIMIT_MIME_DEPTH "MIME depth limit exceeded."
+#define PROTO_LIMIT_MIME_DECODED "MIME decoded size limit exceeded."
+
+/* proto_reason_is_limit - is REASON (an ERROR reply's text) one of those? */
+int proto_reason_is_limit(const char *reason);
+
 enum proto_verdict {
 	PROTO_VERDICT_CLEAN,
 	PROTO_VERDICT_INFECTED,

@@ -20,6 +20,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "scanner/command.h"
@@ -342,7 +343,7 @@ static int conn_stream_step(struct conn *c)
 				 config_num(CONF_SCAND_STREAM_MAX_LENGTH), len,
 				 (unsigned long long)c->job->len);
 			n = proto_reply_error(line, sizeof(line), c->job->id, NULL,
-					      "INSTREAM size limit exceeded.", c->job->term);
+					      PROTO_LIMIT_STREAM, c->job->term);
 			stats_add(STATS_ERRORS, 1);
 			conn_error_close(c, line, (size_t)n);
 			return 0;

@@ -13,6 +13,7 @@
 
 #include "common/config.h"
 #include "common/engine.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/mime.h"
@@ -350,7 +351,7 @@ static void mime_decoded(struct mime_walk *w, const char *path, const char *type
 {
 	w->decoded += bytes->len;
 	if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED))
-		mime_limit(w, "MIME decoded size limit exceeded.");
+		mime_limit(w, PROTO_LIMIT_MIME_DECODED);
 	else
 		mime_readings(w, path, type, name, enc, bytes->data, bytes->len);
 }
@@ -458,11 +459,11 @@ static void mime_walk(struct mime_walk *w, GMimeObject *obj, const char *path, i
 	if (w->stop || obj == NULL)
 		return;
 	if (++w->objects > config_num(CONF_SCAND_MIME_MAX_PARTS)) {
-		mime_limit(w, "MIME part limit exceeded.");
+		mime_limit(w, PROTO_LIMIT_MIME_PARTS);
 		return;
 	}
 	if (depth > config_num(CONF_SCAND_MIME_MAX_DEPTH)) {
-		mime_limit(w, "MIME depth limit exceeded.");
+		mime_limit(w, PROTO_LIMIT_MIME_DEPTH);
 		return;
 	}
 	if (GMIME_IS_MULTIPART(obj)) {

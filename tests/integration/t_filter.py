@@ -411,6 +411,72 @@ try:
            got[0].data.startswith(b"X-Virus-Status: Unscanned (") and got[0].data.endswith(msg),
            "failure_action=pass: delivered, marked Unscanned", [g.data[:200] for g in got])
 
+    # Over mxscand's limits: a message that will never be scanned meets
+    # filter_limit_action (default quarantine), not a 451 that Postfix
+    # would retry until the message bounces.
+    os.makedirs(os.path.join(work, "scand-lim"))
+    lim = mxtest.Daemon(db, workdir=os.path.join(work, "scand-lim"),
+                        options={"scand_mime_max_parts": "4", "scand_stream_max_length": "40k"})
+    many = multipart([("text/plain", None, b"part %d" % k) for k in range(6)])
+    big = multipart([("application/octet-stream", "big.bin", bytes(range(256)) * 256)])
+
+    def lim_filter(options=None):
+        f_ = Filter(lim.socket, cap.addr, work, options)
+        filters.append(f_)
+        return f_
+
+    flq = lim_filter({"filter_quarantine_dir": os.path.join(work, "quarantine-limit")})
+    for what, m in (("six MIME parts (limit 4)", many), ("a 90 KB message (stream limit 40k)", big)):
+        r = send(flq, m)
+        cap.wait(1)
+        tap.ok(r[0] == 250 and "quarantined as" in r[1][0] and "not scanned" in r[1][0]
+               and len(cap.take()) == 0,
+               "over a limit, %s: quarantined (250), not delivered" % what, r)
+    rc, out, err = quarantine(flq.conf, "list")
+    listing = out.decode("utf-8", "replace")
+    tap.ok(rc == 0 and [line.split()[3] for line in listing.splitlines()] ==
+           ["Unscanned:MIME_part_limit_exceeded.", "Unscanned:INSTREAM_size_limit_exceeded."],
+           "over a limit: both kept in the quarantine, the reason as signature", (rc, out, err))
+    qids = [line.split()[0] for line in listing.splitlines()]
+    kept = [quarantine(flq.conf, "show", q)[1] for q in qids]
+    tap.ok(any(k.endswith(b"\n\n" + many) for k in kept) and any(k.endswith(b"\n\n" + big) for k in kept),
+           "over a limit: the quarantine holds the exact messages", [k[:200] for k in kept])
+    log = flq.logtext()
+    tap.ok("verdict=over-limit" in log and "action=quarantined" in log,
+           "over a limit: logged as verdict=over-limit, action=quarantined", log[-1500:])
+    flt = lim_filter({"filter_limit_action": "tempfail",
+                      "filter_quarantine_dir": os.path.join(work, "quarantine-limit2")})
+    r = send(flt, many)
+    tap.ok(r[0] == 451 and r[1][0].startswith("451 4.3.0") and len(cap.take()) == 0,
+           "filter_limit_action=tempfail: 451 4.3.0, nothing delivered", r)
+    flp = lim_filter({"filter_limit_action": "pass"})
+    r = send(flp, many)
+    cap.wait(1)
+    got = cap.take()
+    tap.ok(r[0] == 250 and len(got) == 1 and
+           got[0].data == b"X-Virus-Status: Unscanned (MIME part limit exceeded.)\r\n" + many,
+           "filter_limit_action=pass: delivered, marked Unscanned with the reason",
+           [g.data[:200] for g in got])
+    flr = lim_filter({"filter_limit_action": "reject", "filter_mode": "before-queue"})
+    r = send(flr, big)
+    tap.ok(r[0] == 552 and r[1][0].startswith("552 5.3.4") and len(cap.take()) == 0,
+           "filter_limit_action=reject (before-queue): 552 5.3.4, nothing delivered", r)
+    # Malware among the parts read before the limit is still found.
+    over_eicar = multipart([("application/octet-stream", "eicar.com", mxtest.EICAR)] +
+                           [("text/plain", None, b"part %d" % k) for k in range(6)])
+    r = send(flt, over_eicar)
+    tap.ok(r[0] == 250 and "virus found" in r[1][0] and len(cap.take()) == 0,
+           "over a limit with EICAR read first: infected (quarantined), not over-limit", r)
+    p = subprocess.run([FILTER_BIN, "-f", "-o", "filter_limit_action=reject",
+                        "-o", "filter_user=", "-o", "filter_listen=127.0.0.1:%d" % mxtest.free_port(),
+                        "-c", "/dev/null"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=30 * SLOW)
+    out = p.stdout.decode("utf-8", "replace")
+    tap.ok(p.returncode != 0 and "filter_limit_action = reject needs filter_mode = before-queue" in out,
+           "filter_limit_action=reject in after-queue mode is a start-up error", out)
+    lim_rc = lim.stop()
+    tap.ok(lim_rc == 0, "the limited mxscand stopped cleanly", lim.logtext()[-2000:])
+
 
 
     ffo = start_filter({"scanner_endpoints": "unix:%s unix:%s" % (os.path.join(work, "gone.sock"),

@@ -210,6 +210,7 @@ static void conversion_run(const struct part *p, struct outcome *o, struct clien
 		break;
 	case CLIENT_SCAN_ERROR:
 	case CLIENT_TEMPFAIL:
+	case CLIENT_LIMIT:	/* over a limit: conversion_failure_action too */
 		part_safe_text(o->sig, sizeof(o->sig), r->detail);
 		conversion_failure(p, fd, o);
 		break;

@@ -77,7 +77,8 @@ int main(int argc, char **argv)
 		log_fatal("filter_user: %s", err);
 	if (body_spool_init(config_str(CONF_FILTER_TEMP_DIR), &err) < 0)
 		log_fatal("filter_temp_dir: %s", err);
-	if ((cfg->infected == INFECTED_QUARANTINE || cfg->infected == INFECTED_STRIP) &&
+	if ((cfg->infected == INFECTED_QUARANTINE || cfg->infected == INFECTED_STRIP ||
+	     cfg->limit == LIMIT_QUARANTINE) &&
 	    qstore_init_dir(cfg->quarantine_dir, &err) < 0)
 		log_fatal("filter_quarantine_dir: %s", err);
 	strip_init();

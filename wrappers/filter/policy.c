@@ -87,6 +87,9 @@ static void policy_log(const struct policy_txn *t, const struct policy_outcome *
 	case CLIENT_TEMPFAIL:
 		verdict = "unscanned";
 		break;
+	case CLIENT_LIMIT:
+		verdict = "over-limit";
+		break;
 	}
 	if (o->v.endpoint[0] == '\0' && o->v.sig[0] == '\0')
 		verdict = "-";
@@ -233,6 +236,49 @@ static void policy_infected(struct policy_txn *t, const struct body *orig,
 		snprintf(o->reply, o->size, "250 2.0.0 Ok");
 }
 
+/*
+ * policy_over_limit - filter_limit_action: mxscand refused the message as
+ * over one of its limits, so a retry would be refused the same way and
+ * only keep the message in Postfix's queue until it bounces.
+ */
+static void policy_over_limit(struct policy_txn *t, struct policy_outcome *o)
+{
+	const struct settings *cfg = settings();
+	char id[QSTORE_ID_MAX], *text;
+
+	switch (cfg->limit) {
+	case LIMIT_PASS:
+		text = xasprintf("Unscanned (%s)", o->v.reason);
+		policy_deliver(t, "passed-unscanned", text, o);
+		free(text);
+		return;
+	case LIMIT_TEMPFAIL:
+		o->action = "tempfail";
+		policy_own(t, o, "451 4.3.0 Error: virus scan failed, try again later");
+		return;
+	case LIMIT_REJECT:
+		o->action = "rejected";
+		policy_own(t, o, "552 5.3.4 Message rejected: too large or complex to scan (%s)",
+			   o->v.reason);
+		return;
+	case LIMIT_QUARANTINE:
+		break;
+	}
+	text = xasprintf("Unscanned:%s", o->v.sig);	/* one token, as signatures are */
+	if (policy_quarantine(t, t->body, text, id, sizeof(id)) < 0) {
+		o->action = "tempfail";
+		policy_own(t, o, "451 4.3.0 Error: cannot quarantine, try again later");
+	} else {
+		o->action = "quarantined";
+		if (cfg->mode == MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
+			policy_own(t, o, "250 2.0.0 Ok");
+		else
+			policy_own(t, o, "250 2.0.0 Ok: quarantined as %s, not scanned (%s)", id,
+				   o->v.reason);
+	}
+	free(text);
+}
+
 /* policy_keep_original - a copy of B before strip rewrites it; -1 on failure. */
 static int policy_keep_original(const struct body *b, struct body *orig)
 {
@@ -277,10 +323,13 @@ void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
 			policy_infected(t, NULL, &o);
 		}
 		break;
+	case CLIENT_LIMIT:
+		policy_over_limit(t, &o);
+		break;
 	case CLIENT_SCAN_ERROR:
 	case CLIENT_TEMPFAIL:
 		if (cfg->failure == FAILURE_PASS) {
-			status = xasprintf("Unscanned (%s)", o.v.sig);
+			status = xasprintf("Unscanned (%s)", o.v.reason);
 			policy_deliver(t, "passed-unscanned", status, &o);
 			free(status);
 		} else {

@@ -20,9 +20,15 @@ int settings_load(const char **error_r)
 	s->mode = (enum settings_mode)config_num(CONF_FILTER_MODE);
 	s->infected = (enum settings_infected)config_num(CONF_FILTER_INFECTED_ACTION);
 	s->failure = (enum settings_failure)config_num(CONF_FILTER_FAILURE_ACTION);
+	s->limit = (enum settings_limit)config_num(CONF_FILTER_LIMIT_ACTION);
 	if (s->mode == MODE_AFTER_QUEUE && s->infected == INFECTED_REJECT) {
 		*error_r = "filter_infected_action = reject needs filter_mode = before-queue: after "
 			   "the queue a rejection makes Postfix bounce the virus to a (forged) sender";
+		return -1;
+	}
+	if (s->mode == MODE_AFTER_QUEUE && s->limit == LIMIT_REJECT) {
+		*error_r = "filter_limit_action = reject needs filter_mode = before-queue: after "
+			   "the queue a rejection makes Postfix bounce the message to a (forged) sender";
 		return -1;
 	}
 	s->listen = config_str(CONF_FILTER_LISTEN);

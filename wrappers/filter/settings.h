@@ -13,6 +13,7 @@ enum settings_mode { MODE_AFTER_QUEUE, MODE_BEFORE_QUEUE };
 enum settings_infected { INFECTED_QUARANTINE, INFECTED_DISCARD, INFECTED_STRIP, INFECTED_TAG,
 			 INFECTED_REJECT };
 enum settings_failure { FAILURE_TEMPFAIL, FAILURE_PASS };
+enum settings_limit { LIMIT_QUARANTINE, LIMIT_TEMPFAIL, LIMIT_REJECT, LIMIT_PASS };
 
 /* Before the queue every reply, the end of data's included, must come
  * within Postfix's smtpd_proxy_timeout (100s). */
@@ -22,6 +23,7 @@ struct settings {
 	enum settings_mode mode;
 	enum settings_infected infected;
 	enum settings_failure failure;
+	enum settings_limit limit;
 	const char *listen;
 	const char *forward;
 	const char *quarantine_dir;

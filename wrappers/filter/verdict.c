@@ -21,7 +21,20 @@ void verdict_printable(char *dst, size_t size, const char *src)
 
 	snprintf(dst, size, "%s", src);
 	for (i = 0; dst[i] != '\0'; i++)
-		if (!isalnum((unsigned char)dst[i]) && strchr("._-:/+=@", dst[i]) == NULL)
+		if (dst[i] == ' ')
+			dst[i] = '_';
+		else if (!isalnum((unsigned char)dst[i]) && strchr("._-:/+=@", dst[i]) == NULL)
+			dst[i] = '?';
+}
+
+/* verdict_text - SRC as one line of printable ASCII. */
+static void verdict_text(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	snprintf(dst, size, "%s", src);
+	for (i = 0; dst[i] != '\0'; i++)
+		if (dst[i] < 0x20 || dst[i] > 0x7e)
 			dst[i] = '?';
 }
 
@@ -74,6 +87,7 @@ void verdict_scan(struct body *b, long long deadline, struct verdict *v)
 	v->ms = res.ms;
 	snprintf(v->endpoint, sizeof(v->endpoint), "%s", res.endpoint);
 	verdict_printable(v->sig, sizeof(v->sig), res.detail);
+	verdict_text(v->reason, sizeof(v->reason), res.detail);
 }
 
 void verdict_strip(struct body *b, long long deadline, const char *hostname, struct verdict *v)

@@ -16,7 +16,10 @@
 
 struct verdict {
 	enum client_status status;	/* of the first scan */
-	char sig[256];		/* signature (printable), or the failure reason */
+	char sig[256];		/* signature, or the failure reason as one token
+				 * (verdict_printable) */
+	char reason[256];	/* the same as text (printable ASCII, spaces kept)
+				 * for header fields and SMTP replies */
 	char endpoint[256];	/* the scanner that answered */
 	long long ms;		/* scanning time, all rounds */
 	int stripped;		/* parts replaced (strip) */

@@ -142,6 +142,7 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 		return 1;
 	case CLIENT_SCAN_ERROR:
 	case CLIENT_TEMPFAIL:
+	case CLIENT_LIMIT:
 		printf("%s: %s ERROR\n", file, r.detail);
 		return 2;
 	}
