@@ -419,6 +419,23 @@ static void test_verdict_error(void **state)
 	assert_string_equal(name, "UNKNOWN COMMAND");
 }
 
+/* The ERROR reasons that mean "over a limit, a retry cannot help". */
+static void test_reason_is_limit(void **state)
+{
+	(void)state;
+	/* clamd's own text, as a stock clamd sends it */
+	assert_true(proto_reason_is_limit("INSTREAM size limit exceeded."));
+	assert_true(proto_reason_is_limit("MIME part limit exceeded."));
+	assert_true(proto_reason_is_limit("MIME depth limit exceeded."));
+	assert_true(proto_reason_is_limit("MIME decoded size limit exceeded."));
+	/* anything else is an ordinary (possibly temporary) error */
+	assert_false(proto_reason_is_limit("Request deadline exceeded."));
+	assert_false(proto_reason_is_limit("Signature database not loaded yet."));
+	assert_false(proto_reason_is_limit("INSTREAM size limit exceeded"));
+	assert_false(proto_reason_is_limit("stream: INSTREAM size limit exceeded."));
+	assert_false(proto_reason_is_limit(""));
+}
+
 static void test_verdict_invalid(void **state)
 {
 	static const char *const bad[] = {
@@ -493,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_verdict_clean),
 		cmocka_unit_test(test_verdict_found),
 		cmocka_unit_test(test_verdict_error),
+		cmocka_unit_test(test_reason_is_limit),
 		cmocka_unit_test(test_verdict_invalid),
 		cmocka_unit_test(test_verdict_roundtrip),
 	};
