@@ -11,7 +11,9 @@ Shows:
  (b) scanner down: Postfix gets 451 4.3.0, keeps the mail in its deferred
      queue; scanner back + postqueue -f: clean mail delivered, infected
      mail quarantined; the same with the filter itself stopped and
-     restarted; messages sent = delivered + quarantined;
+     restarted; a message over mxscand's MIME part limit is quarantined
+     at once, never deferred (filter_limit_action); messages sent =
+     delivered + quarantined;
  (c) before-queue smtpd_proxy_filter with filter_infected_action=reject:
      the SMTP client sees 550 5.7.0 for infected mail, 250 for clean mail
      (delivered), 451 4.3.0 while the scanner is down;
@@ -352,7 +354,28 @@ try:
            "filter back, postqueue -f: the deferred mail left the queue", pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_fd, "filter back, clean")
     no_bounce(pa, "filter down and back")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (7, 7),
+
+    # --- (b'') a message mxscand will never scan (over scand_mime_max_parts)
+    # leaves Postfix's queue at once, into the quarantine (filter_limit_action).
+    nparts = 1001
+    bnd = b"=_many_%x" % rng.getrandbits(32)
+    m_many = (b"From: Alice <alice@example.test>\r\nTo: Bob <bob@example.test>\r\n"
+              b"Subject: a thousand and one parts\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n"
+              b"Message-ID: <%x.many@example.test>\r\nMIME-Version: 1.0\r\n" % rng.getrandbits(64) +
+              b"Content-Type: multipart/mixed; boundary=\"" + bnd + b"\"\r\n\r\n" +
+              b"".join(b"--" + bnd + b"\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % k
+                       for k in range(nparts)) + b"--" + bnd + b"--\r\n")
+    tr = send_after(m_many, "%d MIME parts" % nparts)
+    qid = tr.split("queued as ")[-1].split()[0] if "queued as " in tr else "?"
+    tap.ok(pa.wait_queue_empty(T) and not pa.log_lines(r"%s: .*status=deferred" % qid),
+           "over mxscand's part limit: never deferred, the queue is empty", pa.logtext()[-2000:])
+    tap.ok(len(quarantine_entries(qdir, m_many)) == 1 and
+           pa.log_lines(r"%s: .*status=sent \(250 2\.0\.0 Ok: quarantined as \S+, not scanned "
+                        r"\(MIME part limit exceeded\.\)" % qid),
+           "over mxscand's part limit: quarantined, and the maillog says why",
+           pa.logtext()[-2000:])
+    no_bounce(pa, "over the part limit")
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (8, 8),
            "after-queue: messages sent = delivered + quarantined")
 
     # --- (d) release from quarantine ------------------------------------
@@ -365,7 +388,7 @@ try:
            "release: delivered through the reinjection smtpd", err + pa.logtext()[-2000:])
     delivered_as_sent(pa, "bob", m_inf, "release")
     tap.ok(first not in " ".join(quarantined(qdir)), "release: entry left the quarantine")
-    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (7, 7),
+    tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (8, 8),
            "after release: messages sent = delivered + quarantined")
     no_bounce(pa, "release")
 
