@@ -87,17 +87,20 @@ static void conn_drop_fds(struct conn *c)
 void conn_close(struct conn *c, const char *why)
 {
 	struct job *job, *parked;
+	int fd;
 
 	if (c->state == CONN_CLOSED)
 		return;
 	log_debug("conn %llu (%s): closed: %s", c->serial, c->peer, why);
 	server_forget(c);
-	close(c->fd);
-	c->fd = -1;
-	c->state = CONN_CLOSED;
+	/* Under the lock: a scan thread may be sending a reply (conn_send). */
 	pthread_mutex_lock(&c->lock);
 	c->cancelled = 1;
+	fd = c->fd;
+	c->fd = -1;
 	pthread_mutex_unlock(&c->lock);
+	close(fd);
+	c->state = CONN_CLOSED;
 	conn_drop_fds(c);
 	job = c->job;
 	parked = c->parked;
@@ -118,6 +121,23 @@ void conn_send(struct conn *c, const char *data, size_t len)
 	pthread_mutex_lock(&c->lock);
 	if (c->cancelled) {
 		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	/* Nothing queued before it: the reply goes out from this thread at
+	 * once, and the event loop is only woken to finish the request. */
+	while (c->out_off == c->out_len && len > 0) {
+		ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* the loop retries, and sees a failure */
+		data += n;
+		len -= (size_t)n;
+	}
+	if (len == 0) {
+		pthread_mutex_unlock(&c->lock);
+		server_mark_dirty(c);
 		return;
 	}
 	if (c->out_len + len > c->out_cap) {
