@@ -158,7 +158,8 @@ void generation_status(struct generation_status *st)
 		st->time = gen_current->db->time;
 		st->sigs = gen_current->db->sigs;
 	}
-	st->state = gen_loading ? "loading" : gen_failures ? "failed" : "idle";
+	/* A request not yet taken up counts as loading: it will load. */
+	st->state = gen_loading || gen_requested ? "loading" : gen_failures ? "failed" : "idle";
 	st->failures = gen_failures;
 	snprintf(st->last_error, sizeof(st->last_error), "%s", gen_last_error);
 	st->reload_pending = gen_requested;
