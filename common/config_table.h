@@ -64,6 +64,8 @@ X(SCAND_STREAM_MEMORY_MAX, "scand_stream_memory_max", SIZE, "8m", 0, 1073741824L
   "mxscand: streams up to this size are scanned from memory; larger ones spool to a private temporary file.") \
 X(SCAND_TEMP_DIR, "scand_temp_dir", STR, "/var/tmp", 0, 0, \
   "mxscand: directory in which the daemon creates its private 0700 spool directory.") \
+X(SCAND_SCRATCH_RECYCLE, "scand_scratch_recycle", BOOL, "yes", 0, 1, \
+  "mxscand: keep libclamav's emptied per-scan directories as spares and rename one into place for the next scan.") \
 X(SCAND_MAX_SCANSIZE, "scand_max_scansize", SIZE, "400m", 0, 4294967295LL, \
   "mxscand: engine MaxScanSize, data scanned per request including archive members.") \
 X(SCAND_MAX_FILESIZE, "scand_max_filesize", SIZE, "100m", 0, 4294967295LL, \

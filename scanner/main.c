@@ -22,6 +22,7 @@
 #include "scanner/generation.h"
 #include "scanner/mime.h"
 #include "scanner/pool.h"
+#include "scanner/scratch.h"
 #include "scanner/server.h"
 #include "scanner/stats.h"
 
@@ -74,6 +75,8 @@ int main(int argc, char **argv)
 	if (privs_drop(config_str(CONF_SCAND_USER), &err) < 0)
 		log_fatal("scand_user: %s", err);
 	server_spool_open();
+	if (config_num(CONF_SCAND_SCRATCH_RECYCLE))
+		scratch_init(server_spool_dir(), (unsigned)config_num(CONF_SCAND_THREADS) + 2);
 	if (engine_init(&err) < 0)
 		log_fatal("%s", err);
 
@@ -102,6 +105,7 @@ int main(int argc, char **argv)
 
 	log_info("stopping");
 	pool_stop();
+	scratch_close();
 	server_close();
 	generation_stop();
 	cache_free();
