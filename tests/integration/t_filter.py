@@ -45,6 +45,17 @@ def start_filter(options=None, forward=None, wait=True, scanner=True):
     return f
 
 
+def start_refused(*options):
+    """Start the filter in the foreground with OPTIONS (name=value) and an
+    empty configuration; returns (exit code, output) once it gives up."""
+    argv = [FILTER_BIN, "-f", "-o", "filter_user=", "-o",
+            "filter_listen=127.0.0.1:%d" % mxtest.free_port(), "-c", "/dev/null"]
+    for o in options:
+        argv[2:2] = ["-o", o]
+    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30 * SLOW)
+    return p.returncode, p.stdout.decode("utf-8", "replace")
+
+
 def multipart(parts):
     """A multipart/mixed message; PARTS are (content-type, filename, bytes)."""
     b = b"BOUNDARY-mx-42"
@@ -360,12 +371,8 @@ try:
     tap.ok(p.returncode == 0 and b"filter_infected_action = reject" in p.stdout,
            "-n checks the settings and prints the non-default ones", p)
 
-    p = subprocess.run([FILTER_BIN, "-f", "-o", "filter_infected_action=reject",
-                        "-o", "filter_user=", "-o", "filter_listen=127.0.0.1:%d" % mxtest.free_port(),
-                        "-c", "/dev/null"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=30 * SLOW)
-    out = p.stdout.decode("utf-8", "replace")
-    tap.ok(p.returncode != 0 and "before-queue" in out,
+    rc, out = start_refused("filter_infected_action=reject")
+    tap.ok(rc != 0 and "before-queue" in out,
            "reject in after-queue mode is a start-up error", out)
 
     fh_ = start_filter({"filter_add_headers": "yes"})
@@ -467,12 +474,8 @@ try:
     r = send(flt, over_eicar)
     tap.ok(r[0] == 250 and "virus found" in r[1][0] and len(cap.take()) == 0,
            "over a limit with EICAR read first: infected (quarantined), not over-limit", r)
-    p = subprocess.run([FILTER_BIN, "-f", "-o", "filter_limit_action=reject",
-                        "-o", "filter_user=", "-o", "filter_listen=127.0.0.1:%d" % mxtest.free_port(),
-                        "-c", "/dev/null"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       timeout=30 * SLOW)
-    out = p.stdout.decode("utf-8", "replace")
-    tap.ok(p.returncode != 0 and "filter_limit_action = reject needs filter_mode = before-queue" in out,
+    rc, out = start_refused("filter_limit_action=reject")
+    tap.ok(rc != 0 and "filter_limit_action = reject needs filter_mode = before-queue" in out,
            "filter_limit_action=reject in after-queue mode is a start-up error", out)
     lim_rc = lim.stop()
     tap.ok(lim_rc == 0, "the limited mxscand stopped cleanly", lim.logtext()[-2000:])
