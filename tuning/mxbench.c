@@ -400,6 +400,11 @@ int main(int argc, char **argv)
 	       secs > 0 ? (double)(sum.ok + sum.found) / secs : 0.0,
 	       secs > 0 ? (double)sum.bytes / 1e6 / secs : 0.0,
 	       mxb_pct(all, nall, 50), mxb_pct(all, nall, 95), mxb_pct(all, nall, 99));
+	free(all);
+	free(workers);
+	for (i = 0; i < cfg.nfiles; i++)
+		free(cfg.files[i].wire);
+	free(cfg.files);
 	if (fflush(stdout) != 0)
 		return 2;
 	return sum.errors == 0 ? 0 : 1;
