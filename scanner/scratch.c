@@ -17,9 +17,10 @@
  * libclamav makes it, is affected: mkdir renames an empty spare
  * (".spare-N" in the same root) to the new name, never replacing an
  * existing entry (RENAME_NOREPLACE, so EEXIST stays EEXIST); rmdir
- * renames the directory to a new spare name, checks that it is empty
- * and keeps it, or renames it back and fails with ENOTEMPTY as rmdir
- * would.  A spare is always empty and has the mode a fresh mkdir gives;
+ * renames the directory to a new spare name, checks that it is empty,
+ * ours and of mode 0700 and keeps it (removes it when it is empty but
+ * not so), or renames it back and fails with ENOTEMPTY as rmdir would.
+ * A spare is always empty and has the mode a fresh mkdir gives;
  * the root is the daemon's private 0700 spool.  Every other path, and
  * everything once the pool is full or closed, goes to mkdirat/unlinkat
  * unchanged.
@@ -93,16 +94,22 @@ static void scratch_refused(void)
 	pthread_mutex_unlock(&scratch_lock);
 }
 
-/* scratch_empty - the directory at PATH holds nothing but "." and "..". */
-static int scratch_empty(const char *path)
+/*
+ * scratch_reusable - the directory at PATH is ours, of mode 0700, and
+ * holds nothing but "." and "..": what mkdir(path, 0700) would make.
+ */
+static int scratch_reusable(const char *path)
 {
 	struct dirent *d;
+	struct stat st;
 	DIR *dir = opendir(path);
 	int empty = 1;
 
 	if (dir == NULL)
 		return 0;
-	while ((d = readdir(dir)) != NULL) {
+	if (fstat(dirfd(dir), &st) < 0 || (st.st_mode & 07777) != 0700 || st.st_uid != geteuid())
+		empty = 0;
+	while (empty && (d = readdir(dir)) != NULL) {
 		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0) {
 			empty = 0;
 			break;
@@ -128,9 +135,8 @@ int mkdir(const char *path, mode_t mode)
 	}
 	if (have) {
 		scratch_spare_name(spare, id);
-		if (renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+		if (renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
 			return 0;
-		}
 		if (errno == EEXIST) {
 			pthread_mutex_lock(&scratch_lock);
 			scratch_pool[scratch_free++] = id;	/* the spare is still there */
@@ -162,17 +168,18 @@ int rmdir(const char *path)
 		pthread_mutex_unlock(&scratch_lock);
 	}
 	if (room) {
-		int kept = 0, e = 0;
+		int kept = 0, removed = 0, e = 0;
 
 		scratch_spare_name(spare, id);
 		if (renameat2(AT_FDCWD, path, AT_FDCWD, spare, RENAME_NOREPLACE) == 0) {
-			if (scratch_empty(spare)) {
+			if (scratch_reusable(spare)) {
 				kept = 1;
+			} else if (unlinkat(AT_FDCWD, spare, AT_REMOVEDIR) == 0) {
+				removed = 1;	/* empty, but not as mkdir makes it */
 			} else {
 				/* Not empty: as rmdir, fail and leave it where it was. */
-				if (renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_NOREPLACE) < 0)
-					(void)unlinkat(AT_FDCWD, spare, AT_REMOVEDIR);
-				e = ENOTEMPTY;
+				e = errno;
+				(void)renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_NOREPLACE);
 			}
 		} else {
 			e = errno;
@@ -185,7 +192,7 @@ int rmdir(const char *path)
 		else if (kept)	/* closed meanwhile: no spare is kept */
 			(void)unlinkat(AT_FDCWD, spare, AT_REMOVEDIR);
 		pthread_mutex_unlock(&scratch_lock);
-		if (kept)
+		if (kept || removed)
 			return 0;
 		if (e == EINVAL || e == ENOSYS)
 			scratch_refused();	/* an old kernel or file system */

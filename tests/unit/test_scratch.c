@@ -2,8 +2,9 @@
  * test_scratch - unit tests of scanner/scratch.c: mkdir and rmdir of a
  * directory directly in the scratch root recycle one empty spare by
  * rename (same inode), keep rmdir's and mkdir's failures (ENOTEMPTY,
- * EEXIST, ENOENT), leave other paths and modes alone, keep at most the
- * configured number of spares, and scratch_close removes them.
+ * EEXIST, ENOENT), leave other paths and modes alone, never keep a
+ * directory whose mode changed, keep at most the configured number of
+ * spares, and scratch_close removes them.
  */
 #include "auto-config.h"
 
@@ -155,6 +156,14 @@ static void test_others_untouched(void **state)
 	assert_int_equal(access(P(".dot"), F_OK), -1);
 	assert_int_equal(rmdir(P("wide")), 0);
 	assert_int_equal(access(P("wide"), F_OK), -1);
+	/* Made 0700 but changed since: removed, never kept as a spare. */
+	assert_int_equal(spares(NULL), 1);
+	assert_int_equal(mkdir(P("odd"), 0700), 0);
+	assert_true(inode(P("odd")) == spare);
+	assert_int_equal(chmod(P("odd"), 0750), 0);
+	assert_int_equal(rmdir(P("odd")), 0);
+	assert_int_equal(access(P("odd"), F_OK), -1);
+	assert_int_equal(spares(NULL), 0);
 }
 
 static void test_bounded(void **state)
