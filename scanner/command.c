@@ -24,6 +24,7 @@
 #include "scanner/conn.h"
 #include "scanner/generation.h"
 #include "scanner/job.h"
+#include "scanner/roots.h"
 #include "scanner/server.h"
 #include "scanner/stats.h"
 
@@ -277,33 +278,6 @@ void command_fildes_ready(struct conn *c, int fd)
 	conn_submit(c, job);
 }
 
-/* command_path_allowed - ARG resolves under one of scand_scan_roots. */
-static int command_path_allowed(const char *arg, const char **why_r)
-{
-	const char *const *roots;
-	char real[PATH_MAX], root[PATH_MAX];
-	int i, n;
-
-	if (realpath(arg, real) == NULL) {
-		*why_r = NULL;	/* caller reports errno */
-		return -1;
-	}
-	n = config_list(CONF_SCAND_SCAN_ROOTS, &roots);
-	for (i = 0; i < n; i++) {
-		size_t len;
-
-		if (realpath(roots[i], root) == NULL)
-			continue;
-		len = strlen(root);
-		if (strcmp(root, "/") == 0)
-			return 0;
-		if (strncmp(real, root, len) == 0 && (real[len] == '\0' || real[len] == '/'))
-			return 0;
-	}
-	*why_r = "Access denied: path outside scand_scan_roots.";
-	return -1;
-}
-
 static void cmd_scan(const struct command *cmd, struct command_ctx *x)
 {
 	struct conn *c = x->c;
@@ -321,7 +295,7 @@ static void cmd_scan(const struct command *cmd, struct command_ctx *x)
 		command_done(x);
 		return;
 	}
-	if (command_path_allowed(x->arg, &why) < 0) {
+	if (roots_check_path(x->arg, &why) < 0) {
 		char reason[256];
 
 		if (why == NULL) {

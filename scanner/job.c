@@ -30,6 +30,7 @@
 #include "scanner/generation.h"
 #include "scanner/job.h"
 #include "scanner/mime.h"
+#include "scanner/roots.h"
 #include "scanner/server.h"
 #include "scanner/stats.h"
 
@@ -110,13 +111,18 @@ static void job_allmatch_found(void *arg, const char *virname)
 		snprintf(w->firstsig, sizeof(w->firstsig), "%s", virname);
 }
 
+static int job_walk_dir(struct job_walk *w, int fd, const char *dir, int depth);
+
 static int job_walk_stop(void *arg)
 {
 	return job_stop(((struct job_walk *)arg)->job);
 }
 
-/* job_scan_file - one file of a path scan; returns 1 to stop the walk. */
-static int job_scan_file(struct job_walk *w, const char *file)
+/*
+ * job_scan_file - the open regular file FD (FILE in replies) of a path
+ * scan, which it closes; returns 1 to stop the walk.
+ */
+static int job_scan_file(struct job_walk *w, int fd, const char *file)
 {
 	struct job *job = w->job;
 	int allmatch = job->scan == JOB_ALLMATCHSCAN;
@@ -124,17 +130,8 @@ static int job_scan_file(struct job_walk *w, const char *file)
 				      .found = allmatch ? job_allmatch_found : NULL, .arg = w};
 	const char *virname = NULL, *err = NULL;
 	enum engine_result r;
-	int fd, before = w->found;
+	int before = w->found;
 
-	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		char why[256];
-
-		snprintf(why, sizeof(why), "Can't open file or directory");
-		job_reply(job, file, NULL, why);
-		w->errors++;
-		return 0;
-	}
 	w->files++;
 	w->curfile = file;
 	r = engine_scan_fd(w->gen->db, fd, file, allmatch, &ctx, &virname, &err);
@@ -152,60 +149,132 @@ static int job_scan_file(struct job_walk *w, const char *file)
 	return r == ENGINE_VIRUS && (job->scan == JOB_SCAN || job->scan == JOB_ALLMATCHSCAN);
 }
 
-/* job_walk_dir - depth-first over DIR, never following symbolic links. */
-static int job_walk_dir(struct job_walk *w, const char *dir, int depth)
+static int job_name_cmp(const void *a, const void *b)
 {
-	struct dirent **names = NULL;
-	int n, i, stop = 0;
+	return strcoll(*(char *const *)a, *(char *const *)b);
+}
 
-	if (depth > JOB_MAX_DEPTH)
+/*
+ * job_walk_entry - NAME in the directory DIRFD (PATH in replies): a
+ * directory is walked, a regular file scanned, anything else (symbolic
+ * links, FIFOs, devices, sockets) skipped.  Every open is relative to the
+ * parent's descriptor and refuses a symbolic link, and what was opened is
+ * checked again, so nothing renamed or swapped meanwhile is followed or
+ * blocks the thread.
+ */
+static int job_walk_entry(struct job_walk *w, int dirfd, const char *name, const char *path,
+			  int depth)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)))
 		return 0;
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0) {
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY |
+		    (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		job_reply(w->job, path, NULL, "Can't open file or directory");
+		w->errors++;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode))
+		return job_walk_dir(w, fd, path, depth + 1);
+	if (S_ISREG(st.st_mode))
+		return job_scan_file(w, fd, path);
+	close(fd);
+	return 0;
+}
+
+/*
+ * job_walk_dir - depth-first, in alphabetical order, over the open
+ * directory FD (DIR in replies), which it closes; never follows a
+ * symbolic link.
+ */
+static int job_walk_dir(struct job_walk *w, int fd, const char *dir, int depth)
+{
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	int stop = 0;
+	DIR *d;
+
+	if (depth > JOB_MAX_DEPTH) {
+		close(fd);
+		return 0;
+	}
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
 		job_reply(w->job, dir, NULL, "Can't open file or directory");
 		w->errors++;
 		return 0;
 	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			names = xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = xstrdup(e->d_name);
+	}
+	if (n > 0)
+		qsort(names, n, sizeof(*names), job_name_cmp);
 	for (i = 0; i < n; i++) {
-		char path[PATH_MAX];
-		struct stat st;
+		if (!stop) {
+			char path[PATH_MAX];
 
-		if (!stop && strcmp(names[i]->d_name, ".") != 0 &&
-		    strcmp(names[i]->d_name, "..") != 0) {
 			snprintf(path, sizeof(path), "%s%s%s", dir,
-				 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]->d_name);
-			if (lstat(path, &st) == 0) {
-				if (S_ISDIR(st.st_mode))
-					stop = job_walk_dir(w, path, depth + 1);
-				else if (S_ISREG(st.st_mode))
-					stop = job_scan_file(w, path);
-			}
+				 dir[strlen(dir) - 1] == '/' ? "" : "/", names[i]);
+			stop = job_walk_entry(w, dirfd(d), names[i], path, depth);
 		}
 		free(names[i]);
 	}
 	free(names);
+	closedir(d);
 	return stop;
 }
 
-/* job_scan_path - SCAN, CONTSCAN, MULTISCAN, ALLMATCHSCAN. */
+/*
+ * job_scan_path - SCAN, CONTSCAN, MULTISCAN, ALLMATCHSCAN.  The path is
+ * opened once (a symbolic link in it is followed, as clamd does) without
+ * blocking, and the descriptor's own path must lie under
+ * scand_scan_roots: the command-time check alone could be outrun by a
+ * rename.  A FIFO, device or socket is "Not supported file type", as in
+ * clamd, and never opened for reading.
+ */
 static void job_scan_path(struct job *job, struct generation *gen, const char **verdict_r,
 			  char *sig, size_t sigsize)
 {
 	struct job_walk w = {.job = job, .gen = gen};
+	const char *why = NULL;
 	struct stat st;
+	int fd;
 
-	if (stat(job->path, &st) < 0) {
-		char why[256];
+	fd = open(job->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		char reason[256];
 
-		snprintf(why, sizeof(why), "File path check failure: %s.", strerror(errno));
-		job_reply(job, job->path, NULL, why);
+		snprintf(reason, sizeof(reason), "File path check failure: %s.", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		job_reply(job, job->path, NULL, reason);
+		*verdict_r = "ERROR";
+		return;
+	}
+	if (roots_check_fd(fd, &why) < 0 || (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))) {
+		close(fd);
+		job_reply(job, job->path, NULL, why != NULL ? why : "Not supported file type");
 		*verdict_r = "ERROR";
 		return;
 	}
 	if (S_ISDIR(st.st_mode))
-		job_walk_dir(&w, job->path, 0);
+		job_walk_dir(&w, fd, job->path, 0);
 	else
-		job_scan_file(&w, job->path);
+		job_scan_file(&w, fd, job->path);
 	if (job->stopped) {
 		if (!job->conn->cancelled)
 			job_reply(job, job->path, NULL, "Request deadline exceeded.");
