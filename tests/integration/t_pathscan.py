@@ -73,14 +73,8 @@ def fresh_victim():
         f.write(b"a harmless file of the same name\n")
 
 
-def wait_health(pred, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        h = mx.health()
-        if pred(h):
-            return h
-        time.sleep(0.01)  # poll interval of the HEALTH probe
-    return None
+def wait_health(pred):
+    return mx.wait_health(pred, interval=0.01)
 
 
 big = os.path.join(work, "big.bin")

@@ -84,13 +84,7 @@ for t in threads:
 
 
 def wait_health(pred, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        h = mx.health()
-        if pred(h):
-            return h
-        time.sleep(0.05)  # poll interval of the HEALTH probe
-    return mx.health()
+    return mx.wait_health(pred, timeout) or mx.health()
 
 
 triggers = ["RELOAD", "SIGHUP", "auto"]

@@ -310,6 +310,17 @@ class Daemon:
         with open(self.log, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
+    def wait_health(self, pred, timeout=60, interval=0.05):
+        """Poll HEALTH until PRED(fields) holds; those fields, or None once
+        TIMEOUT has passed."""
+        end = time.time() + timeout
+        while time.time() < end:
+            h = self.health()
+            if pred(h):
+                return h
+            time.sleep(interval)  # poll interval of the HEALTH probe
+        return None
+
 
 class Clamd:
     """A stock clamd (Debian's clamav-daemon) on a private socket."""
