@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import mxtest  # noqa: E402
