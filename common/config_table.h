@@ -55,7 +55,9 @@ X(SCAND_IDLE_TIMEOUT, "scand_idle_timeout", TIME, "120s", 100, 3600000, \
 X(SCAND_REQUEST_TIMEOUT, "scand_request_timeout", TIME, "300s", 100, 3600000, \
   "mxscand: deadline for one request from its first byte to its reply; a scan past it is cancelled.") \
 X(SCAND_SEND_TIMEOUT, "scand_send_timeout", TIME, "30s", 100, 3600000, \
-  "mxscand: time a client may leave a reply unread before the connection is dropped.") \
+  "mxscand: time a connection's replies may stay queued unsent; the clock restarts only once the client has read them all, so reading a little now and then does not keep it alive.") \
+X(SCAND_MAX_PENDING_REPLY, "scand_max_pending_reply", SIZE, "256k", 4096, 67108864LL, \
+  "mxscand: unsent reply bytes one connection may have queued; beyond it its further commands are not read until the client has read them all.") \
 X(SCAND_DRAIN_TIMEOUT, "scand_drain_timeout", TIME, "2s", 0, 60000, \
   "mxscand: after an error reply, time spent discarding client input so the reply is not lost to a reset.") \
 X(SCAND_STREAM_MAX_LENGTH, "scand_stream_max_length", SIZE, "100m", 1, 4294967295LL, \
@@ -78,6 +80,8 @@ X(SCAND_MAX_SCANTIME, "scand_max_scantime", TIME, "120s", 0, 3600000, \
   "mxscand: engine MaxScanTime, engine time for one request; 0 means none.") \
 X(SCAND_CACHE_SIZE, "scand_cache_size", INT, "65536", 0, 10000000, \
   "mxscand: verdicts remembered by SHA-256 of the scanned bytes for the current engine (least recently used out); 0 disables.") \
+X(SCAND_ENGINE_CACHE, "scand_engine_cache", BOOL, "no", 0, 1, \
+  "mxscand: also keep libclamav's own clean-file cache (MD5 of every layer, filled by path and descriptor scans of files a client may still be writing); off, only the SHA-256 verdict cache of private copies answers.") \
 X(SCAND_MIME_MAX_PARTS, "scand_mime_max_parts", INT, "1000", 1, 100000, \
   "mxscand: MIMESCAN: MIME objects (parts and containers) in one message; more is an ERROR verdict, never OK.") \
 X(SCAND_MIME_MAX_DEPTH, "scand_mime_max_depth", INT, "20", 1, 100, \

@@ -61,25 +61,32 @@ const char *engine_version(void)
 	return cl_retver();
 }
 
-/* engine_cb_prescan - abort the scan when the caller says so. */
+/*
+ * engine_cb_prescan - abort the scan when the caller says so.  The layer
+ * is blocked (CL_VIRUS), not allowed: libclamav caches an allowed layer,
+ * and every layer around it, as clean (see ENGINE_STOPPED).
+ */
 static cl_error_t engine_cb_prescan(int fd, const char *type, void *context)
 {
 	struct engine_scan_ctx *ctx = context;
 
 	(void)fd;
 	(void)type;
-	if (ctx != NULL && ctx->stop != NULL && ctx->stop(ctx->arg))
-		return CL_BREAK;
-	return CL_CLEAN;
+	if (ctx == NULL)
+		return CL_CLEAN;
+	if (!ctx->stopped && ctx->stop != NULL && ctx->stop(ctx->arg))
+		ctx->stopped = 1;
+	return ctx->stopped ? CL_VIRUS : CL_CLEAN;
 }
 
-/* engine_cb_found - every match, for all-match scans. */
+/* engine_cb_found - every match, for all-match scans; none once stopped
+ * (the block of a stopped scan is not a detection). */
 static void engine_cb_found(int fd, const char *virname, void *context)
 {
 	struct engine_scan_ctx *ctx = context;
 
 	(void)fd;
-	if (ctx != NULL && ctx->found != NULL)
+	if (ctx != NULL && !ctx->stopped && ctx->found != NULL)
 		ctx->found(ctx->arg, virname);
 }
 
@@ -114,6 +121,9 @@ static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
 		if (r != CL_SUCCESS)
 			return engine_fail(error_r, "cl_engine_set_num", r);
 	}
+	r = cl_engine_set_num(cl, CL_ENGINE_DISABLE_CACHE, s->engine_cache ? 0 : 1);
+	if (r != CL_SUCCESS)
+		return engine_fail(error_r, "cl_engine_set_num(DISABLE_CACHE)", r);
 	if (s->tmpdir != NULL && *s->tmpdir != '\0') {
 		r = cl_engine_set_str(cl, CL_ENGINE_TMPDIR, s->tmpdir);
 		if (r != CL_SUCCESS)
@@ -132,6 +142,7 @@ void engine_settings_from_config(struct engine_settings *s, const char *tmpdir)
 		.max_recursion = config_num(CONF_SCAND_MAX_RECURSION),
 		.max_files = config_num(CONF_SCAND_MAX_FILES),
 		.max_scantime_ms = config_num(CONF_SCAND_MAX_SCANTIME),
+		.engine_cache = (int)config_num(CONF_SCAND_ENGINE_CACHE),
 		.bytecode = (int)config_num(CONF_SCAND_BYTECODE),
 		.heuristic_alerts = (int)config_num(CONF_SCAND_HEURISTIC_ALERTS),
 		.alert_exceeds_max = (int)config_num(CONF_SCAND_ALERT_EXCEEDS_MAX),
@@ -204,14 +215,29 @@ static struct cl_scan_options engine_options(const struct engine_db *db, int all
 	return o;
 }
 
-static enum engine_result engine_result_of(cl_error_t r, const char **error_r)
+/* engine_result_of - a stopped scan is ENGINE_STOPPED whatever libclamav said. */
+static enum engine_result engine_result_of(cl_error_t r, const struct engine_scan_ctx *ctx,
+					   const char **virname_r, const char **error_r)
 {
+	if (ctx != NULL && ctx->stopped) {
+		*virname_r = NULL;
+		*error_r = "the scan was stopped";
+		return ENGINE_STOPPED;
+	}
 	if (r == CL_CLEAN)
 		return ENGINE_CLEAN;
 	if (r == CL_VIRUS)
 		return ENGINE_VIRUS;
 	*error_r = cl_strerror(r);
 	return ENGINE_ERROR;
+}
+
+/* engine_stop_now - a scan whose caller has already given up is not started. */
+static int engine_stop_now(struct engine_scan_ctx *ctx)
+{
+	if (ctx != NULL && !ctx->stopped && ctx->stop != NULL && ctx->stop(ctx->arg))
+		ctx->stopped = 1;
+	return ctx != NULL && ctx->stopped;
 }
 
 enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
@@ -224,6 +250,8 @@ enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, 
 	cl_error_t r;
 
 	*virname_r = NULL;
+	if (engine_stop_now(ctx))
+		return engine_result_of(CL_CLEAN, ctx, virname_r, error_r);
 	map = cl_fmap_open_memory(buf, len);
 	if (map == NULL) {
 		*error_r = "Can't allocate memory";
@@ -231,7 +259,7 @@ enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, 
 	}
 	r = cl_scanmap_callback(map, "stream", virname_r, &scanned, db->cl, &o, ctx);
 	cl_fmap_close(map);
-	return engine_result_of(r, error_r);
+	return engine_result_of(r, ctx, virname_r, error_r);
 }
 
 enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char *name,
@@ -242,9 +270,11 @@ enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char
 	unsigned long scanned = 0;
 
 	*virname_r = NULL;
+	if (engine_stop_now(ctx))
+		return engine_result_of(CL_CLEAN, ctx, virname_r, error_r);
 	return engine_result_of(cl_scandesc_callback(fd, name, virname_r, &scanned, db->cl, &o,
 						     ctx),
-				error_r);
+				ctx, virname_r, error_r);
 }
 
 int engine_selftest(const struct engine_db *db, const char **error_r)
@@ -274,25 +304,24 @@ int engine_hash_mem(const void *buf, size_t len, unsigned char out[32])
 	return cl_hash_data("sha256", buf, len, out, &olen) != NULL && olen == 32 ? 0 : -1;
 }
 
-int engine_hash_fd(int fd, unsigned char out[32])
+int engine_hash_fd(int fd, size_t len, unsigned char out[32])
 {
 	void *ctx = cl_hash_init("sha256");
 	char *buf = malloc(65536);
-	off_t off = 0;
+	size_t off = 0;
 	int ret = -1;
 
 	if (ctx == NULL || buf == NULL)
 		goto out;
-	for (;;) {
-		ssize_t n = pread(fd, buf, 65536, off);
+	while (off < len) {
+		size_t want = len - off < 65536 ? len - off : 65536;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
 
-		if (n < 0)
+		if (n <= 0)	/* an error, or shorter than it was */
 			goto out;
-		if (n == 0)
-			break;
 		if (cl_update_hash(ctx, buf, (size_t)n) != 0)
 			goto out;
-		off += n;
+		off += (size_t)n;
 	}
 	ret = cl_finish_hash(ctx, out) == 0 ? 0 : -1;
 	ctx = NULL;	/* cl_finish_hash releases the context */

@@ -17,6 +17,7 @@ struct cl_engine;
 
 struct engine_settings {
 	long long max_scansize, max_filesize, max_recursion, max_files, max_scantime_ms;
+	int engine_cache;	/* libclamav's own clean cache (MD5-keyed) */
 	int bytecode;
 	int heuristic_alerts;
 	int alert_exceeds_max;
@@ -38,12 +39,23 @@ struct engine_scan_ctx {
 	/* found - called for every match in all-match mode. */
 	void (*found)(void *arg, const char *virname);
 	void *arg;
+	/* stopped - set by the engine once stop() said so: the scan's
+	 * result is void (ENGINE_STOPPED) and nothing of it was cached. */
+	int stopped;
 };
 
+/*
+ * ENGINE_STOPPED: the caller's stop() ended the scan.  libclamav is told
+ * to block the layer it was about to read (CL_VIRUS), never to allow it
+ * (CL_BREAK would enter the bytes in libclamav's clean cache), and the
+ * block is never reported as a detection: a stopped scan is an error to
+ * its caller, and its verdict must not be cached anywhere.
+ */
 enum engine_result {
 	ENGINE_CLEAN,
 	ENGINE_VIRUS,
 	ENGINE_ERROR,
+	ENGINE_STOPPED,
 };
 
 /* engine_init - once per process, before anything else here. */
@@ -91,11 +103,12 @@ void engine_eicar(char buf[68]);
 
 /*
  * engine_hash_mem, engine_hash_fd - SHA-256 of LEN bytes at BUF, or of
- * the whole file FD (read with pread: its offset is left alone), into
- * OUT (32 bytes).  Return 0, or -1 when the data cannot be read.
+ * the first LEN bytes of the file FD (read with pread: its offset is left
+ * alone), into OUT (32 bytes).  Return 0, or -1 when the data cannot be
+ * read in full: a read loop never goes past LEN, whatever FD is.
  */
 int engine_hash_mem(const void *buf, size_t len, unsigned char out[32]);
-int engine_hash_fd(int fd, unsigned char out[32]);
+int engine_hash_fd(int fd, size_t len, unsigned char out[32]);
 
 /* engine_hash_tagged - SHA-256 of TAG (with its NUL) then BUF: keys for
  * bytes in another form (e.g. still encoded) that never equal a plain

@@ -426,6 +426,21 @@ static int conn_fd_step(struct conn *c)
 	return 0;
 }
 
+/*
+ * conn_output_full - replies queued beyond scand_max_pending_reply: the
+ * client's further commands wait (unread) until it has read them all, so
+ * a client that pipelines and does not read cannot grow the outbox.
+ */
+static int conn_output_full(struct conn *c)
+{
+	size_t pending;
+
+	pthread_mutex_lock(&c->lock);
+	pending = c->out_len - c->out_off;
+	pthread_mutex_unlock(&c->lock);
+	return pending > (size_t)config_num(CONF_SCAND_MAX_PENDING_REPLY);
+}
+
 /* conn_command_step - cut and dispatch one command. */
 static int conn_command_step(struct conn *c, int drained)
 {
@@ -436,6 +451,11 @@ static int conn_command_step(struct conn *c, int drained)
 
 	if (c->parked != NULL || c->in_len == 0)
 		return -1;
+	if (conn_output_full(c)) {
+		c->held = 1;
+		server_watch(c, 0, 1);
+		return -1;
+	}
 	st = proto_frame_next(c->in, c->in_len, allow_bare, drained || c->eof, &frame);
 	if (st == PROTO_FRAME_MORE)
 		return -1;
@@ -579,7 +599,9 @@ void conn_on_input(struct conn *c)
 	static char buf[CONN_READ_SIZE];
 	int rounds, drained = 0;
 
-	for (rounds = 0; rounds < 4 && c->state != CONN_CLOSED; rounds++) {
+	if (c->held)	/* nothing more is read until the outbox is empty */
+		return;
+	for (rounds = 0; rounds < 4 && c->state != CONN_CLOSED && !c->held; rounds++) {
 		size_t want = c->state == CONN_CHUNK_DATA ? c->chunk_left : sizeof(buf);
 		ssize_t n = conn_recv_chunk(c);
 
@@ -657,9 +679,8 @@ void conn_flush(struct conn *c)
 		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
-		if (n > 0) {
+		if (n > 0) {	/* progress alone does not reset the stall clock */
 			c->out_off += (size_t)n;
-			c->send_stalled_since = 0;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -689,7 +710,15 @@ void conn_flush(struct conn *c)
 		return;
 	}
 	if (pending) {
-		server_watch(c, c->parked == NULL && !c->eof, 1);
+		server_watch(c, c->parked == NULL && !c->held && !c->eof, 1);
+		return;
+	}
+	if (c->held) {
+		/* All read: its buffered commands (held means some are) go
+		 * on from the event loop's queue of connections waiting for
+		 * room, which decides what comes next. */
+		c->held = 0;
+		server_park(c);
 		return;
 	}
 	if (c->state == CONN_DRAIN) {

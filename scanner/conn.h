@@ -43,6 +43,7 @@ struct conn {
 	size_t in_len, in_cap;
 	unsigned long long in_base;	/* stream offset of in[0] */
 	int eof;
+	int held;			/* outbox over scand_max_pending_reply: not read */
 	int commands;			/* commands seen so far */
 	int garbage_logged;
 
@@ -65,7 +66,7 @@ struct conn {
 	/* deadlines (sock_now_ms clock; 0 = none) */
 	long long read_deadline;
 	long long drain_deadline;
-	long long send_stalled_since;
+	long long send_stalled_since;	/* outbox not empty since (reset only when empty) */
 
 	/* shared with scan threads, under lock */
 	pthread_mutex_t lock;

@@ -35,6 +35,7 @@
 #include "scanner/stats.h"
 
 #define JOB_MAX_DEPTH 64
+#define JOB_READ_STEP (1024 * 1024)	/* a descriptor is copied in steps this size */
 
 /* What a path scan has found so far. */
 struct job_walk {
@@ -101,6 +102,15 @@ static void job_reply(struct job *job, const char *subject, const char *virname,
 		conn_send(job->conn, line, (size_t)n);
 }
 
+/* job_stopped - the reply of a request stopped early: an error, never OK
+ * (none to a client that is gone). */
+static void job_stopped(struct job *job, const char **verdict_r)
+{
+	if (!job->conn->cancelled)
+		job_reply(job, job->path, NULL, "Request deadline exceeded.");
+	*verdict_r = job->conn->cancelled ? "CANCELLED" : "ERROR";
+}
+
 /* job_allmatch_found - every match of an ALLMATCHSCAN file. */
 static void job_allmatch_found(void *arg, const char *virname)
 {
@@ -136,7 +146,7 @@ static int job_scan_file(struct job_walk *w, int fd, const char *file)
 	w->curfile = file;
 	r = engine_scan_fd(w->gen->db, fd, file, allmatch, &ctx, &virname, &err);
 	close(fd);
-	if (job->stopped)
+	if (r == ENGINE_STOPPED || job->stopped)
 		return 1;
 	if (r == ENGINE_VIRUS && (!allmatch || w->found == before)) {
 		job_reply(job, file, virname, NULL);
@@ -276,9 +286,7 @@ static void job_scan_path(struct job *job, struct generation *gen, const char **
 	else
 		job_scan_file(&w, fd, job->path);
 	if (job->stopped) {
-		if (!job->conn->cancelled)
-			job_reply(job, job->path, NULL, "Request deadline exceeded.");
-		*verdict_r = "ERROR";
+		job_stopped(job, verdict_r);
 		return;
 	}
 	if (w.found > 0) {
@@ -294,14 +302,71 @@ static void job_scan_path(struct job *job, struct generation *gen, const char **
 	*verdict_r = w.errors > 0 ? "ERROR" : "OK";
 }
 
-/* job_key - the cache key of an INSTREAM or FILDES object; 0 or -1. */
+/*
+ * job_key - the cache key of an INSTREAM object or of a descriptor's
+ * private copy; 0 or -1.  A descriptor scanned in place is never keyed:
+ * its client could change the bytes between the hash and the scan.
+ */
 static int job_key(const struct job *job, unsigned char key[CACHE_KEY_SIZE])
 {
-	if (!cache_enabled())
+	if (!cache_enabled() || job->kind == JOB_FILDES)
 		return -1;
 	if (job->kind == JOB_STREAM_MEM)
 		return engine_hash_mem(job->buf ? job->buf : "", job->len, key);
-	return engine_hash_fd(job->fd, key);
+	return engine_hash_fd(job->fd, job->len, key);
+}
+
+/*
+ * job_take_fildes - check a passed descriptor and, when small enough,
+ * copy it.  Only a regular file open for reading is scanned: a device,
+ * pipe, socket or directory may be endless or unreadable ("Not supported
+ * file type"), and what cannot be read in full is an error, never OK.
+ * Up to scand_stream_memory_max the file is read into the job's buffer
+ * (at most the size fstat gave, stopping at the request's deadline or
+ * when the client leaves), so the verdict and its cache key come from
+ * the same private bytes even if the client rewrites the file meanwhile;
+ * a larger file is scanned in place and its verdict is never cached.
+ * Returns 0, or -1 with *why_r set (NULL when the request was stopped).
+ */
+static int job_take_fildes(struct job *job, const char **why_r)
+{
+	int fl = fcntl(job->fd, F_GETFL);
+	size_t size, off = 0;
+	struct stat st;
+
+	*why_r = "Can't read the file descriptor.";
+	if (fl < 0 || fstat(job->fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		*why_r = "Not supported file type";
+		return -1;
+	}
+	if ((fl & O_ACCMODE) == O_WRONLY || (fl & O_PATH) != 0)
+		return -1;
+	job->len = (size_t)st.st_size;
+	if (st.st_size > config_num(CONF_SCAND_STREAM_MEMORY_MAX))
+		return 0;
+	size = (size_t)st.st_size;
+	job->buf = xmalloc(size > 0 ? size : 1);
+	while (off < size) {
+		size_t want = size - off < JOB_READ_STEP ? size - off : JOB_READ_STEP;
+		ssize_t n;
+
+		if (job_stop(job)) {
+			*why_r = NULL;
+			return -1;
+		}
+		n = pread(job->fd, job->buf + off, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)	/* unreadable, or cut short while we read */
+			return -1;
+		off += (size_t)n;
+	}
+	close(job->fd);
+	job->fd = -1;
+	job->kind = JOB_STREAM_MEM;
+	return 0;
 }
 
 /*
@@ -331,10 +396,8 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 				    &err);
 	else
 		r = engine_scan_fd(gen->db, job->fd, job->path, 0, &ctx, &virname, &err);
-	if (job->stopped) {
-		if (!job->conn->cancelled)
-			job_reply(job, job->path, NULL, "Request deadline exceeded.");
-		*verdict_r = job->conn->cancelled ? "CANCELLED" : "ERROR";
+	if (r == ENGINE_STOPPED || job->stopped) {
+		job_stopped(job, verdict_r);
 		return;
 	}
 	switch (r) {
@@ -352,6 +415,7 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 			cache_insert(key, gen->id, virname);
 		break;
 	case ENGINE_ERROR:
+	case ENGINE_STOPPED:
 		job_reply(job, job->path, NULL, err);
 		snprintf(sig, sigsize, "%s", err);
 		*verdict_r = "ERROR";
@@ -403,17 +467,17 @@ void job_run(struct job *job)
 	const char *verdict = "ERROR", *cached = "-";
 	char sig[256] = "", logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
 	unsigned long long reqno = server_next_request();
-	long long bytes = (long long)job->len;
+	const char *why = NULL;
+	long long bytes;
 
-	if (job->kind == JOB_FILDES) {
-		struct stat st;
-
-		if (fstat(job->fd, &st) == 0)
-			bytes = (long long)st.st_size;
-	}
 	if (gen == NULL)
 		job_reply(job, job->path, NULL, "Signature database not loaded yet.");
-	else if (job->kind == JOB_PATH)
+	else if (job->kind == JOB_FILDES && job_take_fildes(job, &why) < 0) {
+		if (why != NULL)
+			job_reply(job, job->path, NULL, why);
+		else
+			job_stopped(job, &verdict);
+	} else if (job->kind == JOB_PATH)
 		job_scan_path(job, gen, &verdict, sig, sizeof(sig));
 	else if (job->scan == JOB_MIME)
 		job_scan_mime(job, gen, &verdict, sig, sizeof(sig), &cached);
@@ -421,6 +485,7 @@ void job_run(struct job *job)
 		job_scan_one(job, gen, &verdict, sig, sizeof(sig), &cached);
 	generation_release(gen);
 
+	bytes = (long long)job->len;
 	stats_add(STATS_REQUESTS, 1);
 	stats_add(STATS_BYTES, bytes);
 	if (strcmp(verdict, "OK") == 0)

@@ -161,7 +161,7 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 		virname = sig;
 	} else {
 		r = engine_scan_mem(w->gen->db, len ? buf : "", len, 0, w->ctx, &virname, &err);
-		if (w->ctx->stop(w->ctx->arg)) {
+		if (r == ENGINE_STOPPED) {	/* no line, nothing cached */
 			w->stop = 1;
 			return 0;
 		}
@@ -176,6 +176,7 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 		w->stop = 1;	/* one infected reading decides the message */
 		return 1;
 	case ENGINE_ERROR:
+	case ENGINE_STOPPED:
 		mime_line(w, path, type, name, NULL, err);
 		if (w->errors++ == 0)
 			snprintf(w->error, sizeof(w->error), "%s", err);
@@ -352,8 +353,9 @@ static void mime_decoded(struct mime_walk *w, const char *path, const char *type
 	w->decoded += bytes->len;
 	if (w->decoded > config_num(CONF_SCAND_MIME_MAX_DECODED))
 		mime_limit(w, PROTO_LIMIT_MIME_DECODED);
-	else
-		mime_readings(w, path, type, name, enc, bytes->data, bytes->len);
+	else	/* an empty GByteArray has no data pointer at all */
+		mime_readings(w, path, type, name, enc,
+			      bytes->len > 0 ? bytes->data : (const unsigned char *)"", bytes->len);
 }
 
 /*
@@ -596,7 +598,7 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	g_object_unref(stream);
 	g_byte_array_free(borrowed, FALSE);
 
-	if (ctx->stop(ctx->arg) && !w.found) {
+	if ((ctx->stopped || ctx->stop(ctx->arg)) && !w.found) {
 		r->verdict = "ERROR";
 		snprintf(r->sig, sizeof(r->sig), "Request deadline exceeded.");
 	} else if (w.found && !(w.limited && strncmp(w.sig, "Heuristics.Limits.", 18) == 0)) {

@@ -35,7 +35,11 @@ void server_watch(struct conn *c, int want_in, int want_out);
 /* server_forget - stop watching C and drop it from the lists (I/O thread). */
 void server_forget(struct conn *c);
 
-/* server_park - C has a complete job waiting for queue room (I/O thread). */
+/*
+ * server_park - C waits for room (I/O thread): a complete job for the
+ * scan queue, or buffered commands held back while its outbox was full;
+ * the event loop resubmits the job and reads the input, oldest first.
+ */
 void server_park(struct conn *c);
 
 /* server_spool_dir - the private 0700 spool directory. */
