@@ -119,7 +119,40 @@ static int scratch_reusable(const char *path)
 	return empty;
 }
 
-int mkdir(const char *path, mode_t mode)
+/*
+ * The two entry points may run before main(), even before a sanitizer's
+ * runtime has set itself up (ASan's log_path makes its directory with
+ * mkdir from its initialiser): they are not instrumented, and until
+ * scratch_init they only pass the call on.  The work is in the
+ * instrumented scratch_mkdir and scratch_rmdir.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+#define SCRATCH_ENTRY __attribute__((no_sanitize("address", "undefined")))
+#endif
+#endif
+#ifndef SCRATCH_ENTRY
+#define SCRATCH_ENTRY
+#endif
+
+static int scratch_mkdir(const char *path, mode_t mode) __attribute__((noinline));
+static int scratch_rmdir(const char *path) __attribute__((noinline));
+
+SCRATCH_ENTRY int mkdir(const char *path, mode_t mode)
+{
+	if (!__atomic_load_n(&scratch_on, __ATOMIC_ACQUIRE))
+		return mkdirat(AT_FDCWD, path, mode);
+	return scratch_mkdir(path, mode);
+}
+
+SCRATCH_ENTRY int rmdir(const char *path)
+{
+	if (!__atomic_load_n(&scratch_on, __ATOMIC_ACQUIRE))
+		return unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
+	return scratch_rmdir(path);
+}
+
+static int scratch_mkdir(const char *path, mode_t mode)
 {
 	char spare[PATH_MAX];
 	unsigned long long id = 0;
@@ -152,7 +185,7 @@ int mkdir(const char *path, mode_t mode)
 	return mkdirat(AT_FDCWD, path, mode);
 }
 
-int rmdir(const char *path)
+static int scratch_rmdir(const char *path)
 {
 	char spare[PATH_MAX];
 	unsigned long long id = 0;

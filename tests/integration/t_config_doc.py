@@ -70,6 +70,12 @@ for prog, man, subs in progs:
     r = subprocess.run([path, "--help"], capture_output=True, text=True)
     helptext = r.stdout + r.stderr
     tap.ok(r.returncode == 0 and "Usage:" in helptext, "%s --help" % os.path.basename(prog), helptext)
+    if os.environ.get("MX_ASAN"):
+        # The sanitizer suite covers every program: each one is built with
+        # the runtime (not linked statically or against musl without it).
+        with open(path, "rb") as f:
+            tap.ok(b"__asan_init" in f.read(), "%s carries the sanitizer runtime"
+                   % os.path.basename(prog))
     for sub in subs:
         r = subprocess.run([path, sub, "-h"], capture_output=True, text=True)
         tap.ok(r.returncode == 0 and "Usage:" in r.stdout + r.stderr,

@@ -416,6 +416,17 @@ raw = mimescan(fake)
 tap.ok(raw.startswith(("2 application/zip \"invoice.zip\" %s FOUND\n" % EICAR_SIG).encode()),
        "pre-pass: a line that only starts like the delimiter is not one", raw[-300:])
 
+# An attached message (message/rfc822) with an empty body: GMime gives its
+# one part no data at all.  Read as empty, OK, and the daemon goes on (a
+# null pointer offset in the uuencode reading here aborted the clang
+# UBSan build).
+for label, inner in (("empty body", b""), ("headers only", b"Subject: nothing\r\n\r\n")):
+    raw = mimescan(mimegen.multipart_message([mimegen.text_part(), mimegen.rfc822_part(inner)]))
+    check_clean(raw, "message/rfc822 with an %s: OK" % label if label == "empty body" else
+                "message/rfc822 with %s: OK" % label)
+raw = mimescan(mimegen.multipart_message([mimegen.rfc822_part(b""), mimegen.attachment(EICAR, "e.com")]))
+check_found(raw, "an empty attached message beside EICAR: FOUND")
+
 for d in (mx, lim):
     d.stop()
 mxtest.rmtree(work)
