@@ -80,8 +80,8 @@ X(SCAND_MAX_SCANTIME, "scand_max_scantime", TIME, "120s", 0, 3600000, \
   "mxscand: engine MaxScanTime, engine time for one request; 0 means none.") \
 X(SCAND_CACHE_SIZE, "scand_cache_size", INT, "65536", 0, 10000000, \
   "mxscand: verdicts remembered by SHA-256 of the scanned bytes for the current engine (least recently used out); 0 disables.") \
-X(SCAND_ENGINE_CACHE, "scand_engine_cache", BOOL, "no", 0, 1, \
-  "mxscand: also keep libclamav's own clean-file cache (MD5 of every layer, filled by path and descriptor scans of files a client may still be writing); off, only the SHA-256 verdict cache of private copies answers.") \
+X(SCAND_ENGINE_CACHE, "scand_engine_cache", BOOL, "yes", 0, 1, \
+  "mxscand: keep libclamav's own clean-file cache (MD5 of every layer) beside the SHA-256 verdict cache: it spares the rescan of a repeated attachment inside whole messages; no stopped scan ever enters it.") \
 X(SCAND_MIME_MAX_PARTS, "scand_mime_max_parts", INT, "1000", 1, 100000, \
   "mxscand: MIMESCAN: MIME objects (parts and containers) in one message; more is an ERROR verdict, never OK.") \
 X(SCAND_MIME_MAX_DEPTH, "scand_mime_max_depth", INT, "20", 1, 100, \

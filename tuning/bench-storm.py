@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
-"""bench-storm.py - a worm storm through mxscand (MIMESCAN) and stock clamd
-(INSTREAM), side by side in one run.
+"""bench-storm.py - a worm storm through mxscand (MIMESCAN and INSTREAM) and
+stock clamd (INSTREAM), side by side in one run.
 
 The storm is N distinct messages (own Message-ID, subject and text) that
 all carry the same infected attachment, a zip of about 400 KB holding the
 EICAR string among random data (about 540 KB once base64-encoded): what a
-mass mailer sends.  Ordinary traffic is M messages with unique attachments
-of mail-like sizes.  Both daemons load the same database (the test
-signatures plus --sigs random body signatures and --hashes random hash
-signatures, to give the engine the weight of a real one) and are driven by
-the same client with the same concurrency; the phases are interleaved over
---rounds rounds and the medians reported.
+mass mailer sends.  The clean storm is the same with a clean attachment
+(a newsletter, a circulated document).  Ordinary traffic is M messages
+with unique attachments of mail-like sizes.  The daemons load the same
+database (the test signatures plus --sigs random body signatures and
+--hashes random hash signatures, to give the engine the weight of a real
+one) and are driven by the same client with the same concurrency; the
+phases are interleaved over --rounds rounds and the medians reported.
+
+--engine-cache adds a second mxscand with scand_engine_cache = yes
+(libclamav's own clean-file cache beside mxscand's verdict cache), so the
+cost of leaving it off (the default) is measured in the same run: whole
+messages sent by INSTREAM, as clamd clients send them, are where
+libclamav's per-layer cache can save a rescan of a repeated attachment.
 
   tuning/bench-storm.py [--storm 1000] [--ordinary 200] [--conc 4]
                         [--rounds 2] [--sigs 20000] [--hashes 1000000]
+                        [--engine-cache]
 
 Needs root (clamd runs as root), Debian's clamav-daemon, and mxscand built
 in MX_BUILDDIR (default build-dev).  Prints messages per second per phase
@@ -85,6 +93,8 @@ def main():
     ap.add_argument("--sigs", type=int, default=20000)
     ap.add_argument("--hashes", type=int, default=1000000)
     ap.add_argument("--threads", type=int, default=4)
+    ap.add_argument("--engine-cache", action="store_true",
+                    help="also run an mxscand with scand_engine_cache = yes")
     a = ap.parse_args()
     rnd = random.Random(42)
     work = mxtest.tmpdir("storm")
@@ -97,11 +107,13 @@ def main():
         cache, libclamav's clean cache in both) carries over between rounds."""
         d = os.path.join(work, "mail%d" % rno)
         os.makedirs(d)
-        z = io.BytesIO()
-        with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
-            zf.writestr("document.scr", os.urandom(400000) + mxtest.EICAR)
-        worm = z.getvalue()
-        storm, ordinary = [], []
+        def zipped(tail):
+            z = io.BytesIO()
+            with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+                zf.writestr("document.scr", os.urandom(400000) + tail)
+            return z.getvalue()
+        worm, circular = zipped(mxtest.EICAR), zipped(b"nothing to see")
+        storm, clean, ordinary = [], [], []
 
         def save(data, n):
             path = os.path.join(d, "%06d.eml" % n)
@@ -110,51 +122,71 @@ def main():
             return path
         for i in range(a.storm):
             storm.append(save(message(i, worm, "document.zip", "application/zip", rnd), i))
+            clean.append(save(message(200000 + i, circular, "document.zip", "application/zip", rnd),
+                              200000 + i))
         for i in range(a.ordinary):
             size = int(rnd.choice([2, 8, 30, 100, 300, 800]) * 1000 * rnd.uniform(0.5, 1.5))
             ordinary.append(save(message(100000 + i, os.urandom(size), "file%d.pdf" % i, "application/pdf",
                                          rnd), 100000 + i))
-        return storm, ordinary
+        return storm, clean, ordinary
 
+    opts = {"scand_threads": str(a.threads), "scand_stream_max_length": "50m"}
+    # One daemon per target: MIMESCAN and INSTREAM on one mxscand would
+    # answer each other's messages from the shared caches.
+    daemons, targets = [], []
+    for name, extra, mode in (("mxscand MIMESCAN", {}, "mimescan"), ("mxscand INSTREAM", {}, "instream"),
+                              ("mxscand+ec MIMESCAN", {"scand_engine_cache": "yes"}, "mimescan"),
+                              ("mxscand+ec INSTREAM", {"scand_engine_cache": "yes"}, "instream")):
+        if "+ec" in name and not a.engine_cache:
+            continue
+        t0 = time.time()
+        d = mxtest.Daemon(db, options=dict(opts, **extra))
+        print("load: %s %.1f s" % (name, time.time() - t0), flush=True)
+        daemons.append(d)
+        targets.append((name, d.socket, mode))
+    mx = daemons[0]
     t0 = time.time()
-    mx = mxtest.Daemon(db, options={"scand_threads": str(a.threads), "scand_stream_max_length": "50m"})
-    t1 = time.time()
     cd = mxtest.Clamd(db, extra=["MaxThreads %d" % a.threads, "StreamMaxLength 50M"])
-    t2 = time.time()
-    print("load: mxscand %.1f s, clamd %.1f s" % (t1 - t0, t2 - t1), flush=True)
+    daemons.append(cd)
+    print("load: clamd %.1f s" % (time.time() - t0), flush=True)
+    targets.append(("clamd INSTREAM", cd.socket, "instream"))
+    phases = ("storm", "clean storm", "ordinary")
     res = {}
     bad = 0
     try:
         for rnd_no in range(a.rounds):
-            order = [("mxscand", mx.socket, "mimescan"), ("clamd", cd.socket, "instream")]
-            storm, ordinary = corpus(rnd_no)
+            order = list(targets)
+            storm, clean, ordinary = corpus(rnd_no)
             if rnd_no == 0:
-                print("storm: %d messages of %d KB; ordinary: %d messages, %d KB in all"
-                      % (len(storm), os.path.getsize(storm[0]) // 1024, len(ordinary),
-                         sum(map(os.path.getsize, ordinary)) // 1024), flush=True)
+                print("storm and clean storm: %d messages of %d KB each; ordinary: %d messages, "
+                      "%d KB in all" % (len(storm), os.path.getsize(storm[0]) // 1024, len(ordinary),
+                                        sum(map(os.path.getsize, ordinary)) // 1024), flush=True)
             if rnd_no % 2:
                 order.reverse()
-            for phase, msgs, found in (("storm", storm, True), ("ordinary", ordinary, False)):
+            for phase, msgs, found in zip(phases, (storm, clean, ordinary), (True, False, False)):
                 for name, sock, cmd in order:
                     rate, wrong = run(sock, cmd, msgs, a.conc, found)
                     bad += wrong
                     res.setdefault((phase, name), []).append(rate)
-                    print("  round %d %-8s %-7s %8.1f msg/s  wrong %d" % (rnd_no + 1, phase, name, rate, wrong),
-                          flush=True)
+                    print("  round %d %-11s %-19s %8.1f msg/s  wrong %d"
+                          % (rnd_no + 1, phase, name, rate, wrong), flush=True)
         h = mx.health()
-        print("\nmessages per second (median of %d rounds, %d clients, %d scan threads each):"
-              % (a.rounds, a.conc, a.threads))
-        print("%-9s %10s %10s %8s" % ("phase", "mxscand", "clamd", "ratio"))
-        for phase in ("storm", "ordinary"):
-            m = statistics.median(res[(phase, "mxscand")])
-            c = statistics.median(res[(phase, "clamd")])
-            print("%-9s %10.1f %10.1f %7.1fx" % (phase, m, c, m / c))
-        print("mxscand cache: %s entries, %s hits, %s misses; RSS mxscand %d kB, clamd %d kB"
+        print("\nmessages per second (median of %d rounds, %d clients, %d scan threads each), "
+              "and the ratio to clamd:" % (a.rounds, a.conc, a.threads))
+        print("%-20s" % "" + "".join("%22s" % p for p in phases))
+        for name, _, _ in targets:
+            row = "%-20s" % name
+            for phase in phases:
+                m = statistics.median(res[(phase, name)])
+                c = statistics.median(res[(phase, "clamd INSTREAM")])
+                row += "%13.1f (%5.1fx)" % (m, m / c)
+            print(row)
+        print("mxscand (MIMESCAN) cache: %s entries, %s hits, %s misses; RSS mxscand %d kB, clamd %d kB"
               % (h["cache_entries"], h["cache_hits"], h["cache_misses"], mx.rss_kb(), cd.rss_kb()))
         print("wrong verdicts: %d" % bad)
     finally:
-        mx.stop()
-        cd.stop()
+        for d in daemons:
+            d.stop()
         mxtest.rmtree(work)
     return 1 if bad else 0
 
