@@ -73,8 +73,15 @@ def ask_all(mx, data, what):
     tap.ok(found(r, path.encode()), "%s: by SCAN, FOUND" % what, r)
 
 
-def wait_log(mx, text, timeout=30):
-    return mxtest.wait_for(lambda: text in mx.logtext(), timeout * smtptest.SLOW)
+def late_request(mx, cmd, data):
+    """CMD, then DATA only once the 2 s request deadline has passed."""
+    s = mxtest.connect(mx.socket, 30)
+    s.sendall(cmd)
+    time.sleep(2.5)  # the stimulus: outlive the 2 s request deadline
+    s.sendall(instream_bytes(data))
+    r = mxtest.recv_all(s)
+    s.close()
+    return r
 
 
 def cancelled_count(mx):
@@ -89,23 +96,13 @@ for ecache in ("no", "yes"):
 
     # -- 1. the deadline passes while the request waits for its data ------
     data = unique("late")
-    s = mxtest.connect(mx.socket, 30)
-    s.sendall(b"zINSTREAM\0")
-    time.sleep(2.5)  # the stimulus: outlive the 2 s request deadline
-    s.sendall(instream_bytes(data))
-    r = mxtest.recv_all(s)
-    s.close()
+    r = late_request(mx, b"zINSTREAM\0", data)
     tap.eq(r, b"stream: Request deadline exceeded. ERROR\0",
            "%s: INSTREAM past its deadline is an ERROR" % what)
     ask_all(mx, data, "%s, late INSTREAM" % what)
 
     msg = mimegen.plain(unique("late-mime"), "late.com")
-    s = mxtest.connect(mx.socket, 30)
-    s.sendall(b"zMIMESCAN\0")
-    time.sleep(2.5)  # the stimulus: outlive the 2 s request deadline
-    s.sendall(instream_bytes(msg))
-    r = mxtest.recv_all(s)
-    s.close()
+    r = late_request(mx, b"zMIMESCAN\0", msg)
     tap.ok(r.endswith(b"stream: Request deadline exceeded. ERROR\0") and b" OK\n" not in r,
            "%s: MIMESCAN past its deadline is an ERROR with no part OK" % what, r)
     r = mx.request(b"zMIMESCAN\0" + instream_bytes(msg))
