@@ -45,7 +45,12 @@ static enum client_status client_fail(struct client_result *r, enum client_statu
 	return st;
 }
 
-/* client_read_reply - read up to the NUL terminator (or EOF). */
+/*
+ * client_read_reply - read up to the NUL terminator.  A reply the scanner
+ * cut short (it closed, stopped or crashed before the terminator) is an
+ * error, never parsed: a MIMESCAN reply cut after a part line could read
+ * as a verdict.
+ */
 static int client_read_reply(int sock, char *reply, size_t size, long long deadline,
 			     const char **error_r)
 {
@@ -70,6 +75,10 @@ static int client_read_reply(int sock, char *reply, size_t size, long long deadl
 	reply[len] = '\0';
 	if (len == 0) {
 		*error_r = "scanner closed the connection without a reply";
+		return -1;
+	}
+	if (memchr(reply, '\0', len) == NULL) {
+		*error_r = "scanner closed the connection in the middle of its reply";
 		return -1;
 	}
 	return (int)len;
@@ -206,6 +215,10 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		nl = strrchr(reply, '\n');
 		if (nl != NULL)
 			last = nl + 1;
+		/* The verdict is the "stream: " line; a part line (its file
+		 * name comes from the message) never is. */
+		if (strncmp(last, "stream: ", 8) != 0)
+			return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
 	}
 	if (proto_verdict_parse(last, strlen(last), &verdict, r->detail, sizeof(r->detail)) < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");

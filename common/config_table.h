@@ -83,7 +83,7 @@ X(SCAND_CACHE_SIZE, "scand_cache_size", INT, "65536", 0, 10000000, \
 X(SCAND_ENGINE_CACHE, "scand_engine_cache", BOOL, "yes", 0, 1, \
   "mxscand: keep libclamav's own clean-file cache (MD5 of every layer) beside the SHA-256 verdict cache: it spares the rescan of a repeated attachment inside whole messages; no stopped scan ever enters it.") \
 X(SCAND_MIME_MAX_PARTS, "scand_mime_max_parts", INT, "1000", 1, 100000, \
-  "mxscand: MIMESCAN: MIME objects (parts and containers) in one message; more is an ERROR verdict, never OK.") \
+  "mxscand: MIMESCAN: MIME objects (parts, containers and files uuencoded in text parts) in one message; more is an ERROR verdict, never OK.") \
 X(SCAND_MIME_MAX_DEPTH, "scand_mime_max_depth", INT, "20", 1, 100, \
   "mxscand: MIMESCAN: nesting of multiparts and attached messages; deeper is an ERROR verdict.") \
 X(SCAND_MIME_MAX_DECODED, "scand_mime_max_decoded", SIZE, "200m", 1024, 4294967295LL, \

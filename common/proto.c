@@ -139,6 +139,8 @@ int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdic
 		len--;
 	if (name_size > 0)
 		name[0] = '\0';
+	if (memchr(line, '\n', len) != NULL || memchr(line, '\0', len) != NULL)
+		return -1;	/* a verdict is one line */
 	/* The subject ends at the last ": " before the status word. */
 	colon = NULL;
 	for (start = 0; start + 1 < len; start++)

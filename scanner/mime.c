@@ -240,6 +240,12 @@ static void mime_uuencoded(struct mime_walk *w, const char *path, const char *te
 		if (n <= 10 || memcmp(line, "begin ", 6) != 0 || !isdigit((unsigned char)line[6]) ||
 		    line[9] != ' ')
 			continue;
+		/* Each file is a reply line: they count as parts, so a text of
+		 * endless "begin" blocks cannot make the reply unbounded. */
+		if (++w->objects > config_num(CONF_SCAND_MIME_MAX_PARTS)) {
+			mime_limit(w, PROTO_LIMIT_MIME_PARTS);
+			return;
+		}
 		snprintf(name, sizeof(name), "%.*s", (int)(n - 10 < 255 ? n - 10 : 255), line + 10);
 		out = xmalloc(len + 64);
 		while (p < end && olen <= len) {	/* a line adds at most 63 */

@@ -300,6 +300,52 @@ tap.ok(r[0] == 250 and len(got) == 1 and got[0].data == marker,
        "the infected mail never reached the next hop (only the marker after it did)",
        [g.data[:80] for g in got])
 tap.eq(flt.stop(), 0, "mxscan-filter stops cleanly")
-cap.stop()
 tap.eq(mx.stop(), 0, "mxscand stops cleanly")
+
+
+# -- 6. the filter takes only a whole reply, and only its "stream: " line ----
+# A scanner that stops (or crashes) in the middle of a MIMESCAN reply: the
+# part lines before the cut carry file names from the message, and one such
+# line (name "a: b") reads like a clean verdict.
+class CutScanner:
+    def __init__(self, reply):
+        self.path = os.path.join(work, "cut%d.sock" % serial[0])
+        serial[0] += 1
+        self.reply = reply
+        self.srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.srv.bind(self.path)
+        self.srv.listen(8)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.srv.accept()
+            except OSError:
+                return
+            data = b""
+            while not data.endswith(b"\0\0\0\0"):  # up to the zero-length chunk
+                b = c.recv(65536)
+                if not b:
+                    break
+                data += b
+            c.sendall(self.reply)
+            c.close()
+
+
+for what, reply in (
+        ("cut after a part line", b'1 text/plain "a: b" OK\n'),
+        ("cut inside a later line", b'1 text/plain "a: b" OK\n2 application/octet-stream'),
+        ("whole, but the last line a part line", b'1 text/plain "a: b" OK\0'),
+        ("cut before its terminator", b"stream: OK")):
+    fake = CutScanner(reply)
+    flt = smtptest.Filter(fake.path, cap.addr, work)
+    r = flt.client().mail("a@example.test", ["b@example.test"], mimegen.plain(EICAR, "e.com"))
+    tap.ok(r[0] == 451, "scanner reply %s: 451 4.3.0" % what, r)
+    # The filter answers only after the next hop has answered its relay.
+    got = cap.take()
+    tap.ok(not got, "scanner reply %s: nothing relayed before that answer" % what,
+           [g.data[:80] for g in got])
+    flt.stop()
+cap.stop()
 tap.done()

@@ -427,6 +427,13 @@ for label, inner in (("empty body", b""), ("headers only", b"Subject: nothing\r\
 raw = mimescan(mimegen.multipart_message([mimegen.rfc822_part(b""), mimegen.attachment(EICAR, "e.com")]))
 check_found(raw, "an empty attached message beside EICAR: FOUND")
 
+# Files uuencoded in a text part count as parts: endless "begin" blocks end
+# in the part limit's ERROR, not in a reply too long for any client.
+blocks = b"".join(mimegen.uuencode(b"x", "n%04d-%s" % (i, "y" * 200)) for i in range(3000))
+raw = mimescan(mimegen.multipart_message([mimegen.text_part(blocks)]))
+limit_error(raw, "3000 uuencoded files in one text part")
+tap.ok(len(raw) < 1 << 20, "their reply stays under 1 MiB (%d bytes)" % len(raw))
+
 for d in (mx, lim):
     d.stop()
 mxtest.rmtree(work)

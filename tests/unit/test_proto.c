@@ -452,6 +452,8 @@ static void test_verdict_invalid(void **state)
 		"ERROR",		/* no reason */
 		"stream: Eicar found",
 		"1: PONG",
+		"stream: Eicar FOUND\nstream: OK",	/* a verdict is one line */
+		"2 application/zip \"x.zip\" Eicar FOUND\n1 text/plain \"a: b\" OK",
 	};
 	enum proto_verdict v;
 	char name[64];
