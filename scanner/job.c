@@ -146,7 +146,7 @@ static int job_scan_file(struct job_walk *w, int fd, const char *file)
 	w->curfile = file;
 	r = engine_scan_fd(w->gen->db, fd, file, allmatch, &ctx, &virname, &err);
 	close(fd);
-	if (r == ENGINE_STOPPED || job->stopped)
+	if (r == ENGINE_STOPPED)
 		return 1;
 	if (r == ENGINE_VIRUS && (!allmatch || w->found == before)) {
 		job_reply(job, file, virname, NULL);
@@ -396,11 +396,10 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 				    &err);
 	else
 		r = engine_scan_fd(gen->db, job->fd, job->path, 0, &ctx, &virname, &err);
-	if (r == ENGINE_STOPPED || job->stopped) {
-		job_stopped(job, verdict_r);
-		return;
-	}
 	switch (r) {
+	case ENGINE_STOPPED:	/* nothing of it is cached */
+		job_stopped(job, verdict_r);
+		break;
 	case ENGINE_CLEAN:
 		job_reply(job, job->path, NULL, NULL);
 		*verdict_r = "OK";
@@ -415,7 +414,6 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 			cache_insert(key, gen->id, virname);
 		break;
 	case ENGINE_ERROR:
-	case ENGINE_STOPPED:
 		job_reply(job, job->path, NULL, err);
 		snprintf(sig, sigsize, "%s", err);
 		*verdict_r = "ERROR";

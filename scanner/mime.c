@@ -161,11 +161,7 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 		virname = sig;
 	} else {
 		r = engine_scan_mem(w->gen->db, len ? buf : "", len, 0, w->ctx, &virname, &err);
-		if (r == ENGINE_STOPPED) {	/* no line, nothing cached */
-			w->stop = 1;
-			return 0;
-		}
-		if (keyed && r != ENGINE_ERROR)
+		if (keyed && (r == ENGINE_CLEAN || r == ENGINE_VIRUS))
 			cache_insert(key, w->gen->id, r == ENGINE_VIRUS ? virname : NULL);
 	}
 	switch (r) {
@@ -175,8 +171,10 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 			snprintf(w->sig, sizeof(w->sig), "%s", virname);
 		w->stop = 1;	/* one infected reading decides the message */
 		return 1;
+	case ENGINE_STOPPED:	/* no line, nothing cached */
+		w->stop = 1;
+		return 0;
 	case ENGINE_ERROR:
-	case ENGINE_STOPPED:
 		mime_line(w, path, type, name, NULL, err);
 		if (w->errors++ == 0)
 			snprintf(w->error, sizeof(w->error), "%s", err);
