@@ -287,7 +287,14 @@ def worker(n):
 
 
 def monitor():
+    next_report = time.time() + 60
     while time.time() < deadline:
+        if time.time() >= next_report:  # progress of a long run
+            next_report += 60
+            with lock:
+                tap.diag("%.0f s: %d conversations, %d requests, %d violations, RSS peak %d kB"
+                         % (time.time() - deadline + SECONDS, stats["connections"],
+                            stats["requests"], len(stats["violations"]), peak["rss"]))
         t = time.time()
         ok = mxtest.ping(mx.socket)
         if not ok or time.time() - t > 5 * SLOW:
