@@ -215,12 +215,14 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		nl = strrchr(reply, '\n');
 		if (nl != NULL)
 			last = nl + 1;
-		/* The verdict is the "stream: " line; a part line (its file
-		 * name comes from the message) never is. */
-		if (strncmp(last, "stream: ", 8) != 0)
-			return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
 	}
 	if (proto_verdict_parse(last, strlen(last), &verdict, r->detail, sizeof(r->detail)) < 0)
+		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
+	/* A MIMESCAN verdict is its "stream: " line: a part line (its file
+	 * name comes from the message) never is.  Only a refusal (a stream
+	 * over the limit) is one line of another form. */
+	if (rq->mime && strncmp(last, "stream: ", 8) != 0 &&
+	    (verdict != PROTO_VERDICT_ERROR || last != reply))
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
 	switch (verdict) {
 	case PROTO_VERDICT_CLEAN:

@@ -139,8 +139,6 @@ int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdic
 		len--;
 	if (name_size > 0)
 		name[0] = '\0';
-	if (memchr(line, '\n', len) != NULL || memchr(line, '\0', len) != NULL)
-		return -1;	/* a verdict is one line */
 	/* The subject ends at the last ": " before the status word. */
 	colon = NULL;
 	for (start = 0; start + 1 < len; start++)
@@ -148,7 +146,10 @@ int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdic
 			colon = line + start;
 	start = colon ? (size_t)(colon - line) + 2 : 0;
 	if (proto_ends_with(line, len, " OK") || (len == 2 && memcmp(line, "OK", 2) == 0)) {
-		if (colon == NULL && len != 2)
+		/* Clean is one whole line: never text that holds another
+		 * line (a FOUND before it, or a part line's file name). */
+		if ((colon == NULL && len != 2) || memchr(line, '\n', len) != NULL ||
+		    memchr(line, '\0', len) != NULL)
 			return -1;
 		*verdict_r = PROTO_VERDICT_CLEAN;
 		return 0;

@@ -95,7 +95,8 @@ enum proto_verdict {
  * proto_verdict_parse - classify one reply line (without terminator):
  * "... OK", "... <name> FOUND", "... ERROR".  On FOUND *name_r gets the
  * signature (NAME bytes); on ERROR the reason text without " ERROR".
- * Returns -1 for a line that is none of these.
+ * Returns -1 for a line that is none of these, and for "OK" text that
+ * holds a newline or NUL (only a whole single line is clean).
  */
 int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdict_r,
 			char *name, size_t name_size);
