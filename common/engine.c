@@ -61,6 +61,15 @@ const char *engine_version(void)
 	return cl_retver();
 }
 
+/* engine_stop_now - whether the caller has given up (remembered in
+ * ctx->stopped); a scan it gave up before is not even started. */
+static int engine_stop_now(struct engine_scan_ctx *ctx)
+{
+	if (ctx != NULL && !ctx->stopped && ctx->stop != NULL && ctx->stop(ctx->arg))
+		ctx->stopped = 1;
+	return ctx != NULL && ctx->stopped;
+}
+
 /*
  * engine_cb_prescan - abort the scan when the caller says so.  The layer
  * is blocked (CL_VIRUS), not allowed: libclamav caches an allowed layer,
@@ -68,15 +77,9 @@ const char *engine_version(void)
  */
 static cl_error_t engine_cb_prescan(int fd, const char *type, void *context)
 {
-	struct engine_scan_ctx *ctx = context;
-
 	(void)fd;
 	(void)type;
-	if (ctx == NULL)
-		return CL_CLEAN;
-	if (!ctx->stopped && ctx->stop != NULL && ctx->stop(ctx->arg))
-		ctx->stopped = 1;
-	return ctx->stopped ? CL_VIRUS : CL_CLEAN;
+	return engine_stop_now(context) ? CL_VIRUS : CL_CLEAN;
 }
 
 /* engine_cb_found - every match, for all-match scans; none once stopped
@@ -230,14 +233,6 @@ static enum engine_result engine_result_of(cl_error_t r, const struct engine_sca
 		return ENGINE_VIRUS;
 	*error_r = cl_strerror(r);
 	return ENGINE_ERROR;
-}
-
-/* engine_stop_now - a scan whose caller has already given up is not started. */
-static int engine_stop_now(struct engine_scan_ctx *ctx)
-{
-	if (ctx != NULL && !ctx->stopped && ctx->stop != NULL && ctx->stop(ctx->arg))
-		ctx->stopped = 1;
-	return ctx != NULL && ctx->stopped;
 }
 
 enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
