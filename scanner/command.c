@@ -1,15 +1,16 @@
 /*
- * command.c - the command table and one handler per verb.
+ * command.c - the command table, one handler per verb, and the STATS and
+ * HEALTH reports (see command.h).
  *
  * The table order is clamd's (it is also the VERSIONCOMMANDS list), with
- * mxscan's additions at the end.  Every reply goes through conn_send_*()
- * and the proto_reply helpers, so framing and "<id>: " prefixes are
- * applied in one place.
+ * mxscan's additions at the end.  Handlers touch no connection: they
+ * write their reply into the result and name the action.
  */
 #include "auto-config.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,11 @@
 #include "common/engine.h"
 #include "common/log.h"
 #include "common/sock.h"
-#include "common/xalloc.h"
+#include "scanner/cache.h"
 #include "scanner/command.h"
-#include "scanner/conn.h"
 #include "scanner/generation.h"
-#include "scanner/job.h"
+#include "scanner/pool.h"
 #include "scanner/roots.h"
-#include "scanner/server.h"
 #include "scanner/stats.h"
 
 enum {
@@ -34,64 +33,73 @@ enum {
 	CMD_SESSION = 4,	/* allowed inside IDSESSION */
 	CMD_ADMIN = 8,		/* RELOAD, SHUTDOWN: off on TCP by default */
 	CMD_PATH = 16,		/* scans a path: confined, off on TCP */
-	CMD_READY = 32,		/* needs a loaded engine */
+	CMD_READY = 32,		/* needs a loaded engine (checked here unless CMD_PATH) */
+	CMD_STREAM = 64,	/* reads INSTREAM chunks: a refusal names "stream" */
+	CMD_END = 128,		/* END: only inside a session, takes no request id */
+	CMD_KEEP = 256,		/* a not-ready refusal keeps the conversation (PING) */
 };
 
+struct command;
+
+/* What a handler gets: the command's row, its connection, its result. */
 struct command_ctx {
-	struct conn *c;
-	unsigned id;		/* IDSESSION request id or 0 */
-	char term;
+	const struct command *cmd;
+	struct command_conn *cc;
+	struct command_result *r;
 	const char *arg;	/* argument or NULL */
 };
 
 struct command {
 	const char *name;
 	unsigned flags;
-	void (*run)(const struct command *cmd, struct command_ctx *x);
-	int scan;		/* enum job_scan for path scans */
+	void (*run)(struct command_ctx *x);
+	enum job_scan scan;	/* path scans, INSTREAM, MIMESCAN */
 };
 
-static void cmd_ping(const struct command *, struct command_ctx *);
-static void cmd_version(const struct command *, struct command_ctx *);
-static void cmd_versioncommands(const struct command *, struct command_ctx *);
-static void cmd_reload(const struct command *, struct command_ctx *);
-static void cmd_selfcheck(const struct command *, struct command_ctx *);
-static void cmd_shutdown(const struct command *, struct command_ctx *);
-static void cmd_scan(const struct command *, struct command_ctx *);
-static void cmd_fildes(const struct command *, struct command_ctx *);
-static void cmd_stats(const struct command *, struct command_ctx *);
-static void cmd_idsession(const struct command *, struct command_ctx *);
-static void cmd_end(const struct command *, struct command_ctx *);
-static void cmd_instream(const struct command *, struct command_ctx *);
-static void cmd_detstats(const struct command *, struct command_ctx *);
-static void cmd_health(const struct command *, struct command_ctx *);
+static void cmd_ping(struct command_ctx *);
+static void cmd_version(struct command_ctx *);
+static void cmd_versioncommands(struct command_ctx *);
+static void cmd_reload(struct command_ctx *);
+static void cmd_selfcheck(struct command_ctx *);
+static void cmd_shutdown(struct command_ctx *);
+static void cmd_scan(struct command_ctx *);
+static void cmd_fildes(struct command_ctx *);
+static void cmd_stats(struct command_ctx *);
+static void cmd_idsession(struct command_ctx *);
+static void cmd_end(struct command_ctx *);
+static void cmd_instream(struct command_ctx *);
+static void cmd_detstats(struct command_ctx *);
+static void cmd_health(struct command_ctx *);
 
 static const struct command command_table[] = {
 	{"SCAN", CMD_ARG | CMD_OLD | CMD_SESSION | CMD_PATH | CMD_READY, cmd_scan, JOB_SCAN},
 	{"QUIT", CMD_OLD | CMD_ADMIN, cmd_shutdown, 0},
 	{"RELOAD", CMD_OLD | CMD_ADMIN, cmd_reload, 0},
 	{"SELFCHECK", CMD_OLD, cmd_selfcheck, 0},
-	{"PING", CMD_OLD | CMD_SESSION | CMD_READY, cmd_ping, 0},
+	{"PING", CMD_OLD | CMD_SESSION | CMD_READY | CMD_KEEP, cmd_ping, 0},
 	{"CONTSCAN", CMD_ARG | CMD_OLD | CMD_PATH | CMD_READY, cmd_scan, JOB_CONTSCAN},
 	{"VERSIONCOMMANDS", CMD_SESSION, cmd_versioncommands, 0},
 	{"VERSION", CMD_OLD | CMD_SESSION, cmd_version, 0},
-	{"END", CMD_SESSION, cmd_end, 0},
+	{"END", CMD_SESSION | CMD_END, cmd_end, 0},
 	{"SHUTDOWN", CMD_OLD | CMD_ADMIN, cmd_shutdown, 0},
 	{"MULTISCAN", CMD_ARG | CMD_OLD | CMD_PATH | CMD_READY, cmd_scan, JOB_MULTISCAN},
-	{"FILDES", CMD_OLD | CMD_SESSION | CMD_READY, cmd_fildes, 0},
+	{"FILDES", CMD_OLD | CMD_SESSION | CMD_READY, cmd_fildes, JOB_INSTREAM},
 	{"STATS", CMD_SESSION, cmd_stats, 0},
 	{"IDSESSION", 0, cmd_idsession, 0},
-	{"INSTREAM", CMD_SESSION | CMD_READY, cmd_instream, 0},
+	{"INSTREAM", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_INSTREAM},
 	{"DETSTATSCLEAR", CMD_OLD, cmd_detstats, 0},
 	{"DETSTATS", CMD_OLD, cmd_detstats, 0},
 	{"ALLMATCHSCAN", CMD_ARG | CMD_PATH | CMD_READY, cmd_scan, JOB_ALLMATCHSCAN},
 	{"HEALTH", CMD_SESSION, cmd_health, 0},
-	{"MIMESCAN", CMD_SESSION | CMD_READY, cmd_instream, JOB_MIME},
+	{"MIMESCAN", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_MIME},
 };
 
 #define COMMAND_COUNT (sizeof(command_table) / sizeof(command_table[0]))
 
 static const char command_not_ready[] = "Signature database not loaded yet.";
+static const char command_unknown[] = "UNKNOWN COMMAND";
+static const char command_bare_in_session[] =
+	"Only nCMDS\\n and zCMDS\\0 are accepted inside IDSESSION. ERROR";
 
 /* command_lookup - clamd's prefix match; *arg_r gets the argument. */
 static const struct command *command_lookup(const char *cmd, size_t len, const char **arg_r)
@@ -118,10 +126,25 @@ static const struct command *command_lookup(const char *cmd, size_t len, const c
 	return NULL;
 }
 
-/* command_reply_close - a reply that ends the conversation outside a session. */
-static void command_done(struct command_ctx *x)
+/* command_reply_text - "[<id>: ]<text><term>". */
+static void command_reply_text(struct command_ctx *x, const char *text)
 {
-	conn_finish_request(x->c);
+	struct command_result *r = x->r;
+	size_t size = strlen(text) + 32;
+	int n = proto_reply_text(buffer_reserve(&r->reply, size), size, r->id, text, r->term);
+
+	if (n > 0)
+		buffer_commit(&r->reply, (size_t)n);
+}
+
+void command_reply_error(struct buffer *b, unsigned id, char term, const char *path,
+			 const char *reason)
+{
+	size_t size = strlen(reason) + (path != NULL ? strlen(path) : 0) + 48;
+	int n = proto_reply_error(buffer_reserve(b, size), size, id, path, reason, term);
+
+	if (n > 0)
+		buffer_commit(b, (size_t)n);
 }
 
 /* command_version_text - "ClamAV <engine>[/<db version>/<db time>]". */
@@ -142,22 +165,20 @@ static void command_version_text(char *buf, size_t size)
 	}
 }
 
-static void cmd_ping(const struct command *cmd, struct command_ctx *x)
+static void cmd_ping(struct command_ctx *x)
 {
-	conn_send_text(x->c, x->id, x->term, "PONG");
-	command_done(x);
+	command_reply_text(x, "PONG");
 }
 
-static void cmd_version(const struct command *cmd, struct command_ctx *x)
+static void cmd_version(struct command_ctx *x)
 {
 	char buf[256];
 
 	command_version_text(buf, sizeof(buf));
-	conn_send_text(x->c, x->id, x->term, buf);
-	command_done(x);
+	command_reply_text(x, buf);
 }
 
-static void cmd_versioncommands(const struct command *cmd, struct command_ctx *x)
+static void cmd_versioncommands(struct command_ctx *x)
 {
 	char buf[1024];
 	size_t i, n;
@@ -167,18 +188,16 @@ static void cmd_versioncommands(const struct command *cmd, struct command_ctx *x
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "| COMMANDS:");
 	for (i = 0; i < COMMAND_COUNT && n < sizeof(buf); i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s", command_table[i].name);
-	conn_send_text(x->c, x->id, x->term, buf);
-	command_done(x);
+	command_reply_text(x, buf);
 }
 
-static void cmd_reload(const struct command *cmd, struct command_ctx *x)
+static void cmd_reload(struct command_ctx *x)
 {
 	generation_request_reload("RELOAD command");
-	conn_send_text(x->c, x->id, x->term, "RELOADING");
-	command_done(x);
+	command_reply_text(x, "RELOADING");
 }
 
-static void cmd_selfcheck(const struct command *cmd, struct command_ctx *x)
+static void cmd_selfcheck(struct command_ctx *x)
 {
 	struct generation_status st;
 	char dir[PATH_MAX];
@@ -187,185 +206,216 @@ static void cmd_selfcheck(const struct command *cmd, struct command_ctx *x)
 	generation_db_dir(dir, sizeof(dir));
 	if (st.reload_pending || strcmp(dir, st.path) != 0) {
 		generation_request_reload("SELFCHECK command");
-		conn_send_text(x->c, x->id, x->term, "RELOADING");
+		command_reply_text(x, "RELOADING");
 	} else {
-		conn_send_text(x->c, x->id, x->term, "DBUPTODATE");
+		command_reply_text(x, "DBUPTODATE");
 	}
-	command_done(x);
 }
 
-static void cmd_shutdown(const struct command *cmd, struct command_ctx *x)
+static void cmd_shutdown(struct command_ctx *x)
 {
-	log_info("SHUTDOWN requested by %s", x->c->peer);
-	server_stop();
-	command_done(x);
+	log_info("SHUTDOWN requested by %s", x->cc->peer);
+	x->r->action = COMMAND_SHUTDOWN;
 }
 
-static void cmd_detstats(const struct command *cmd, struct command_ctx *x)
+static void cmd_detstats(struct command_ctx *x)
 {
-	conn_close(x->c, "DETSTATS");
+	x->r->action = COMMAND_CLOSE;
 }
 
-/* command_send_report - a multi-line report plus the command's terminator. */
-static void command_send_report(struct command_ctx *x, char *text)
+/* command_active_line - one "\t<CMD> <seconds> <name>\n" line of STATS. */
+static void command_active_line(void *arg, const struct pool_work *w)
 {
-	conn_send(x->c, text, strlen(text));
-	conn_send(x->c, &x->term, 1);
-	free(text);
-	command_done(x);
+	struct buffer *b = arg;
+	char name[LOG_SAFE_MAX];
+	const char *n = w->name != NULL ? w->name : "stream";
+
+	log_sanitize(name, sizeof(name), n, strlen(n));
+	buffer_appendf(b, "\t%s %f %s\n", w->what, (double)(sock_now_ms() - w->start_ms) / 1000.0,
+		       name);
 }
 
-static void cmd_stats(const struct command *cmd, struct command_ctx *x)
+/* command_prefix - "<id>: " before a report, when in a session. */
+static void command_prefix(struct buffer *b, unsigned id)
 {
-	command_send_report(x, stats_format_stats(x->id));
+	if (id != 0)
+		buffer_appendf(b, "%u: ", id);
 }
 
-static void cmd_health(const struct command *cmd, struct command_ctx *x)
+/*
+ * cmd_stats - clamd's layout (POOLS, STATE, THREADS, QUEUE, MEMSTATS,
+ * END) so clamdtop and monitoring scripts read it; CACHE is mxscan's
+ * line (clamdtop skips lines it does not know).
+ */
+static void cmd_stats(struct command_ctx *x)
 {
-	command_send_report(x, stats_format_health(x->id));
+	struct buffer *b = &x->r->reply;
+	struct cache_counts cc;
+	int queued, busy, total;
+
+	pool_counts(&queued, &busy, &total);
+	command_prefix(b, x->r->id);
+	buffer_appendf(b, "POOLS: 1\n\nSTATE: VALID PRIMARY\n"
+		       "THREADS: live %d  idle %d max %d idle-timeout %lld\nQUEUE: %d items\n",
+		       busy, total - busy, total, config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000,
+		       queued);
+	pool_each_running(command_active_line, b);
+#ifdef HAVE_MALLINFO2
+	{
+		struct mallinfo2 mi = mallinfo2();
+
+		buffer_appendf(b,
+			       "\nMEMSTATS: heap %.3fM mmap %.3fM used %.3fM free %.3fM "
+			       "releasable %.3fM pools 1 pools_used %.3fM pools_total %.3fM\n",
+			       mi.arena / 1048576.0, mi.hblkhd / 1048576.0,
+			       mi.uordblks / 1048576.0, mi.fordblks / 1048576.0,
+			       mi.keepcost / 1048576.0, mi.uordblks / 1048576.0,
+			       (mi.arena + mi.hblkhd) / 1048576.0);
+	}
+#else
+	buffer_appendf(b, "\nMEMSTATS: heap N/A mmap N/A used N/A free N/A releasable N/A "
+		       "pools 0 pools_used N/A pools_total N/A\n");
+#endif
+	cache_get_counts(&cc);
+	buffer_appendf(b, "CACHE: entries %lld hits %lld misses %lld\nEND%c", cc.entries, cc.hits,
+		       cc.misses, x->r->term);
 }
 
-static void cmd_idsession(const struct command *cmd, struct command_ctx *x)
+/* cmd_health - mxscan's own "key: value" report (documented in mxscand(8)). */
+static void cmd_health(struct command_ctx *x)
 {
-	x->c->in_session = 1;
-	x->c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
+	struct buffer *b = &x->r->reply;
+	struct generation_status st;
+	struct cache_counts cc;
+	int queued, busy, total;
+
+	generation_status(&st);
+	cache_get_counts(&cc);
+	pool_counts(&queued, &busy, &total);
+	command_prefix(b, x->r->id);
+	buffer_appendf(b, "status: %s\nengine_generation: %llu\ndatabase_path: %s\n"
+		       "database_version: %u\ndatabase_time: %lld\nsignatures: %u\n"
+		       "reload_state: %s\nreload_failures: %u\nreload_last_error: %s\n",
+		       st.id ? "ready" : "not-ready", st.id, st.path, st.version,
+		       (long long)st.time, st.sigs, st.state, st.failures, st.last_error);
+	buffer_appendf(b, "queue_depth: %d\nthreads_busy: %d\nthreads_total: %d\n"
+		       "connections: %lld\nrequests: %lld\ninfected: %lld\nerrors: %lld\n"
+		       "uptime: %lld\ncache_entries: %lld\ncache_hits: %lld\ncache_misses: %lld\n"
+		       "END%c", queued, busy, total, stats_get(STATS_CONNECTIONS),
+		       stats_get(STATS_REQUESTS), stats_get(STATS_INFECTED),
+		       stats_get(STATS_ERRORS), stats_uptime(), cc.entries, cc.hits, cc.misses,
+		       x->r->term);
 }
 
-static void cmd_end(const struct command *cmd, struct command_ctx *x)
+static void cmd_idsession(struct command_ctx *x)
 {
-	x->c->session_ended = 1;
-	x->c->state = CONN_REPLYING;
-	x->c->read_deadline = 0;
-	server_mark_dirty(x->c);
+	x->r->action = COMMAND_SESSION;
 }
 
-static void cmd_instream(const struct command *cmd, struct command_ctx *x)
+static void cmd_end(struct command_ctx *x)
 {
-	struct conn *c = x->c;
-
-	c->job = job_new(c, JOB_STREAM_MEM, cmd->name, x->id, x->term);
-	c->job->scan = (enum job_scan)cmd->scan;	/* JOB_MIME for MIMESCAN */
-	c->job->path = xstrdup("stream");
-	c->stream_left = (unsigned long long)config_num(CONF_SCAND_STREAM_MAX_LENGTH);
-	c->state = CONN_CHUNK_LEN;
-	c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
+	x->r->action = COMMAND_END;
 }
 
-static void cmd_fildes(const struct command *cmd, struct command_ctx *x)
+static void cmd_instream(struct command_ctx *x)
 {
-	struct conn *c = x->c;
+	x->r->action = COMMAND_STREAM;
+}
 
-	if (!c->is_unix) {
-		conn_send_error(c, x->id, x->term, NULL, "No file descriptor received.");
-		command_done(x);
+static void cmd_fildes(struct command_ctx *x)
+{
+	if (!x->cc->is_unix) {
+		command_reply_error(&x->r->reply, x->r->id, x->r->term, NULL,
+				    "No file descriptor received.");
 		return;
 	}
-	c->job = job_new(c, JOB_FILDES, "FILDES", x->id, x->term);
-	c->state = CONN_WAIT_FD;
-	c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
+	x->r->action = COMMAND_FILDES;
 }
 
-void command_fildes_ready(struct conn *c, int fd)
+static void cmd_scan(struct command_ctx *x)
 {
-	struct job *job = c->job;
-	char name[32];
-
-	c->job = NULL;
-	job->fd = fd;
-	snprintf(name, sizeof(name), "fd[%d]", fd);
-	job->path = xstrdup(name);
-	conn_finish_request(c);
-	conn_submit(c, job);
-}
-
-static void cmd_scan(const struct command *cmd, struct command_ctx *x)
-{
-	struct conn *c = x->c;
+	struct command_result *r = x->r;
 	const char *why = NULL;
-	struct job *job;
+	char reason[256];
 
-	if (c->is_tcp && !config_num(CONF_SCAND_TCP_PATH_SCANS)) {
-		conn_send_error(c, x->id, x->term, x->arg, "Path scans are disabled on TCP.");
-		command_done(x);
+	if (!x->cc->is_unix && !config_num(CONF_SCAND_TCP_PATH_SCANS)) {
+		why = "Path scans are disabled on TCP.";
+	} else if (x->cmd->scan == JOB_ALLMATCHSCAN && !config_num(CONF_SCAND_ALLMATCHSCAN)) {
+		why = "ALLMATCHSCAN command disabled by clamd configuration.";
+	} else if (roots_check_path(x->arg, &why) < 0 && why == NULL) {
+		snprintf(reason, sizeof(reason), "File path check failure: %s.", strerror(errno));
+		why = reason;
+	}
+	if (why != NULL) {
+		command_reply_error(&r->reply, r->id, r->term, x->arg, why);
 		return;
 	}
-	if (cmd->scan == JOB_ALLMATCHSCAN && !config_num(CONF_SCAND_ALLMATCHSCAN)) {
-		conn_send_error(c, x->id, x->term, x->arg,
-				"ALLMATCHSCAN command disabled by clamd configuration.");
-		command_done(x);
-		return;
-	}
-	if (roots_check_path(x->arg, &why) < 0) {
-		char reason[256];
-
-		if (why == NULL) {
-			snprintf(reason, sizeof(reason), "File path check failure: %s.",
-				 strerror(errno));
-			why = reason;
-		}
-		conn_send_error(c, x->id, x->term, x->arg, why);
-		command_done(x);
-		return;
-	}
-	job = job_new(c, JOB_PATH, cmd->name, x->id, x->term);
-	job->scan = (enum job_scan)cmd->scan;
-	job->path = xstrdup(x->arg);
-	conn_finish_request(c);
-	conn_submit(c, job);
+	r->action = COMMAND_PATH;
+	r->arg = x->arg;
 }
 
-void command_dispatch(struct conn *c, const struct proto_frame *frame)
+/* command_engine_ready - is an engine loaded? */
+static int command_engine_ready(void)
 {
-	struct command_ctx x = {.c = c, .term = proto_terminator(frame->framing)};
+	struct generation *g = generation_acquire();
+
+	generation_release(g);
+	return g != NULL;
+}
+
+void command_dispatch(struct command_conn *cc, const struct proto_frame *frame,
+		      struct command_result *r)
+{
+	struct command_ctx x = {.cc = cc, .r = r};
 	const struct command *cmd;
 	char logname[LOG_SAFE_MAX];
 
-	if (c->in_session && frame->framing == PROTO_FRAME_BARE) {
-		static const char only[] =
-			"Only nCMDS\\n and zCMDS\\0 are accepted inside IDSESSION. ERROR\n";
-
-		conn_error_close(c, only, sizeof(only) - 1);
+	r->action = COMMAND_DONE;
+	r->id = 0;
+	r->term = proto_terminator(frame->framing);
+	r->name = NULL;
+	r->scan = JOB_SCAN;
+	r->arg = NULL;
+	if (cc->in_session && frame->framing == PROTO_FRAME_BARE) {
+		buffer_appendf(&r->reply, "%s\n", command_bare_in_session);
+		r->action = COMMAND_FAIL;
 		return;
 	}
 	cmd = command_lookup(frame->cmd, frame->cmd_len, &x.arg);
-	if (c->in_session && (cmd == NULL || !(cmd->flags & CMD_SESSION))) {
+	if (cc->in_session && (cmd == NULL || !(cmd->flags & CMD_SESSION))) {
 		/* clamd answers this with the request's id and ends the session. */
-		conn_send_error(c, c->next_id++, x.term, NULL, "Command invalid inside IDSESSION.");
-		c->session_ended = 1;
-		c->state = CONN_REPLYING;
-		c->read_deadline = 0;
+		command_reply_error(&r->reply, cc->next_id++, r->term, NULL,
+				    "Command invalid inside IDSESSION.");
+		r->action = COMMAND_END;
 		return;
 	}
 	if (cmd == NULL || (frame->framing == PROTO_FRAME_BARE && !(cmd->flags & CMD_OLD)) ||
-	    (cmd->run == cmd_end && !c->in_session)) {
+	    ((cmd->flags & CMD_END) && !cc->in_session)) {
 		log_sanitize(logname, sizeof(logname), frame->cmd, frame->cmd_len);
-		log_warn("conn %llu (%s): unknown command: %s", c->serial, c->peer, logname);
-		conn_error_close(c, x.term == '\0' ? "UNKNOWN COMMAND" : "UNKNOWN COMMAND\n",
-				 16);
+		log_warn("conn %llu (%s): unknown command: %s", cc->serial, cc->peer, logname);
+		buffer_append(&r->reply, command_unknown, sizeof(command_unknown) - 1);
+		buffer_append(&r->reply, &r->term, 1);
+		r->action = COMMAND_FAIL;
 		return;
 	}
-	if (c->in_session && cmd->run != cmd_end)
-		x.id = c->next_id++;
-	if ((cmd->flags & CMD_ADMIN) && c->is_tcp && !config_num(CONF_SCAND_TCP_ADMIN_COMMANDS)) {
-		conn_send_text(c, x.id, x.term, "COMMAND UNAVAILABLE");
-		command_done(&x);
+	x.cmd = cmd;
+	r->name = cmd->name;
+	r->scan = cmd->scan;
+	if (cc->in_session && !(cmd->flags & CMD_END))
+		r->id = cc->next_id++;
+	if ((cmd->flags & CMD_ADMIN) && !cc->is_unix &&
+	    !config_num(CONF_SCAND_TCP_ADMIN_COMMANDS)) {
+		command_reply_text(&x, "COMMAND UNAVAILABLE");
 		return;
 	}
-	if ((cmd->flags & CMD_READY) && cmd->run != cmd_scan) {
-		struct generation *g = generation_acquire();
-
-		generation_release(g);
-		if (g == NULL) {
-			/* Not ready: PING says so and the session goes on; a
-			 * stream or descriptor request cannot be left half read. */
-			conn_send_error(c, x.id, x.term, cmd->run == cmd_instream ? "stream" : NULL,
-					command_not_ready);
-			if (cmd->run == cmd_ping)
-				command_done(&x);
-			else
-				conn_error_close(c, "", 0);
-			return;
-		}
+	if ((cmd->flags & CMD_READY) && !(cmd->flags & CMD_PATH) && !command_engine_ready()) {
+		/* Not ready: PING says so and the session goes on; a stream or
+		 * descriptor request cannot be left half read. */
+		command_reply_error(&r->reply, r->id, r->term,
+				    cmd->flags & CMD_STREAM ? "stream" : NULL, command_not_ready);
+		if (!(cmd->flags & CMD_KEEP))
+			r->action = COMMAND_FAIL;
+		return;
 	}
-	cmd->run(cmd, &x);
+	cmd->run(&x);
 }

@@ -1,23 +1,29 @@
 /*
  * conn.c - one client connection's state machine (see conn.h).
  *
- * Input is read by the I/O thread only.  Complete commands go to the
- * command table; INSTREAM chunk data is collected into the request's job
- * (in memory up to scand_stream_memory_max, then in an unlinked 0600
- * file in the private spool directory), so a scan thread only ever sees
- * a complete request.  Replies from any thread are appended to the
- * outbox and written by the I/O thread with non-blocking sends.
+ * Input is read on the loop thread only.  Complete commands go to the
+ * command table; INSTREAM chunk data is received straight into the
+ * request's job (in memory up to scand_stream_memory_max, then in an
+ * unlinked spool file), so a scan thread only ever sees a complete
+ * request and the bytes of a stream land in memory once.  Complete
+ * requests go to the pool; when the queue is full the connection waits,
+ * unread, in a first-come queue that every finished job serves.
  */
 #include "auto-config.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "common/buffer.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -25,53 +31,137 @@
 #include "common/xalloc.h"
 #include "scanner/command.h"
 #include "scanner/conn.h"
+#include "scanner/events.h"
 #include "scanner/job.h"
 #include "scanner/pool.h"
-#include "scanner/server.h"
 #include "scanner/stats.h"
 
 #define CONN_READ_SIZE (64 * 1024)
+#define CONN_READ_ROUNDS 4		/* reads per readiness, for fairness */
+#define CONN_MAX_FDS 16
+#define CONN_FDS_PER_MSG 8
+#define CONN_CHUNK_HEADER 4		/* INSTREAM's big-endian chunk length */
+#define CONN_KEEP_INPUT 4096		/* an idle input buffer keeps this much */
+#define CONN_KEEP_OUTPUT 65536		/* an empty outbox keeps this much */
+
+enum conn_state {
+	CONN_COMMAND,		/* waiting for a command */
+	CONN_CHUNK_LEN,		/* INSTREAM: 4-byte length next */
+	CONN_CHUNK_DATA,	/* INSTREAM: chunk bytes next */
+	CONN_WAIT_FD,		/* FILDES: waiting for the descriptor */
+	CONN_REPLYING,		/* request done outside a session: reply, then close */
+	CONN_DRAIN,		/* error sent, write side shut, discarding input */
+	CONN_CLOSED,
+};
+
+struct conn {
+	int fd;
+	int is_unix;
+	unsigned long long serial;
+	char peer[80];
+	enum conn_state state;
+	atomic_int refs;
+	struct events_fd *watch;
+	void (*closed)(void *ctx);
+	void *closed_ctx;
+
+	/* input: unconsumed bytes; in_base is the stream offset of their first */
+	struct buffer in;
+	unsigned long long in_base;
+	int eof;
+	int held;			/* outbox over scand_max_pending_reply: not read */
+	int commands;			/* commands seen so far */
+	int garbage_logged;
+
+	/* descriptors received, with the stream offset where their read ended */
+	int fds[CONN_MAX_FDS];
+	unsigned long long fd_ends[CONN_MAX_FDS];
+	int nfds;
+
+	/* IDSESSION */
+	int in_session;
+	int session_ended;
+	unsigned next_id;
+
+	/* the request being received */
+	struct job *job;		/* INSTREAM or FILDES in progress */
+	uint32_t chunk_left;
+	unsigned long long stream_left;	/* quota */
+	struct job *parked;		/* complete, waiting for queue room */
+	struct conn *wait_next;		/* in conn_waiting */
+	int inflight;			/* jobs submitted or parked, not done */
+
+	/* deadlines (sock_now_ms clock; 0 = none) */
+	long long read_deadline;
+	long long drain_deadline;
+	long long send_stalled_since;	/* outbox not empty since (reset only when empty) */
+
+	/* shared with scan threads, under lock */
+	pthread_mutex_t lock;
+	struct buffer out;
+	atomic_int gone;		/* closed: scans stop, replies are dropped */
+	int flush_posted;
+	int resume_posted;		/* loop thread only */
+	struct events_post flush_post;
+	struct events_post resume_post;
+};
 
 static unsigned long long conn_serial;
+static struct conn *conn_wait_head, *conn_wait_tail;	/* parked, oldest first */
 
-struct conn *conn_new(int fd, int is_unix, const char *peer)
+static void conn_on_event(void *ctx, unsigned ready);
+static void conn_on_input(struct conn *c);
+static void conn_flush(struct conn *c);
+
+/* conn_ref / conn_unref - the socket, each job and each posted callback hold one. */
+static void conn_ref(struct conn *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+}
+
+static void conn_unref(struct conn *c)
+{
+	if (atomic_fetch_sub(&c->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	buffer_free(&c->in);
+	buffer_free(&c->out);
+	free(c);
+}
+
+struct conn *conn_new(int fd, int is_unix, const char *peer, void (*closed)(void *ctx),
+		      void *ctx)
 {
 	struct conn *c = xcalloc(1, sizeof(*c));
 
 	c->fd = fd;
 	c->is_unix = is_unix;
-	c->is_tcp = !is_unix;
 	c->serial = ++conn_serial;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	c->state = CONN_COMMAND;
 	c->refs = 1;
 	c->next_id = 1;
+	c->closed = closed;
+	c->closed_ctx = ctx;
 	c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_COMMAND_TIMEOUT);
 	pthread_mutex_init(&c->lock, NULL);
+	c->watch = events_fd_add(fd, EVENTS_IN, conn_on_event, c);
+	if (c->watch == NULL) {
+		log_warn("epoll_ctl: %m");
+		close(fd);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return NULL;
+	}
 	stats_add(STATS_CONNECTIONS, 1);
 	return c;
 }
 
-void conn_ref(struct conn *c)
+/* conn_watch - what the loop waits for on C. */
+static void conn_watch(struct conn *c, int want_in, int want_out)
 {
-	pthread_mutex_lock(&c->lock);
-	c->refs++;
-	pthread_mutex_unlock(&c->lock);
-}
-
-void conn_unref(struct conn *c)
-{
-	int last;
-
-	pthread_mutex_lock(&c->lock);
-	last = --c->refs == 0;
-	pthread_mutex_unlock(&c->lock);
-	if (!last)
-		return;
-	pthread_mutex_destroy(&c->lock);
-	free(c->in_buf);
-	free(c->out);
-	free(c);
+	if (c->state != CONN_CLOSED)
+		events_fd_want(c->watch, (want_in ? EVENTS_IN : 0) | (want_out ? EVENTS_OUT : 0));
 }
 
 /* conn_drop_fds - close descriptors received and not used. */
@@ -84,48 +174,63 @@ static void conn_drop_fds(struct conn *c)
 	c->nfds = 0;
 }
 
+/* conn_unwait - take C off the queue of parked connections. */
+static void conn_unwait(struct conn *c)
+{
+	struct conn **pp, *prev = NULL;
+
+	for (pp = &conn_wait_head; *pp != NULL; prev = *pp, pp = &(*pp)->wait_next) {
+		if (*pp == c) {
+			*pp = c->wait_next;
+			if (conn_wait_tail == c)
+				conn_wait_tail = prev;
+			c->wait_next = NULL;
+			return;
+		}
+	}
+}
+
 void conn_close(struct conn *c, const char *why)
 {
-	struct job *job, *parked;
 	int fd;
 
 	if (c->state == CONN_CLOSED)
 		return;
+	conn_ref(c);
 	log_debug("conn %llu (%s): closed: %s", c->serial, c->peer, why);
-	server_forget(c);
-	/* Under the lock: a scan thread may be sending a reply (conn_send). */
+	events_fd_remove(c->watch);
+	/* Under the lock: a scan thread may be writing a reply. */
 	pthread_mutex_lock(&c->lock);
-	c->cancelled = 1;
+	c->gone = 1;
 	fd = c->fd;
 	c->fd = -1;
 	pthread_mutex_unlock(&c->lock);
 	close(fd);
 	c->state = CONN_CLOSED;
 	conn_drop_fds(c);
-	job = c->job;
-	parked = c->parked;
-	c->job = c->parked = NULL;
-	if (parked != NULL) {
-		pthread_mutex_lock(&c->lock);
+	job_free(c->job);
+	c->job = NULL;
+	if (c->parked != NULL) {
+		conn_unwait(c);
+		job_free(c->parked);
+		c->parked = NULL;
 		c->inflight--;
-		pthread_mutex_unlock(&c->lock);
+		conn_unref(c);		/* the parked job's */
 	}
-	job_free(job);
-	job_free(parked);
 	stats_add(STATS_CONNECTIONS, -1);
+	c->closed(c->closed_ctx);
+	conn_unref(c);			/* the socket's */
 	conn_unref(c);
 }
 
-void conn_send(struct conn *c, const char *data, size_t len)
+/*
+ * conn_out_write - queue LEN reply bytes, sending them at once when
+ * nothing is queued before them (caller holds the lock).  Returns 1
+ * when some are left in the outbox for the loop.
+ */
+static int conn_out_write(struct conn *c, const char *data, size_t len)
 {
-	pthread_mutex_lock(&c->lock);
-	if (c->cancelled) {
-		pthread_mutex_unlock(&c->lock);
-		return;
-	}
-	/* Nothing queued before it: the reply goes out from this thread at
-	 * once, and the event loop is only woken to finish the request. */
-	while (c->out_off == c->out_len && len > 0) {
+	while (buffer_len(&c->out) == 0 && len > 0) {
 		ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
@@ -135,52 +240,90 @@ void conn_send(struct conn *c, const char *data, size_t len)
 		data += n;
 		len -= (size_t)n;
 	}
-	if (len == 0) {
-		pthread_mutex_unlock(&c->lock);
-		server_mark_dirty(c);
-		return;
-	}
-	if (c->out_len + len > c->out_cap) {
-		c->out_cap = (c->out_len + len) * 2;
-		c->out = xrealloc(c->out, c->out_cap);
-	}
-	memcpy(c->out + c->out_len, data, len);
-	c->out_len += len;
+	if (len == 0)
+		return 0;
+	buffer_append(&c->out, data, len);
+	return 1;
+}
+
+/* conn_reply - LEN reply bytes from the loop thread (flushed by the caller's conn_flush). */
+static void conn_reply(struct conn *c, const char *data, size_t len)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->gone)
+		conn_out_write(c, data, len);
 	pthread_mutex_unlock(&c->lock);
-	server_mark_dirty(c);
 }
 
-void conn_send_text(struct conn *c, unsigned id, char term, const char *text)
+/* conn_flush_posted - the loop's turn after a scan thread queued output. */
+static void conn_flush_posted(void *arg)
 {
-	char buf[1024];
-	int n = proto_reply_text(buf, sizeof(buf), id, text, term);
+	struct conn *c = arg;
 
-	if (n > 0)
-		conn_send(c, buf, (size_t)n);
+	pthread_mutex_lock(&c->lock);
+	c->flush_posted = 0;
+	pthread_mutex_unlock(&c->lock);
+	conn_flush(c);
+	conn_unref(c);
 }
 
-void conn_send_error(struct conn *c, unsigned id, char term, const char *path,
-		     const char *reason)
+/* conn_sink_write - a job's reply lines (scan thread). */
+static void conn_sink_write(void *ctx, const char *data, size_t len)
 {
-	char buf[PROTO_COMMAND_MAX + 1024];
-	int n = proto_reply_error(buf, sizeof(buf), id, path, reason, term);
+	struct conn *c = ctx;
+	int post = 0;
 
-	if (n > 0)
-		conn_send(c, buf, (size_t)n);
-}
-
-void conn_error_close(struct conn *c, const char *line, size_t len)
-{
-	if (c->job != NULL) {
-		job_free(c->job);
-		c->job = NULL;
+	pthread_mutex_lock(&c->lock);
+	if (!c->gone && conn_out_write(c, data, len) && !c->flush_posted) {
+		c->flush_posted = 1;
+		post = 1;
+		conn_ref(c);
 	}
-	conn_send(c, line, len);
+	pthread_mutex_unlock(&c->lock);
+	if (post)
+		events_post(&c->flush_post, conn_flush_posted, c);
+}
+
+/* conn_sink_gone - has the client left? (scan thread) */
+static int conn_sink_gone(void *ctx)
+{
+	struct conn *c = ctx;
+
+	return atomic_load(&c->gone);
+}
+
+/* conn_new_job - a job answering on C. */
+static struct job *conn_new_job(struct conn *c, enum job_kind kind, enum job_scan scan,
+				const char *cmd, unsigned id, char term)
+{
+	struct job_sink sink = {.write = conn_sink_write, .gone = conn_sink_gone, .ctx = c};
+
+	return job_new(&sink, kind, scan, cmd, id, term, c->peer);
+}
+
+/* conn_fail - send LINE, then end the conversation: shut down writing, drain, close. */
+static void conn_fail(struct conn *c, const char *line, size_t len)
+{
+	job_free(c->job);
+	c->job = NULL;
+	conn_reply(c, line, len);
 	c->state = CONN_DRAIN;
 	c->read_deadline = 0;
 }
 
-void conn_finish_request(struct conn *c)
+/* conn_fail_error - conn_fail with an ERROR line. */
+static void conn_fail_error(struct conn *c, unsigned id, char term, const char *path,
+			    const char *reason)
+{
+	struct buffer b = BUFFER_INIT;
+
+	command_reply_error(&b, id, term, path, reason);
+	conn_fail(c, buffer_data(&b), buffer_len(&b));
+	buffer_free(&b);
+}
+
+/* conn_finish_request - a request is complete: outside a session the conversation is. */
+static void conn_finish_request(struct conn *c)
 {
 	if (!c->in_session) {
 		c->state = CONN_REPLYING;
@@ -190,165 +333,89 @@ void conn_finish_request(struct conn *c)
 	}
 }
 
-void conn_submit(struct conn *c, struct job *job)
+/* conn_work_run - a scan thread runs the job. */
+static void conn_work_run(struct pool_work *w)
 {
-	pthread_mutex_lock(&c->lock);
-	c->inflight++;
-	pthread_mutex_unlock(&c->lock);
-	if (pool_submit(job) == 0)
-		return;
-	/* Queue full: stop reading this client until a slot frees. */
-	c->parked = job;
-	server_park(c);
-	server_watch(c, 0, 1);
+	job_run((struct job *)((char *)w - offsetof(struct job, work)));
 }
 
-int conn_try_unpark(struct conn *c)
-{
-	if (c->parked == NULL)
-		return 0;
-	if (pool_submit(c->parked) < 0)
-		return -1;
-	c->parked = NULL;
-	server_watch(c, 1, 1);
-	return 0;
-}
+static void conn_unpark(void);
 
-void conn_job_done(struct conn *c)
+/* conn_work_done - the job is over (loop thread): finish the request. */
+static void conn_work_done(struct pool_work *w)
 {
-	pthread_mutex_lock(&c->lock);
+	struct job *job = (struct job *)((char *)w - offsetof(struct job, work));
+	struct conn *c = job->sink.ctx;
+
+	job_free(job);
 	c->inflight--;
-	pthread_mutex_unlock(&c->lock);
-	server_mark_dirty(c);
+	conn_flush(c);
+	conn_unref(c);
+	conn_unpark();
 }
 
-/* conn_consume - drop N bytes from the front of the input buffer. */
+/* conn_submit - hand a complete job to the pool, or park it until there is room. */
+static void conn_submit(struct conn *c, struct job *job)
+{
+	job->work.run = conn_work_run;
+	job->work.done = conn_work_done;
+	job->work.what = job->cmd;
+	job->work.name = job->path;
+	job->work.start_ms = job->start_ms;
+	c->inflight++;
+	conn_ref(c);
+	if (pool_submit(&job->work) == 0)
+		return;
+	/* Queue full: this client is not read until a slot frees. */
+	c->parked = job;
+	c->wait_next = NULL;
+	if (conn_wait_tail != NULL)
+		conn_wait_tail->wait_next = c;
+	else
+		conn_wait_head = c;
+	conn_wait_tail = c;
+	conn_watch(c, 0, 1);
+}
+
+/* conn_unpark - give queue room to parked clients, oldest first. */
+static void conn_unpark(void)
+{
+	while (conn_wait_head != NULL) {
+		struct conn *c = conn_wait_head;
+
+		if (pool_submit(&c->parked->work) < 0)
+			return;
+		conn_wait_head = c->wait_next;
+		if (conn_wait_head == NULL)
+			conn_wait_tail = NULL;
+		c->wait_next = NULL;
+		c->parked = NULL;
+		/* Input that arrived while parked is read now. */
+		conn_ref(c);
+		conn_on_input(c);
+		conn_unref(c);
+	}
+}
+
+/* conn_consume - drop N bytes from the front of the input. */
 static void conn_consume(struct conn *c, size_t n)
 {
-	if (n == 0)
-		return;
-	c->in += n;
-	c->in_len -= n;
+	buffer_consume(&c->in, n);
 	c->in_base += n;
-	if (c->in_len == 0)
-		c->in = c->in_buf;
-}
-
-/* conn_append - add received bytes; consumed space is reused, not moved per command. */
-static void conn_append(struct conn *c, const char *data, size_t n)
-{
-	size_t head = (size_t)(c->in - c->in_buf);
-
-	if (head + c->in_len + n > c->in_cap) {
-		if (head > 0 && c->in_len > 0)
-			memmove(c->in_buf, c->in, c->in_len);
-		if (c->in_len + n > c->in_cap) {
-			c->in_cap = c->in_len + n;
-			c->in_buf = xrealloc(c->in_buf, c->in_cap);
-		}
-		c->in = c->in_buf;
-	}
-	memcpy(c->in + c->in_len, data, n);
-	c->in_len += n;
-}
-
-/* conn_stream_room - room for N more bytes in a memory stream's buffer. */
-static void conn_stream_room(struct job *job, size_t n)
-{
-	if (job->len + n > job->cap) {
-		job->cap = job->cap ? job->cap : 4096;
-		while (job->cap < job->len + n)
-			job->cap *= 2;
-		job->buf = xrealloc(job->buf, job->cap);
-	}
-}
-
-/* conn_stream_append - INSTREAM data into memory or the spool file. */
-static int conn_stream_append(struct conn *c, const char *data, size_t n)
-{
-	struct job *job = c->job;
-
-	if (job->kind == JOB_STREAM_MEM &&
-	    job->len + n > (size_t)config_num(CONF_SCAND_STREAM_MEMORY_MAX)) {
-		int fd = open(server_spool_dir(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-
-		if (fd < 0) {
-			char tmpl[4096];
-
-			snprintf(tmpl, sizeof(tmpl), "%s/stream.XXXXXX", server_spool_dir());
-			fd = mkostemp(tmpl, O_CLOEXEC);
-			if (fd >= 0)
-				unlink(tmpl);
-		}
-		if (fd < 0) {
-			log_error("cannot create a spool file in %s: %m", server_spool_dir());
-			return -1;
-		}
-		job->kind = JOB_STREAM_FD;
-		job->fd = fd;
-		if (job->len > 0 && write(fd, job->buf, job->len) != (ssize_t)job->len) {
-			log_error("cannot write the spool file: %m");
-			return -1;
-		}
-		free(job->buf);
-		job->buf = NULL;
-	}
-	if (job->kind == JOB_STREAM_FD) {
-		if (write(job->fd, data, n) != (ssize_t)n) {
-			log_error("cannot write the spool file: %m");
-			return -1;
-		}
-		job->len += n;
-		return 0;
-	}
-	conn_stream_room(job, n);
-	memcpy(job->buf + job->len, data, n);
-	job->len += n;
-	return 0;
-}
-
-static ssize_t conn_recv(struct conn *c, char *buf, size_t size);
-
-/*
- * conn_recv_chunk - bulk INSTREAM data straight into the request's memory
- * buffer, when nothing is buffered and the chunk fits the memory limit
- * (one copy less per byte than going through the input buffer).
- * Returns the recv result, or -2 when the fast path does not apply.
- */
-static ssize_t conn_recv_chunk(struct conn *c)
-{
-	struct job *job = c->job;
-	ssize_t n;
-
-	if (c->state != CONN_CHUNK_DATA || c->in_len != 0 || c->nfds != 0 || job == NULL ||
-	    job->kind != JOB_STREAM_MEM ||
-	    job->len + c->chunk_left > (size_t)config_num(CONF_SCAND_STREAM_MEMORY_MAX))
-		return -2;
-	conn_stream_room(job, c->chunk_left);
-	n = conn_recv(c, job->buf + job->len, c->chunk_left);
-	if (n > 0) {
-		job->len += (size_t)n;
-		c->in_base += (unsigned long long)n;	/* consumed as it arrived */
-		c->chunk_left -= (uint32_t)n;
-		if (c->chunk_left == 0)
-			c->state = CONN_CHUNK_LEN;
-	}
-	return n;
 }
 
 /* conn_stream_step - one INSTREAM state step; returns 0 to go on. */
 static int conn_stream_step(struct conn *c)
 {
-	char line[256];
-	int n;
+	const char *why = NULL;
 
 	if (c->state == CONN_CHUNK_LEN) {
 		uint32_t len;
 
-		if (c->in_len < 4)
+		if (buffer_len(&c->in) < CONN_CHUNK_HEADER)
 			return -1;
-		len = proto_chunk_length((const unsigned char *)c->in);
-		conn_consume(c, 4);
+		len = proto_chunk_length((const unsigned char *)buffer_data(&c->in));
+		conn_consume(c, CONN_CHUNK_HEADER);
 		if (len == 0) {
 			struct job *job = c->job;
 
@@ -362,10 +429,8 @@ static int conn_stream_step(struct conn *c)
 				 "bytes already)", c->serial, c->peer,
 				 config_num(CONF_SCAND_STREAM_MAX_LENGTH), len,
 				 (unsigned long long)c->job->len);
-			n = proto_reply_error(line, sizeof(line), c->job->id, NULL,
-					      PROTO_LIMIT_STREAM, c->job->term);
 			stats_add(STATS_ERRORS, 1);
-			conn_error_close(c, line, (size_t)n);
+			conn_fail_error(c, c->job->id, c->job->term, NULL, PROTO_LIMIT_STREAM);
 			return 0;
 		}
 		c->stream_left -= len;
@@ -373,16 +438,14 @@ static int conn_stream_step(struct conn *c)
 		c->state = CONN_CHUNK_DATA;
 		return 0;
 	}
-	/* CONN_CHUNK_DATA */
-	if (c->in_len == 0)
+	/* CONN_CHUNK_DATA: what the input buffer holds of the chunk */
+	if (buffer_len(&c->in) == 0)
 		return -1;
 	{
-		size_t take = c->in_len < c->chunk_left ? c->in_len : c->chunk_left;
+		size_t take = buffer_len(&c->in) < c->chunk_left ? buffer_len(&c->in) : c->chunk_left;
 
-		if (conn_stream_append(c, c->in, take) < 0) {
-			n = proto_reply_error(line, sizeof(line), c->job->id, "stream",
-					      "Can't create temporary file", c->job->term);
-			conn_error_close(c, line, (size_t)n);
+		if (job_stream_append(c->job, buffer_data(&c->in), take, &why) < 0) {
+			conn_fail_error(c, c->job->id, c->job->term, "stream", why);
 			return 0;
 		}
 		conn_consume(c, take);
@@ -396,17 +459,14 @@ static int conn_stream_step(struct conn *c)
 /* conn_fd_step - a FILDES request waiting for its descriptor. */
 static int conn_fd_step(struct conn *c)
 {
+	struct job *job = c->job;
+	char name[32];
 	int fd, i;
 
 	if (c->nfds == 0) {
-		char line[128];
-		int n;
-
-		if (c->in_len == 0)
+		if (buffer_len(&c->in) == 0)
 			return -1;
-		n = proto_reply_error(line, sizeof(line), c->job->id, NULL,
-				      "No file descriptor received.", c->job->term);
-		conn_error_close(c, line, (size_t)n);
+		conn_fail_error(c, job->id, job->term, NULL, "No file descriptor received.");
 		return 0;
 	}
 	fd = c->fds[0];
@@ -415,14 +475,19 @@ static int conn_fd_step(struct conn *c)
 	 * came with a payload of its own.  As in clamd, its first byte is
 	 * the dummy (clamdscan sends one NUL); anything after it is the next
 	 * command of a session. */
-	if (c->fd_ends[0] > c->in_base && c->in_len > 0)
+	if (c->fd_ends[0] > c->in_base && buffer_len(&c->in) > 0)
 		conn_consume(c, 1);
 	for (i = 1; i < c->nfds; i++) {
 		c->fds[i - 1] = c->fds[i];
 		c->fd_ends[i - 1] = c->fd_ends[i];
 	}
 	c->nfds--;
-	command_fildes_ready(c, fd);
+	c->job = NULL;
+	job->fd = fd;
+	snprintf(name, sizeof(name), "fd[%d]", fd);
+	job->path = xstrdup(name);
+	conn_finish_request(c);
+	conn_submit(c, job);
 	return 0;
 }
 
@@ -436,32 +501,92 @@ static int conn_output_full(struct conn *c)
 	size_t pending;
 
 	pthread_mutex_lock(&c->lock);
-	pending = c->out_len - c->out_off;
+	pending = buffer_len(&c->out);
 	pthread_mutex_unlock(&c->lock);
 	return pending > (size_t)config_num(CONF_SCAND_MAX_PENDING_REPLY);
 }
 
-/* conn_command_step - cut and dispatch one command. */
+/* conn_apply - do what the command table says FRAME means. */
+static void conn_apply(struct conn *c, const struct proto_frame *frame)
+{
+	struct command_conn cc = {.in_session = c->in_session, .is_unix = c->is_unix,
+				  .next_id = c->next_id, .peer = c->peer, .serial = c->serial};
+	struct command_result r = {.reply = BUFFER_INIT};
+	struct job *job;
+
+	command_dispatch(&cc, frame, &r);
+	c->next_id = cc.next_id;
+	switch (r.action) {
+	case COMMAND_DONE:
+		conn_reply(c, buffer_data(&r.reply), buffer_len(&r.reply));
+		conn_finish_request(c);
+		break;
+	case COMMAND_FAIL:
+		conn_fail(c, buffer_data(&r.reply), buffer_len(&r.reply));
+		break;
+	case COMMAND_SESSION:
+		c->in_session = 1;
+		c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
+		break;
+	case COMMAND_END:
+		conn_reply(c, buffer_data(&r.reply), buffer_len(&r.reply));
+		c->session_ended = 1;
+		c->state = CONN_REPLYING;
+		c->read_deadline = 0;
+		break;
+	case COMMAND_STREAM:
+		c->job = conn_new_job(c, JOB_STREAM_MEM, r.scan, r.name, r.id, r.term);
+		c->job->path = xstrdup("stream");
+		c->stream_left = (unsigned long long)config_num(CONF_SCAND_STREAM_MAX_LENGTH);
+		c->state = CONN_CHUNK_LEN;
+		c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
+		break;
+	case COMMAND_FILDES:
+		c->job = conn_new_job(c, JOB_FILDES, r.scan, r.name, r.id, r.term);
+		c->state = CONN_WAIT_FD;
+		c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
+		break;
+	case COMMAND_PATH:
+		job = conn_new_job(c, JOB_PATH, r.scan, r.name, r.id, r.term);
+		job->path = xstrdup(r.arg);
+		conn_finish_request(c);
+		conn_submit(c, job);
+		break;
+	case COMMAND_SHUTDOWN:
+		events_stop();
+		conn_finish_request(c);
+		break;
+	case COMMAND_CLOSE:
+		conn_close(c, r.name);
+		break;
+	}
+	buffer_free(&r.reply);
+}
+
+/* conn_command_step - cut and apply one command. */
 static int conn_command_step(struct conn *c, int drained)
 {
+	static const char too_long[] = "UNKNOWN COMMAND\n";
+	static const char stray_fd[] = "PROTOCOL ERROR: ancillary data sent without FILDES. ERROR\n";
 	char cmd[PROTO_COMMAND_MAX + 2];
 	struct proto_frame frame;
 	enum proto_frame_status st;
 	int allow_bare = !c->in_session && c->commands == 0;
 
-	if (c->parked != NULL || c->in_len == 0)
+	if (c->parked != NULL || buffer_len(&c->in) == 0)
 		return -1;
 	if (conn_output_full(c)) {
 		c->held = 1;
-		server_watch(c, 0, 1);
+		conn_watch(c, 0, 1);
 		return -1;
 	}
-	st = proto_frame_next(c->in, c->in_len, allow_bare, drained || c->eof, &frame);
+	st = proto_frame_next(buffer_data(&c->in), buffer_len(&c->in), allow_bare,
+			      drained || c->eof, &frame);
 	if (st == PROTO_FRAME_MORE)
 		return -1;
 	if (st == PROTO_FRAME_TOO_LONG) {
 		log_warn("conn %llu (%s): command too long", c->serial, c->peer);
-		conn_error_close(c, "UNKNOWN COMMAND\n", 16);
+		conn_fail(c, too_long, sizeof(too_long) - 1);
 		return 0;
 	}
 	memcpy(cmd, frame.cmd, frame.cmd_len);
@@ -472,14 +597,12 @@ static int conn_command_step(struct conn *c, int drained)
 		conn_consume(c, frame.consumed);
 		conn_drop_fds(c);
 		c->commands++;
-		static const char anc[] = "PROTOCOL ERROR: ancillary data sent without FILDES. ERROR\n";
-
-		conn_error_close(c, anc, sizeof(anc) - 1);
+		conn_fail(c, stray_fd, sizeof(stray_fd) - 1);
 		return 0;
 	}
 	conn_consume(c, frame.consumed);
 	c->commands++;
-	command_dispatch(c, &frame);
+	conn_apply(c, &frame);
 	return 0;
 }
 
@@ -501,16 +624,16 @@ static void conn_process(struct conn *c, int drained)
 			r = conn_fd_step(c);
 			break;
 		case CONN_REPLYING:
-			if (c->in_len > 0 && !c->garbage_logged) {
+			if (buffer_len(&c->in) > 0 && !c->garbage_logged) {
 				log_warn("conn %llu (%s): client sent garbage after last command",
 					 c->serial, c->peer);
 				c->garbage_logged = 1;
 			}
-			conn_consume(c, c->in_len);
+			conn_consume(c, buffer_len(&c->in));
 			conn_drop_fds(c);
 			return;
 		case CONN_DRAIN:
-			conn_consume(c, c->in_len);
+			conn_consume(c, buffer_len(&c->in));
 			conn_drop_fds(c);
 			return;
 		default:
@@ -521,29 +644,12 @@ static void conn_process(struct conn *c, int drained)
 	}
 }
 
-/* conn_recv - one recvmsg, keeping any passed descriptors. */
-static ssize_t conn_recv(struct conn *c, char *buf, size_t size)
+/* conn_take_fds - keep the descriptors MSG passed; END is the stream offset after it. */
+static void conn_take_fds(struct conn *c, struct msghdr *msg, unsigned long long end)
 {
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-	} ctl;
-	struct iovec iov = {.iov_base = buf, .iov_len = size};
-	struct msghdr msg;
 	struct cmsghdr *cm;
-	ssize_t n;
 
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (c->is_unix) {
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-	}
-	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
-	if (n <= 0 || !c->is_unix)
-		return n;
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
 		size_t i, count;
 
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
@@ -558,21 +664,99 @@ static ssize_t conn_recv(struct conn *c, char *buf, size_t size)
 				continue;
 			}
 			c->fds[c->nfds] = fd;
-			c->fd_ends[c->nfds] = c->in_base + c->in_len + (unsigned long long)n;
+			c->fd_ends[c->nfds] = end;
 			c->nfds++;
 		}
 	}
+}
+
+/*
+ * conn_read - one recvmsg into IOV; the first TO_JOB bytes of IOV[0] go
+ * to the request's stream, the rest to the input buffer (where IOV's
+ * last piece was reserved).  Keeps passed descriptors.
+ */
+static ssize_t conn_read(struct conn *c, struct iovec *iov, int iovcnt, size_t to_job)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int) * CONN_FDS_PER_MSG)];
+	} ctl;
+	struct msghdr msg;
+	size_t direct;
+	ssize_t n;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = (size_t)iovcnt;
+	if (c->is_unix) {
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+	}
+	n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return n;
+	direct = (size_t)n < to_job ? (size_t)n : to_job;
+	if (direct > 0) {	/* consumed as it arrived */
+		job_stream_commit(c->job, direct);
+		c->in_base += direct;
+		c->chunk_left -= (uint32_t)direct;
+		if (c->chunk_left == 0)
+			c->state = CONN_CHUNK_LEN;
+	}
+	buffer_commit(&c->in, (size_t)n - direct);
+	if (c->is_unix)
+		conn_take_fds(c, &msg, c->in_base + buffer_len(&c->in));
 	return n;
+}
+
+/*
+ * conn_read_some - the next read: a chunk's data straight into the job's
+ * memory (with room for the length of the next chunk after it), only the
+ * missing bytes of a chunk length, or up to CONN_READ_SIZE of input.
+ * *want_r is what the read asked for.
+ */
+static ssize_t conn_read_some(struct conn *c, size_t *want_r)
+{
+	struct iovec iov[2];
+	char *room;
+
+	if (c->state == CONN_CHUNK_DATA && buffer_len(&c->in) == 0 && c->nfds == 0 &&
+	    (room = job_stream_room(c->job, c->chunk_left)) != NULL) {
+		iov[0].iov_base = room;
+		iov[0].iov_len = c->chunk_left;
+		iov[1].iov_base = buffer_reserve(&c->in, CONN_CHUNK_HEADER);
+		iov[1].iov_len = CONN_CHUNK_HEADER;
+		*want_r = c->chunk_left + CONN_CHUNK_HEADER;
+		return conn_read(c, iov, 2, c->chunk_left);
+	}
+	if (c->state == CONN_CHUNK_LEN && buffer_len(&c->in) < CONN_CHUNK_HEADER) {
+		*want_r = CONN_CHUNK_HEADER - buffer_len(&c->in);
+		iov[0].iov_base = buffer_reserve(&c->in, *want_r);
+		iov[0].iov_len = *want_r;
+		return conn_read(c, iov, 1, 0);
+	}
+	*want_r = CONN_READ_SIZE;
+	iov[0].iov_base = buffer_reserve(&c->in, CONN_READ_SIZE);
+	iov[0].iov_len = CONN_READ_SIZE;
+	return conn_read(c, iov, 1, 0);
+}
+
+/* conn_busy - replies or jobs still to come. */
+static int conn_busy(struct conn *c)
+{
+	int pending;
+
+	pthread_mutex_lock(&c->lock);
+	pending = buffer_len(&c->out) > 0;
+	pthread_mutex_unlock(&c->lock);
+	return pending || c->inflight > 0;
 }
 
 /* conn_at_eof - the client will send nothing more. */
 static void conn_at_eof(struct conn *c)
 {
-	int busy;
+	int busy = conn_busy(c);
 
-	pthread_mutex_lock(&c->lock);
-	busy = c->inflight > 0 || c->out_len > c->out_off;
-	pthread_mutex_unlock(&c->lock);
 	switch (c->state) {
 	case CONN_REPLYING:
 		if (!busy && c->parked == NULL)
@@ -588,34 +772,29 @@ static void conn_at_eof(struct conn *c)
 		}
 		conn_close(c, "end of input");
 		return;
+	case CONN_DRAIN:
+		if (busy)
+			conn_flush(c);	/* replies still to send */
+		else
+			conn_close(c, "drained");
+		return;
 	default:
 		conn_close(c, "end of input in the middle of a request");
 		return;
 	}
 }
 
-void conn_on_input(struct conn *c)
+static void conn_on_input(struct conn *c)
 {
-	static char buf[CONN_READ_SIZE];
 	int rounds, drained = 0;
 
-	if (c->held)	/* nothing more is read until the outbox is empty */
+	if (c->held || c->state == CONN_CLOSED)	/* nothing more is read until the outbox is empty */
 		return;
-	for (rounds = 0; rounds < 4 && c->state != CONN_CLOSED && !c->held; rounds++) {
-		size_t want = c->state == CONN_CHUNK_DATA ? c->chunk_left : sizeof(buf);
-		ssize_t n = conn_recv_chunk(c);
-
-		if (n == -2) {
-			want = sizeof(buf);
-			n = conn_recv(c, buf, sizeof(buf));
-		} else if (n > 0) {
-			c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
-			if ((size_t)n < want) {
-				drained = 1;
-				break;
-			}
-			continue;
-		}
+	for (rounds = 0; rounds < CONN_READ_ROUNDS && c->state != CONN_CLOSED && !c->held;
+	     rounds++) {
+		enum conn_state before = c->state;
+		size_t want;
+		ssize_t n = conn_read_some(c, &want);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -631,9 +810,8 @@ void conn_on_input(struct conn *c)
 			c->eof = 1;
 			break;
 		}
-		conn_append(c, buf, (size_t)n);
-		if (c->state == CONN_CHUNK_LEN || c->state == CONN_CHUNK_DATA ||
-		    c->state == CONN_WAIT_FD || (c->in_session && c->state == CONN_COMMAND))
+		if (before == CONN_CHUNK_LEN || before == CONN_CHUNK_DATA ||
+		    before == CONN_WAIT_FD || (c->in_session && before == CONN_COMMAND))
 			c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
 		conn_process(c, 0);
 		if ((size_t)n < want) {
@@ -647,40 +825,38 @@ void conn_on_input(struct conn *c)
 		conn_process(c, 1);
 	if (c->state == CONN_CLOSED)
 		return;
-	if (c->in_len == 0 && c->in_cap > 4096) {
-		free(c->in_buf);
-		c->in = c->in_buf = NULL;
-		c->in_cap = 0;
-	}
-	if (c->state == CONN_DRAIN && c->eof) {
-		int busy;
-
-		pthread_mutex_lock(&c->lock);
-		busy = c->inflight > 0 || c->out_len > c->out_off;
-		pthread_mutex_unlock(&c->lock);
-		if (busy)
-			conn_flush(c);	/* replies still to send */
-		else
-			conn_close(c, "drained");
-		return;
-	}
+	if (buffer_len(&c->in) == 0)
+		buffer_trim(&c->in, CONN_KEEP_INPUT);
 	if (c->eof)
 		conn_at_eof(c);
+	else
+		conn_flush(c);
 }
 
-void conn_flush(struct conn *c)
+/* conn_resume - the outbox emptied while input was held back. */
+static void conn_resume(void *arg)
 {
-	int pending, busy, failed = 0;
+	struct conn *c = arg;
+
+	c->resume_posted = 0;
+	conn_on_input(c);
+	conn_unref(c);
+}
+
+/* conn_flush - write the outbox, then decide what C waits for (or close it). */
+static void conn_flush(struct conn *c)
+{
+	int pending, failed = 0;
 
 	if (c->state == CONN_CLOSED)
 		return;
 	pthread_mutex_lock(&c->lock);
-	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+	while (buffer_len(&c->out) > 0) {
+		ssize_t n = send(c->fd, buffer_data(&c->out), buffer_len(&c->out),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n > 0) {	/* progress alone does not reset the stall clock */
-			c->out_off += (size_t)n;
+			buffer_consume(&c->out, (size_t)n);
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -693,50 +869,48 @@ void conn_flush(struct conn *c)
 		}
 		break;
 	}
-	if (c->out_off == c->out_len) {
-		c->out_off = c->out_len = 0;
-		if (c->out_cap > 65536) {
-			free(c->out);
-			c->out = NULL;
-			c->out_cap = 0;
-		}
+	pending = buffer_len(&c->out) > 0;
+	if (!pending) {
+		buffer_trim(&c->out, CONN_KEEP_OUTPUT);
 		c->send_stalled_since = 0;
 	}
-	pending = c->out_len > 0;
-	busy = c->inflight > 0;
 	pthread_mutex_unlock(&c->lock);
 	if (failed) {
 		conn_close(c, "write failed: client gone");
 		return;
 	}
 	if (pending) {
-		server_watch(c, c->parked == NULL && !c->held && !c->eof, 1);
+		conn_watch(c, c->parked == NULL && !c->held && !c->eof, 1);
 		return;
 	}
 	if (c->held) {
 		/* All read: its buffered commands (held means some are) go
-		 * on from the event loop's queue of connections waiting for
-		 * room, which decides what comes next. */
+		 * on from the loop's queue, after what is already there. */
 		c->held = 0;
-		server_park(c);
+		conn_watch(c, 0, 0);
+		if (!c->resume_posted) {
+			c->resume_posted = 1;
+			conn_ref(c);
+			events_post(&c->resume_post, conn_resume, c);
+		}
 		return;
 	}
 	if (c->state == CONN_DRAIN) {
 		/* Replies of session requests still being scanned go out
 		 * before the error that ended the session. */
-		if (busy) {
-			server_watch(c, !c->eof, 0);
+		if (c->inflight > 0) {
+			conn_watch(c, !c->eof, 0);
 			return;
 		}
 		if (c->drain_deadline == 0) {
 			shutdown(c->fd, SHUT_WR);
 			c->drain_deadline = sock_now_ms() + config_num(CONF_SCAND_DRAIN_TIMEOUT);
 		}
-		server_watch(c, 1, 0);
+		conn_watch(c, 1, 0);
 		return;
 	}
-	if (busy || c->parked != NULL) {
-		server_watch(c, !c->eof && c->parked == NULL, 0);
+	if (c->inflight > 0) {
+		conn_watch(c, !c->eof && c->parked == NULL, 0);
 		return;
 	}
 	if (c->state == CONN_REPLYING || (c->in_session && (c->session_ended || c->eof))) {
@@ -745,7 +919,22 @@ void conn_flush(struct conn *c)
 	}
 	if (c->in_session && c->state == CONN_COMMAND && c->read_deadline == 0)
 		c->read_deadline = sock_now_ms() + config_num(CONF_SCAND_IDLE_TIMEOUT);
-	server_watch(c, !c->eof, 0);
+	conn_watch(c, !c->eof, 0);
+}
+
+/* conn_on_event - the loop reports C's socket ready. */
+static void conn_on_event(void *ctx, unsigned ready)
+{
+	struct conn *c = ctx;
+
+	conn_ref(c);
+	if (ready & (EVENTS_IN | EVENTS_HUP))
+		conn_on_input(c);
+	if (c->state != CONN_CLOSED && (ready & EVENTS_HUP))
+		conn_close(c, "client disconnected");
+	if (c->state != CONN_CLOSED && (ready & EVENTS_OUT))
+		conn_flush(c);
+	conn_unref(c);
 }
 
 void conn_tick(struct conn *c, long long now)
@@ -764,16 +953,14 @@ void conn_tick(struct conn *c, long long now)
 		return;
 	}
 	if (c->read_deadline != 0 && now >= c->read_deadline) {
-		int busy;
+		static const char timed_out[] = "COMMAND READ TIMED OUT\n";
 
-		pthread_mutex_lock(&c->lock);
-		busy = c->inflight > 0;
-		pthread_mutex_unlock(&c->lock);
-		if (busy || c->state == CONN_REPLYING || c->state == CONN_DRAIN) {
+		if (c->inflight > 0 || c->state == CONN_REPLYING || c->state == CONN_DRAIN) {
 			c->read_deadline = 0;
 			return;
 		}
 		log_warn("conn %llu (%s): command read timed out", c->serial, c->peer);
-		conn_error_close(c, "COMMAND READ TIMED OUT\n", 23);
+		conn_fail(c, timed_out, sizeof(timed_out) - 1);
+		conn_flush(c);
 	}
 }

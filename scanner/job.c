@@ -1,5 +1,6 @@
 /*
- * job.c - running one scan request on a scan thread (see job.h).
+ * job.c - one scan request: its data, its scan on a scan thread, its
+ * reply and log line (see job.h).
  *
  * The job holds a generation reference for the whole scan, so a reload
  * never pulls the engine from under it.  The scan stops early - through
@@ -26,12 +27,11 @@
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
-#include "scanner/conn.h"
 #include "scanner/generation.h"
 #include "scanner/job.h"
 #include "scanner/mime.h"
 #include "scanner/roots.h"
-#include "scanner/server.h"
+#include "scanner/spool.h"
 #include "scanner/stats.h"
 
 #define JOB_MAX_DEPTH 64
@@ -46,14 +46,17 @@ struct job_walk {
 	const char *curfile;	/* for all-match callbacks */
 };
 
-struct job *job_new(struct conn *conn, enum job_kind kind, const char *cmd, unsigned id,
-		    char term)
+static atomic_ullong job_requests;	/* serial numbers for the log */
+
+struct job *job_new(const struct job_sink *sink, enum job_kind kind, enum job_scan scan,
+		    const char *cmd, unsigned id, char term, const char *peer)
 {
 	struct job *job = xcalloc(1, sizeof(*job));
 
-	conn_ref(conn);
-	job->conn = conn;
+	job->sink = *sink;
 	job->kind = kind;
+	job->scan = scan;
+	snprintf(job->peer, sizeof(job->peer), "%s", peer);
 	job->cmd = cmd;
 	job->id = id;
 	job->term = term;
@@ -71,8 +74,81 @@ void job_free(struct job *job)
 		close(job->fd);
 	free(job->buf);
 	free(job->path);
-	conn_unref(job->conn);
 	free(job);
+}
+
+const char *job_verdict_name(enum job_verdict v)
+{
+	switch (v) {
+	case JOB_OK:
+		return "OK";
+	case JOB_FOUND:
+		return "FOUND";
+	case JOB_CANCELLED:
+		return "CANCELLED";
+	case JOB_ERROR:
+		break;
+	}
+	return "ERROR";
+}
+
+/* job_gone - the client left. */
+static int job_gone(const struct job *job)
+{
+	return job->sink.gone(job->sink.ctx);
+}
+
+char *job_stream_room(struct job *job, size_t n)
+{
+	if (job->kind != JOB_STREAM_MEM ||
+	    job->len + n > (size_t)config_num(CONF_SCAND_STREAM_MEMORY_MAX))
+		return NULL;
+	if (job->len + n > job->cap) {
+		job->cap = job->cap ? job->cap : 4096;
+		while (job->cap < job->len + n)
+			job->cap *= 2;
+		job->buf = xrealloc(job->buf, job->cap);
+	}
+	return job->buf + job->len;
+}
+
+void job_stream_commit(struct job *job, size_t n)
+{
+	job->len += n;
+}
+
+int job_stream_append(struct job *job, const char *data, size_t n, const char **error_r)
+{
+	char *room = job_stream_room(job, n);
+
+	if (room != NULL) {
+		memcpy(room, data, n);
+		job->len += n;
+		return 0;
+	}
+	if (job->kind == JOB_STREAM_MEM) {	/* over the memory limit: spool it */
+		int fd = spool_file(error_r);
+
+		if (fd < 0)
+			return -1;
+		job->kind = JOB_STREAM_FD;
+		job->fd = fd;
+		if (job->len > 0 && write(fd, job->buf, job->len) != (ssize_t)job->len) {
+			log_error("cannot write the spool file: %m");
+			*error_r = "Can't create temporary file";
+			return -1;
+		}
+		free(job->buf);
+		job->buf = NULL;
+		job->cap = 0;
+	}
+	if (write(job->fd, data, n) != (ssize_t)n) {
+		log_error("cannot write the spool file: %m");
+		*error_r = "Can't create temporary file";
+		return -1;
+	}
+	job->len += n;
+	return 0;
 }
 
 /* job_stop - engine callback: give up when the client left or time ran out. */
@@ -80,7 +156,7 @@ static int job_stop(void *arg)
 {
 	struct job *job = arg;
 
-	if (job->conn->cancelled || sock_now_ms() > job->deadline_ms)
+	if (job_gone(job) || sock_now_ms() > job->deadline_ms)
 		job->stopped = 1;
 	return job->stopped;
 }
@@ -99,16 +175,19 @@ static void job_reply(struct job *job, const char *subject, const char *virname,
 	else
 		n = proto_reply_ok(line, sizeof(line), job->id, subject, job->term);
 	if (n > 0)
-		conn_send(job->conn, line, (size_t)n);
+		job->sink.write(job->sink.ctx, line, (size_t)n);
 }
 
 /* job_stopped - the reply of a request stopped early: an error, never OK
  * (none to a client that is gone). */
-static void job_stopped(struct job *job, const char **verdict_r)
+static void job_stopped(struct job *job, struct job_outcome *o)
 {
-	if (!job->conn->cancelled)
-		job_reply(job, job->path, NULL, "Request deadline exceeded.");
-	*verdict_r = job->conn->cancelled ? "CANCELLED" : "ERROR";
+	if (job_gone(job)) {
+		o->verdict = JOB_CANCELLED;
+		return;
+	}
+	job_reply(job, job->path, NULL, "Request deadline exceeded.");
+	o->verdict = JOB_ERROR;
 }
 
 /* job_allmatch_found - every match of an ALLMATCHSCAN file. */
@@ -256,8 +335,7 @@ static int job_walk_dir(struct job_walk *w, int fd, const char *dir, int depth)
  * rename.  A FIFO, device or socket is "Not supported file type", as in
  * clamd, and never opened for reading.
  */
-static void job_scan_path(struct job *job, struct generation *gen, const char **verdict_r,
-			  char *sig, size_t sigsize)
+static void job_scan_path(struct job *job, struct generation *gen, struct job_outcome *o)
 {
 	struct job_walk w = {.job = job, .gen = gen};
 	const char *why = NULL;
@@ -272,13 +350,14 @@ static void job_scan_path(struct job *job, struct generation *gen, const char **
 		if (fd >= 0)
 			close(fd);
 		job_reply(job, job->path, NULL, reason);
-		*verdict_r = "ERROR";
+		o->verdict = JOB_ERROR;
 		return;
 	}
 	if (roots_check_fd(fd, &why) < 0 || (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))) {
 		close(fd);
-		job_reply(job, job->path, NULL, why != NULL ? why : "Not supported file type");
-		*verdict_r = "ERROR";
+		why = why != NULL ? why : "Not supported file type";
+		job_reply(job, job->path, NULL, why);
+		o->verdict = JOB_ERROR;
 		return;
 	}
 	if (S_ISDIR(st.st_mode))
@@ -286,20 +365,20 @@ static void job_scan_path(struct job *job, struct generation *gen, const char **
 	else
 		job_scan_file(&w, fd, job->path);
 	if (job->stopped) {
-		job_stopped(job, verdict_r);
+		job_stopped(job, o);
 		return;
 	}
 	if (w.found > 0) {
-		*verdict_r = "FOUND";
-		snprintf(sig, sigsize, "%s", w.firstsig);
+		o->verdict = JOB_FOUND;
+		snprintf(o->detail, sizeof(o->detail), "%s", w.firstsig);
 		return;
 	}
 	if (w.errors > 0 && S_ISREG(st.st_mode)) {	/* a single file: its error is the answer */
-		*verdict_r = "ERROR";
+		o->verdict = JOB_ERROR;
 		return;
 	}
 	job_reply(job, job->path, NULL, NULL);
-	*verdict_r = w.errors > 0 ? "ERROR" : "OK";
+	o->verdict = w.errors > 0 ? JOB_ERROR : JOB_OK;
 }
 
 /*
@@ -375,8 +454,7 @@ static int job_take_fildes(struct job *job, const char **why_r)
  * fresh clean or infected verdict is remembered (errors and stopped
  * scans never are).
  */
-static void job_scan_one(struct job *job, struct generation *gen, const char **verdict_r,
-			 char *sig, size_t sigsize, const char **cache_r)
+static void job_scan_one(struct job *job, struct generation *gen, struct job_outcome *o)
 {
 	struct engine_scan_ctx ctx = {.stop = job_stop, .arg = job};
 	const char *virname = NULL, *err = NULL;
@@ -384,13 +462,13 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 	int keyed = job_key(job, key) == 0;
 	enum engine_result r;
 
-	if (keyed && cache_lookup(key, gen->id, sig, sigsize)) {
-		*cache_r = "hit";
-		job_reply(job, job->path, *sig ? sig : NULL, NULL);
-		*verdict_r = *sig ? "FOUND" : "OK";
+	if (keyed && cache_lookup(key, gen->id, o->detail, sizeof(o->detail))) {
+		o->cache = "hit";
+		job_reply(job, job->path, *o->detail ? o->detail : NULL, NULL);
+		o->verdict = *o->detail ? JOB_FOUND : JOB_OK;
 		return;
 	}
-	*cache_r = keyed ? "miss" : "-";
+	o->cache = keyed ? "miss" : "-";
 	if (job->kind == JOB_STREAM_MEM)
 		r = engine_scan_mem(gen->db, job->buf ? job->buf : "", job->len, 0, &ctx, &virname,
 				    &err);
@@ -398,32 +476,31 @@ static void job_scan_one(struct job *job, struct generation *gen, const char **v
 		r = engine_scan_fd(gen->db, job->fd, job->path, 0, &ctx, &virname, &err);
 	switch (r) {
 	case ENGINE_STOPPED:	/* nothing of it is cached */
-		job_stopped(job, verdict_r);
+		job_stopped(job, o);
 		break;
 	case ENGINE_CLEAN:
 		job_reply(job, job->path, NULL, NULL);
-		*verdict_r = "OK";
+		o->verdict = JOB_OK;
 		if (keyed)
 			cache_insert(key, gen->id, NULL);
 		break;
 	case ENGINE_VIRUS:
 		job_reply(job, job->path, virname, NULL);
-		snprintf(sig, sigsize, "%s", virname);
-		*verdict_r = "FOUND";
+		snprintf(o->detail, sizeof(o->detail), "%s", virname);
+		o->verdict = JOB_FOUND;
 		if (keyed)
 			cache_insert(key, gen->id, virname);
 		break;
 	case ENGINE_ERROR:
 		job_reply(job, job->path, NULL, err);
-		snprintf(sig, sigsize, "%s", err);
-		*verdict_r = "ERROR";
+		snprintf(o->detail, sizeof(o->detail), "%s", err);
+		o->verdict = JOB_ERROR;
 		break;
 	}
 }
 
 /* job_scan_mime - MIMESCAN: the message from memory or its spool file. */
-static void job_scan_mime(struct job *job, struct generation *gen, const char **verdict_r,
-			  char *sig, size_t sigsize, const char **cache_r)
+static void job_scan_mime(struct job *job, struct generation *gen, struct job_outcome *o)
 {
 	struct engine_scan_ctx ctx = {.stop = job_stop, .arg = job};
 	struct mime_result r;
@@ -435,7 +512,7 @@ static void job_scan_mime(struct job *job, struct generation *gen, const char **
 		    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, job->fd, 0)) ==
 		    MAP_FAILED)) {
 			job_reply(job, "stream", NULL, "Cannot read the spooled message.");
-			*verdict_r = "ERROR";
+			o->verdict = JOB_ERROR;
 			return;
 		}
 	}
@@ -447,55 +524,57 @@ static void job_scan_mime(struct job *job, struct generation *gen, const char **
 		mime_scan("", 0, gen, &ctx, job->id, job->term, &r);
 	if (map != NULL)
 		munmap(map, (size_t)st.st_size);
-	if (job->stopped && job->conn->cancelled) {
+	if (job->stopped && job_gone(job)) {
 		free(r.reply);
-		*verdict_r = "CANCELLED";
+		o->verdict = JOB_CANCELLED;
 		return;
 	}
-	conn_send(job->conn, r.reply, r.len);
+	job->sink.write(job->sink.ctx, r.reply, r.len);
 	free(r.reply);
-	*verdict_r = r.verdict;
-	snprintf(sig, sigsize, "%s", r.sig);
-	*cache_r = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
+	o->verdict = r.verdict == PROTO_VERDICT_CLEAN ? JOB_OK :
+		     r.verdict == PROTO_VERDICT_INFECTED ? JOB_FOUND : JOB_ERROR;
+	snprintf(o->detail, sizeof(o->detail), "%s", r.sig);
+	o->cache = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
 }
 
 void job_run(struct job *job)
 {
 	struct generation *gen = generation_acquire();
-	const char *verdict = "ERROR", *cached = "-";
-	char sig[256] = "", logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
-	unsigned long long reqno = server_next_request();
+	struct job_outcome *o = &job->outcome;
+	char logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
+	unsigned long long reqno = atomic_fetch_add(&job_requests, 1) + 1;
 	const char *why = NULL;
 	long long bytes;
 
+	o->verdict = JOB_ERROR;
+	o->detail[0] = '\0';
+	o->cache = "-";
 	if (gen == NULL)
 		job_reply(job, job->path, NULL, "Signature database not loaded yet.");
 	else if (job->kind == JOB_FILDES && job_take_fildes(job, &why) < 0) {
 		if (why != NULL)
 			job_reply(job, job->path, NULL, why);
 		else
-			job_stopped(job, &verdict);
+			job_stopped(job, o);
 	} else if (job->kind == JOB_PATH)
-		job_scan_path(job, gen, &verdict, sig, sizeof(sig));
+		job_scan_path(job, gen, o);
 	else if (job->scan == JOB_MIME)
-		job_scan_mime(job, gen, &verdict, sig, sizeof(sig), &cached);
+		job_scan_mime(job, gen, o);
 	else
-		job_scan_one(job, gen, &verdict, sig, sizeof(sig), &cached);
+		job_scan_one(job, gen, o);
 	generation_release(gen);
 
 	bytes = (long long)job->len;
 	stats_add(STATS_REQUESTS, 1);
-	stats_add(STATS_BYTES, bytes);
-	if (strcmp(verdict, "OK") == 0)
-		stats_add(STATS_CLEAN, 1);
-	else if (strcmp(verdict, "FOUND") == 0)
+	if (o->verdict == JOB_FOUND)
 		stats_add(STATS_INFECTED, 1);
-	else
+	else if (o->verdict != JOB_OK)
 		stats_add(STATS_ERRORS, 1);
 	log_sanitize(logpath, sizeof(logpath), job->path ? job->path : "",
 		     job->path ? strlen(job->path) : 0);
-	log_sanitize(logsig, sizeof(logsig), sig, strlen(sig));
+	/* The log's sig= is the signature, or the reason of an engine error. */
+	log_sanitize(logsig, sizeof(logsig), o->detail, strlen(o->detail));
 	log_info("req=%llu client=%s cmd=%s name=%s bytes=%lld verdict=%s sig=%s ms=%lld cache=%s",
-		 reqno, job->conn->peer, job->cmd, logpath, bytes, verdict, *logsig ? logsig : "-",
-		 sock_now_ms() - job->start_ms, cached);
+		 reqno, job->peer, job->cmd, logpath, bytes, job_verdict_name(o->verdict),
+		 *logsig ? logsig : "-", sock_now_ms() - job->start_ms, o->cache);
 }

@@ -1,11 +1,13 @@
 /*
- * job.h - one scan request on its way through the pool.
+ * job.h - one scan request: what it scans, how it answers, its outcome.
  *
  * A job owns what it scans (a memory buffer, a spooled or passed file
- * descriptor, or a path), a reference to its connection, and the reply
- * details (IDSESSION id, terminator).  job_run() executes on a scan
- * thread: it takes a generation reference, scans, sends the reply lines
- * through the connection and writes the request's log line.
+ * descriptor, or a path) and writes its reply lines to a sink; it never
+ * sees a connection.  job_run() executes on a scan thread: it takes a
+ * generation reference, scans, writes the reply through the sink, logs
+ * the request's line and returns one outcome.  The sink's write() is
+ * called from that scan thread; its gone() tells the scan to stop (the
+ * client left) and to write nothing more.
  */
 #ifndef MX_JOB_H
 #define MX_JOB_H
@@ -13,7 +15,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-struct conn;
+#include "scanner/pool.h"
 
 enum job_kind {
 	JOB_STREAM_MEM,		/* INSTREAM held in memory */
@@ -27,30 +29,73 @@ enum job_scan {
 	JOB_CONTSCAN,		/* continue after a virus */
 	JOB_MULTISCAN,
 	JOB_ALLMATCHSCAN,	/* every signature of every file */
+	JOB_INSTREAM,		/* one object: INSTREAM or FILDES */
 	JOB_MIME,		/* MIMESCAN: a whole message, part by part */
 };
 
+enum job_verdict {
+	JOB_OK,			/* clean */
+	JOB_FOUND,		/* a signature matched */
+	JOB_ERROR,		/* answered with an ERROR */
+	JOB_CANCELLED,		/* stopped because the client left: no answer */
+};
+
+/* The outcome of one request. */
+struct job_outcome {
+	enum job_verdict verdict;
+	char detail[256];	/* the (first) signature, or the error reason */
+	const char *cache;	/* verdict cache: "hit", "miss", "partial", "storm" or "-" */
+};
+
+/* Where a job's reply lines go. */
+struct job_sink {
+	void (*write)(void *ctx, const char *data, size_t len);
+	int (*gone)(void *ctx);		/* the client left: stop, write nothing */
+	void *ctx;
+};
+
 struct job {
-	struct conn *conn;
+	struct pool_work work;	/* submitted as this; the submitter sets run/done */
+	struct job_sink sink;
 	unsigned id;		/* IDSESSION request id, 0 outside a session */
 	char term;
 	enum job_kind kind;
 	enum job_scan scan;
-	const char *cmd;	/* command name for logs and STATS */
+	const char *cmd;	/* command name (static) for logs and STATS */
+	char peer[80];		/* the client, for the log */
 	char *buf;		/* JOB_STREAM_MEM */
 	size_t len, cap;
 	int fd;			/* JOB_STREAM_FD, JOB_FILDES */
 	char *path;		/* JOB_PATH; reply subject otherwise */
 	long long start_ms, deadline_ms;
-	atomic_int stopped;	/* a scan callback saw cancel or deadline */
+	atomic_int stopped;	/* a scan callback saw the client gone or the deadline */
+	struct job_outcome outcome;
 };
 
-/* job_new - a job for CONN (a reference is taken). */
-struct job *job_new(struct conn *conn, enum job_kind kind, const char *cmd, unsigned id,
-		    char term);
+/* job_new - a job answering through SINK; its deadline starts now. */
+struct job *job_new(const struct job_sink *sink, enum job_kind kind, enum job_scan scan,
+		    const char *cmd, unsigned id, char term, const char *peer);
 
-/* job_run - scan and reply; called on a scan thread. */
+/*
+ * job_stream_room - where the next N bytes of a stream go when they can
+ * be received straight into memory (the buffer grows; they count once
+ * job_stream_commit() says so), or NULL when they belong in the spool.
+ */
+char *job_stream_room(struct job *job, size_t n);
+void job_stream_commit(struct job *job, size_t n);
+
+/*
+ * job_stream_append - N more bytes of a stream: into memory up to
+ * scand_stream_memory_max, then into an unlinked spool file.  Returns 0,
+ * or -1 with *error_r set to the reply's reason.
+ */
+int job_stream_append(struct job *job, const char *data, size_t n, const char **error_r);
+
+/* job_run - scan, reply and log; fills job->outcome (scan thread). */
 void job_run(struct job *job);
+
+/* job_verdict_name - "OK", "FOUND", "ERROR", "CANCELLED". */
+const char *job_verdict_name(enum job_verdict v);
 
 /* job_free - release everything the job owns (NULL is a no-op). */
 void job_free(struct job *job);

@@ -24,6 +24,7 @@
 #include "scanner/pool.h"
 #include "scanner/scratch.h"
 #include "scanner/server.h"
+#include "scanner/spool.h"
 #include "scanner/stats.h"
 
 static void usage(FILE *fp)
@@ -74,13 +75,13 @@ int main(int argc, char **argv)
 	daemon_write_pid(config_str(CONF_SCAND_PID_FILE), "scand_pid_file");
 	if (privs_drop(config_str(CONF_SCAND_USER), &err) < 0)
 		log_fatal("scand_user: %s", err);
-	server_spool_open();
+	spool_open();
 	if (config_num(CONF_SCAND_SCRATCH_RECYCLE))
-		scratch_init(server_spool_dir(), (unsigned)config_num(CONF_SCAND_THREADS) + 2);
+		scratch_init(spool_dir(), (unsigned)config_num(CONF_SCAND_THREADS) + 2);
 	if (engine_init(&err) < 0)
 		log_fatal("%s", err);
 
-	engine_settings_from_config(&settings, server_spool_dir());
+	engine_settings_from_config(&settings, spool_dir());
 	if (config_num(CONF_SCAND_STREAM_MAX_LENGTH) > config_num(CONF_SCAND_MAX_FILESIZE) &&
 	    !settings.alert_exceeds_max)
 		log_warn("scand_stream_max_length exceeds scand_max_filesize and "
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
 	pool_stop();
 	scratch_close();
 	server_close();
+	spool_close();
 	generation_stop();
 	cache_free();
 	mime_shutdown();

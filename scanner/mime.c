@@ -603,29 +603,29 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	g_byte_array_free(borrowed, FALSE);
 
 	if ((ctx->stopped || ctx->stop(ctx->arg)) && !w.found) {
-		r->verdict = "ERROR";
+		r->verdict = PROTO_VERDICT_ERROR;
 		snprintf(r->sig, sizeof(r->sig), "Request deadline exceeded.");
 	} else if (w.found && !(w.limited && strncmp(w.sig, "Heuristics.Limits.", 18) == 0)) {
 		/* A signature decides; an engine limit hit where our own limit
 		 * already stopped the walk is that limit's ERROR instead. */
-		r->verdict = "FOUND";
+		r->verdict = PROTO_VERDICT_INFECTED;
 		snprintf(r->sig, sizeof(r->sig), "%s", w.sig);
 	} else if (w.errors) {
-		r->verdict = "ERROR";
+		r->verdict = PROTO_VERDICT_ERROR;
 		snprintf(r->sig, sizeof(r->sig), "%s", w.error);
 	} else {
-		r->verdict = "OK";
+		r->verdict = PROTO_VERDICT_CLEAN;
 		r->sig[0] = '\0';
 	}
 	if (id != 0)
 		n = snprintf(final, sizeof(final), "%u: stream: ", id);
 	else
 		n = snprintf(final, sizeof(final), "stream: ");
-	if (strcmp(r->verdict, "OK") == 0)
+	if (r->verdict == PROTO_VERDICT_CLEAN)
 		n += snprintf(final + n, sizeof(final) - (size_t)n, "OK%c", term);
 	else
 		n += snprintf(final + n, sizeof(final) - (size_t)n, "%s %s%c", r->sig,
-			      strcmp(r->verdict, "FOUND") == 0 ? "FOUND" : "ERROR", term);
+			      r->verdict == PROTO_VERDICT_INFECTED ? "FOUND" : "ERROR", term);
 	mime_append(&w, final, (size_t)n);
 	r->reply = w.out.data;
 	r->len = w.out.len;

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "common/engine.h"
+#include "common/proto.h"
 #include "scanner/generation.h"
 
 /* mime_init, mime_shutdown - GMime's global state (once per process). */
@@ -27,7 +28,7 @@ void mime_shutdown(void);
 struct mime_result {
 	char *reply;		/* part lines and the final line, framed */
 	size_t len;
-	const char *verdict;	/* "OK", "FOUND" or "ERROR" (static) */
+	enum proto_verdict verdict;
 	char sig[256];		/* first signature, or the error reason */
 	int parts;		/* leaf parts scanned */
 	int hits;		/* of those answered by the cache */

@@ -1,30 +1,35 @@
 /*
- * pool.c - scan threads and the bounded job queue (see pool.h).
+ * pool.c - scan threads and the bounded work queue (see pool.h).
  */
 #include "auto-config.h"
 
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
-#include "common/sock.h"
 #include "common/xalloc.h"
-#include "scanner/conn.h"
-#include "scanner/job.h"
+#include "scanner/events.h"
 #include "scanner/pool.h"
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
-static struct job **pool_queue;		/* ring buffer */
+static struct pool_work **pool_queue;	/* ring buffer */
 static int pool_cap, pool_head, pool_len;
 static pthread_t *pool_threads;
-static struct job **pool_running;	/* per worker, for STATS */
+static struct pool_work **pool_running;	/* per thread, for STATS */
 static int pool_nthreads, pool_busy, pool_stopping;
 
-/* pool_worker - take jobs until told to stop. */
+/* pool_finish - hand W back to the loop. */
+static void pool_finish(void *arg)
+{
+	struct pool_work *w = arg;
+
+	w->done(w);
+}
+
+/* pool_worker - run items until told to stop. */
 static void *pool_worker(void *arg)
 {
 	int slot = (int)(long)arg;
@@ -33,8 +38,7 @@ static void *pool_worker(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	for (;;) {
-		struct job *job;
-		struct conn *c;
+		struct pool_work *w;
 
 		pthread_mutex_lock(&pool_lock);
 		while (pool_len == 0 && !pool_stopping)
@@ -43,23 +47,19 @@ static void *pool_worker(void *arg)
 			pthread_mutex_unlock(&pool_lock);
 			return NULL;
 		}
-		job = pool_queue[pool_head];
+		w = pool_queue[pool_head];
 		pool_head = (pool_head + 1) % pool_cap;
 		pool_len--;
 		pool_busy++;
-		pool_running[slot] = job;
+		pool_running[slot] = w;
 		pthread_mutex_unlock(&pool_lock);
 
-		c = job->conn;
-		conn_ref(c);
-		job_run(job);
+		w->run(w);
 		pthread_mutex_lock(&pool_lock);
 		pool_running[slot] = NULL;
 		pool_busy--;
 		pthread_mutex_unlock(&pool_lock);
-		job_free(job);
-		conn_job_done(c);
-		conn_unref(c);
+		events_post(&w->post, pool_finish, w);
 	}
 }
 
@@ -91,15 +91,12 @@ void pool_stop(void)
 	for (i = 0; i < pool_nthreads; i++)
 		pthread_join(pool_threads[i], NULL);
 	while (pool_len > 0) {
-		struct job *job = pool_queue[pool_head];
-		struct conn *c = job->conn;
+		struct pool_work *w = pool_queue[pool_head];
 
 		pool_head = (pool_head + 1) % pool_cap;
 		pool_len--;
-		conn_ref(c);
-		job_free(job);
-		conn_job_done(c);
-		conn_unref(c);
+		w->dropped = 1;
+		events_post(&w->post, pool_finish, w);
 	}
 	free(pool_queue);
 	free(pool_threads);
@@ -107,16 +104,18 @@ void pool_stop(void)
 	pool_queue = NULL;
 	pool_threads = NULL;
 	pool_running = NULL;
+	pool_nthreads = 0;
 }
 
-int pool_submit(struct job *job)
+int pool_submit(struct pool_work *w)
 {
 	pthread_mutex_lock(&pool_lock);
-	if (pool_len >= pool_cap) {
+	if (pool_len >= pool_cap || pool_stopping) {
 		pthread_mutex_unlock(&pool_lock);
 		return -1;
 	}
-	pool_queue[(pool_head + pool_len) % pool_cap] = job;
+	w->dropped = 0;
+	pool_queue[(pool_head + pool_len) % pool_cap] = w;
 	pool_len++;
 	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
@@ -132,27 +131,13 @@ void pool_counts(int *queued, int *busy, int *total)
 	pthread_mutex_unlock(&pool_lock);
 }
 
-char *pool_active(void)
+void pool_each_running(void (*fn)(void *arg, const struct pool_work *w), void *arg)
 {
-	long long now = sock_now_ms();
-	char *out = xstrdup("");
 	int i;
 
 	pthread_mutex_lock(&pool_lock);
-	for (i = 0; i < pool_nthreads; i++) {
-		const struct job *job = pool_running[i];
-		char name[LOG_SAFE_MAX];
-		char *more;
-
-		if (job == NULL)
-			continue;
-		log_sanitize(name, sizeof(name), job->path ? job->path : "stream",
-			     strlen(job->path ? job->path : "stream"));
-		more = xasprintf("%s\t%s %f %s\n", out, job->cmd,
-				 (double)(now - job->start_ms) / 1000.0, name);
-		free(out);
-		out = more;
-	}
+	for (i = 0; i < pool_nthreads; i++)
+		if (pool_running[i] != NULL)
+			fn(arg, pool_running[i]);
 	pthread_mutex_unlock(&pool_lock);
-	return out;
 }
