@@ -27,7 +27,9 @@ struct buffer {
 /* buffer_data / buffer_len - the readable bytes. */
 static inline char *buffer_data(const struct buffer *b)
 {
-	return b->mem + b->off;
+	static char empty[1];
+
+	return b->mem != NULL ? b->mem + b->off : empty;	/* never NULL + 0 */
 }
 
 static inline size_t buffer_len(const struct buffer *b)

@@ -58,14 +58,17 @@ static uint32_t events_mask(unsigned want)
 
 void events_init(void)
 {
+	struct epoll_event ev;
+
+	ev_stopping = 0;
 	ev_ep = epoll_create1(EPOLL_CLOEXEC);
 	ev_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (ev_ep < 0 || ev_wake < 0)
 		log_fatal("epoll/eventfd: %m");
 	ev_wake_watch.fd = ev_wake;
 	ev_wake_watch.want = EVENTS_IN;
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &ev_wake_watch};
-
+	ev.events = EPOLLIN;
+	ev.data.ptr = &ev_wake_watch;
 	if (epoll_ctl(ev_ep, EPOLL_CTL_ADD, ev_wake, &ev) < 0)
 		log_fatal("epoll_ctl: %m");
 }
@@ -192,49 +195,54 @@ static void events_reap(void)
 	}
 }
 
-void events_run(void)
+int events_turn(int timeout_ms)
 {
-	while (!ev_stopping) {
-		struct epoll_event evs[EVENTS_BATCH];
-		int n, i, timeout = ev_tick_ms > 0 ? (int)ev_tick_ms : -1;
+	struct epoll_event evs[EVENTS_BATCH];
+	int n, i;
 
-		n = epoll_wait(ev_ep, evs, EVENTS_BATCH, timeout);
-		if (n < 0 && errno != EINTR)
-			log_fatal("epoll_wait: %m");
-		for (i = 0; i < n; i++) {
-			struct events_fd *w = evs[i].data.ptr;
-			uint32_t e = evs[i].events;
-			unsigned ready = 0;
+	n = epoll_wait(ev_ep, evs, EVENTS_BATCH, timeout_ms);
+	if (n < 0 && errno != EINTR)
+		log_fatal("epoll_wait: %m");
+	for (i = 0; i < n; i++) {
+		struct events_fd *w = evs[i].data.ptr;
+		uint32_t e = evs[i].events;
+		unsigned ready = 0;
 
-			if (w == &ev_wake_watch) {
-				events_drain();
-				continue;
-			}
-			if (w == &ev_sig_watch) {
-				events_signal();
-				continue;
-			}
-			if (w->dead)
-				continue;
-			if (e & (EPOLLIN | EPOLLRDHUP))
-				ready |= EVENTS_IN;
-			if (e & EPOLLOUT)
-				ready |= EVENTS_OUT;
-			if (e & (EPOLLHUP | EPOLLERR))
-				ready |= EVENTS_HUP;
-			w->fn(w->ctx, ready);
+		if (w == &ev_wake_watch) {
+			events_drain();
+			continue;
 		}
-		events_reap();
-		if (ev_tick_fn != NULL) {
-			long long now = sock_now_ms();
+		if (w == &ev_sig_watch) {
+			events_signal();
+			continue;
+		}
+		if (w->dead)
+			continue;
+		if (e & (EPOLLIN | EPOLLRDHUP))
+			ready |= EVENTS_IN;
+		if (e & EPOLLOUT)
+			ready |= EVENTS_OUT;
+		if (e & (EPOLLHUP | EPOLLERR))
+			ready |= EVENTS_HUP;
+		w->fn(w->ctx, ready);
+	}
+	events_reap();
+	if (ev_tick_fn != NULL) {
+		long long now = sock_now_ms();
 
-			if (now - ev_tick_last >= ev_tick_ms) {
-				ev_tick_last = now;
-				ev_tick_fn(ev_tick_ctx);
-				events_reap();
-			}
+		if (now - ev_tick_last >= ev_tick_ms) {
+			ev_tick_last = now;
+			ev_tick_fn(ev_tick_ctx);
+			events_reap();
 		}
 	}
+	return n < 0 ? 0 : n;
+}
+
+void events_run(void)
+{
+	while (!ev_stopping)
+		events_turn(ev_tick_ms > 0 ? (int)ev_tick_ms : -1);
 }
 
 void events_stop(void)
@@ -255,4 +263,6 @@ void events_free(void)
 	close(ev_wake);
 	close(ev_ep);
 	ev_sig = ev_wake = ev_ep = -1;
+	ev_tick_fn = NULL;
+	ev_tick_ms = 0;
 }

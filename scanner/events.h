@@ -63,6 +63,10 @@ void events_every(long long ms, events_fn *fn, void *ctx);
 /* events_post - run P->fn(P->ctx) on the loop thread, in posting order (any thread). */
 void events_post(struct events_post *p, events_fn *fn, void *ctx);
 
+/* events_turn - wait up to TIMEOUT_MS (-1: no limit) and dispatch one
+ * round; returns the number of events (the tick and the queue count). */
+int events_turn(int timeout_ms);
+
 /* events_run - dispatch until events_stop(). */
 void events_run(void);
 
