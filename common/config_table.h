@@ -98,6 +98,8 @@ X(SCAND_ALLMATCHSCAN, "scand_allmatchscan", BOOL, "yes", 0, 1, \
   "mxscand: accept the ALLMATCHSCAN command.") \
 X(SCAND_REQUIRE_SELFTEST, "scand_require_selftest", BOOL, "yes", 0, 1, \
   "mxscand: a newly loaded engine must detect the EICAR test string before it serves scans.") \
+X(SCAND_DB_UNLOCKED_READS, "scand_db_unlocked_reads", BOOL, "yes", 0, 1, \
+  "mxscand: while a database loads, read its text signature files through stdio streams without their locks (libclamav's fopen64 and fdopen are intercepted; a start-up self-check turns this off if libclamav no longer reads them that way).") \
 X(SCAND_DB_CHECK_INTERVAL, "scand_db_check_interval", TIME, "10s", 0, 86400000, \
   "mxscand: how often the database is checked for changes that trigger a reload; 0 disables.") \
 X(SCAND_RELOAD_RETRY_MIN, "scand_reload_retry_min", TIME, "5s", 100, 86400000, \
