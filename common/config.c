@@ -39,9 +39,50 @@ struct config_value {
 
 static struct config_value config_values[CONF__COUNT];
 
-#define CONFIG_CHOICE_ROW(id, words) [CONF_##id] = words,
-static const char *const config_choice_words[CONF__COUNT] = {CONFIG_CHOICES(CONFIG_CHOICE_ROW)};
+/*
+ * The words of every CHOICE parameter (config_table.h), as an array in
+ * index order for the parser and as one blank-separated string for
+ * config_choices(): " w1" " w2" ... concatenated, past its first blank.
+ */
+#define CONFIG_WORD_TEXT(id, word, text) text,
+#define CONFIG_WORD_JOINED(id, word, text) " " text
+#define CONFIG_WORD_ARRAY(id, name)                                              \
+	static const char *const config_words_##id[] = {                         \
+		CONFIG_WORDS_##id(CONFIG_WORD_TEXT, id) NULL};
+CONFIG_CHOICES(CONFIG_WORD_ARRAY)
+#undef CONFIG_WORD_ARRAY
+
+struct config_choice {
+	const char *const *words;	/* NULL-terminated, in index order */
+	const char *joined;		/* the same, separated by blanks */
+};
+
+#define CONFIG_CHOICE_ROW(id, name) \
+	[CONF_##id] = {config_words_##id, (CONFIG_WORDS_##id(CONFIG_WORD_JOINED, id)) + 1},
+static const struct config_choice config_choice_table[CONF__COUNT] = {
+	CONFIG_CHOICES(CONFIG_CHOICE_ROW)};
 #undef CONFIG_CHOICE_ROW
+#undef CONFIG_WORD_JOINED
+#undef CONFIG_WORD_TEXT
+
+/* Words for exactly the CHOICE rows: every CONFIG_CHOICES entry names a
+ * CHOICE row (and only once: a repeated designator fails -Woverride-init),
+ * and there are as many entries as CHOICE rows. */
+#define CONFIG_TYPE_OF(id, name, type, def, min, max, doc) CONFIG_TYPE_OF_##id = CONFIG_##type,
+enum { CONFIG_TABLE(CONFIG_TYPE_OF) };
+#undef CONFIG_TYPE_OF
+#define CONFIG_IS_CHOICE(id, name)                                               \
+	_Static_assert((int)CONFIG_TYPE_OF_##id == (int)CONFIG_CHOICE,           \
+		       #id " has words but is no CHOICE");
+CONFIG_CHOICES(CONFIG_IS_CHOICE)
+#undef CONFIG_IS_CHOICE
+#define CONFIG_COUNT_CHOICE_ROW(id, name, type, def, min, max, doc) \
+	+(CONFIG_##type == CONFIG_CHOICE)
+#define CONFIG_COUNT_WORD_LIST(id, name) +1
+_Static_assert(0 CONFIG_TABLE(CONFIG_COUNT_CHOICE_ROW) == 0 CONFIG_CHOICES(CONFIG_COUNT_WORD_LIST),
+	       "a CHOICE row of config_table.h has no CONFIG_CHOICES entry");
+#undef CONFIG_COUNT_CHOICE_ROW
+#undef CONFIG_COUNT_WORD_LIST
 
 static const char *const config_type_names[] = {
 	[CONFIG_STR] = "string", [CONFIG_LIST] = "list", [CONFIG_INT] = "integer",
@@ -51,24 +92,18 @@ static const char *const config_type_names[] = {
 
 const char *config_choices(enum config_id id)
 {
-	return config_choice_words[id] ? config_choice_words[id] : "";
+	return config_choice_table[id].joined ? config_choice_table[id].joined : "";
 }
 
-/* config_choice_index - position of WORD among WORDS, or -1. */
-static int config_choice_index(const char *words, const char *word)
+/* config_choice_index - position of WORD among ID's words, or -1. */
+static int config_choice_index(enum config_id id, const char *word)
 {
-	size_t wl = strlen(word);
-	int i = 0;
+	const char *const *words = config_choice_table[id].words;
+	int i;
 
-	while (*words != '\0') {
-		size_t n = strcspn(words, " ");
-
-		if (n == wl && strncmp(words, word, n) == 0)
+	for (i = 0; words != NULL && words[i] != NULL; i++)
+		if (strcmp(words[i], word) == 0)
 			return i;
-		words += n;
-		words += strspn(words, " ");
-		i++;
-	}
 	return -1;
 }
 
@@ -209,7 +244,7 @@ static int config_set(enum config_id id, const char *text, int set, const char *
 	if (config_parse_value(p->type, text, &num, error_r) < 0)
 		return -1;
 	if (p->type == CONFIG_CHOICE) {
-		int idx = config_choice_index(config_choices(id), text);
+		int idx = config_choice_index(id, text);
 
 		if (idx < 0) {
 			snprintf(why, sizeof(why), "expected one of: %s", config_choices(id));

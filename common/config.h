@@ -53,6 +53,28 @@ int config_load(const char *file, char *const *overrides, int n, const char **er
  * the index of a CHOICE value among its words. */
 long long config_num(enum config_id id);
 
+/*
+ * One enum per CHOICE parameter, its constants in word order, and a typed
+ * getter, all made from CONFIG_CHOICES in config_table.h, e.g.
+ *
+ *	enum config_filter_mode { CONF_FILTER_MODE_AFTER_QUEUE,
+ *				  CONF_FILTER_MODE_BEFORE_QUEUE };
+ *	enum config_filter_mode config_filter_mode(void);
+ *
+ * The getter is config_num() of that parameter, typed, so a value cannot
+ * be read as another choice's enum.
+ */
+#define CONFIG_WORD_ENUM(id, word, text) CONF_##id##_##word,
+#define CONFIG_CHOICE_ENUM(id, name)                                             \
+	enum config_##name { CONFIG_WORDS_##id(CONFIG_WORD_ENUM, id) };          \
+	static inline enum config_##name config_##name(void)                    \
+	{                                                                        \
+		return (enum config_##name)config_num(CONF_##id);                \
+	}
+CONFIG_CHOICES(CONFIG_CHOICE_ENUM)
+#undef CONFIG_CHOICE_ENUM
+#undef CONFIG_WORD_ENUM
+
 /* config_str - STR and LIST values as written (never NULL). */
 const char *config_str(enum config_id id);
 

@@ -8,9 +8,9 @@
  * bounds.  Types: STR (free text), LIST (words separated by blanks or
  * commas), INT, MODE (octal), SIZE (bytes; k, m, g suffixes), TIME
  * (milliseconds internally; ms, s, m, h suffixes, plain numbers are
- * seconds), BOOL (yes/no), CHOICE (one word of the row's entry in
- * CONFIG_CHOICES; config_num() gives its index).  min and max bound the
- * numeric types.
+ * seconds), BOOL (yes/no), CHOICE (one word of the row's
+ * CONFIG_WORDS_<ID> below; config_num() gives its index, which is its
+ * CONF_<ID>_<WORD> constant).  min and max bound the numeric types.
  */
 /* clang-format off */
 #define CONFIG_TABLE(X) \
@@ -98,6 +98,8 @@ X(SCAND_ALLMATCHSCAN, "scand_allmatchscan", BOOL, "yes", 0, 1, \
   "mxscand: accept the ALLMATCHSCAN command.") \
 X(SCAND_REQUIRE_SELFTEST, "scand_require_selftest", BOOL, "yes", 0, 1, \
   "mxscand: a newly loaded engine must detect the EICAR test string before it serves scans.") \
+X(SCAND_DB_UNLOCKED_READS, "scand_db_unlocked_reads", BOOL, "yes", 0, 1, \
+  "mxscand: while a database loads, read its text signature files through stdio streams without their locks (libclamav's fopen64 and fdopen are intercepted; a start-up self-check turns this off if libclamav no longer reads them that way).") \
 X(SCAND_DB_CHECK_INTERVAL, "scand_db_check_interval", TIME, "10s", 0, 86400000, \
   "mxscand: how often the database is checked for changes that trigger a reload; 0 disables.") \
 X(SCAND_RELOAD_RETRY_MIN, "scand_reload_retry_min", TIME, "5s", 100, 86400000, \
@@ -187,12 +189,37 @@ X(UPDATE_SELFTEST_TIMEOUT, "update_selftest_timeout", TIME, "600s", 1000, 360000
 X(UPDATE_RELOAD_TIMEOUT, "update_reload_timeout", TIME, "300s", 1000, 3600000, \
   "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.")
 
-/* The words a CHOICE parameter accepts, in index order. */
+/*
+ * The words of the CHOICE parameters, declared once.  CONFIG_CHOICES(X)
+ * gives X(ID, name) for every CHOICE row (name: the parameter's name as an
+ * identifier), and CONFIG_WORDS_<ID>(W, ID) gives W(ID, WORD, "word") for
+ * each of its words in index order.  config.h makes of them
+ * enum config_<name> { CONF_<ID>_<WORD>, ... } and the typed getter
+ * config_<name>(); config.c makes the words the parser accepts and
+ * config_choices() prints.  So an enum constant and its word cannot drift
+ * apart, and a word added here is a new enum constant every switch sees.
+ */
 #define CONFIG_CHOICES(X) \
-X(CONVERSION_INFECTED_ACTION, "substitute delete bounce hold discard") \
-X(CONVERSION_FAILURE_ACTION, "retry hold pass") \
-X(FILTER_MODE, "after-queue before-queue") \
-X(FILTER_INFECTED_ACTION, "quarantine discard strip tag reject") \
-X(FILTER_FAILURE_ACTION, "tempfail pass") \
-X(FILTER_LIMIT_ACTION, "quarantine tempfail reject pass")
+X(CONVERSION_INFECTED_ACTION, conversion_infected_action) \
+X(CONVERSION_FAILURE_ACTION, conversion_failure_action) \
+X(FILTER_MODE, filter_mode) \
+X(FILTER_INFECTED_ACTION, filter_infected_action) \
+X(FILTER_FAILURE_ACTION, filter_failure_action) \
+X(FILTER_LIMIT_ACTION, filter_limit_action)
+
+#define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
+W(id, SUBSTITUTE, "substitute") W(id, DELETE, "delete") W(id, BOUNCE, "bounce") \
+W(id, HOLD, "hold") W(id, DISCARD, "discard")
+#define CONFIG_WORDS_CONVERSION_FAILURE_ACTION(W, id) \
+W(id, RETRY, "retry") W(id, HOLD, "hold") W(id, PASS, "pass")
+#define CONFIG_WORDS_FILTER_MODE(W, id) \
+W(id, AFTER_QUEUE, "after-queue") W(id, BEFORE_QUEUE, "before-queue")
+#define CONFIG_WORDS_FILTER_INFECTED_ACTION(W, id) \
+W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") W(id, STRIP, "strip") \
+W(id, TAG, "tag") W(id, REJECT, "reject")
+#define CONFIG_WORDS_FILTER_FAILURE_ACTION(W, id) \
+W(id, TEMPFAIL, "tempfail") W(id, PASS, "pass")
+#define CONFIG_WORDS_FILTER_LIMIT_ACTION(W, id) \
+W(id, QUARANTINE, "quarantine") W(id, TEMPFAIL, "tempfail") W(id, REJECT, "reject") \
+W(id, PASS, "pass")
 /* clang-format on */

@@ -19,6 +19,7 @@
 #include "common/privs.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
+#include "scanner/dbfile.h"
 #include "scanner/generation.h"
 #include "scanner/mime.h"
 #include "scanner/pool.h"
@@ -82,6 +83,8 @@ int main(int argc, char **argv)
 		log_fatal("%s", err);
 
 	engine_settings_from_config(&settings, spool_dir());
+	scratch_selfcheck(&settings);
+	dbfile_init((int)config_num(CONF_SCAND_DB_UNLOCKED_READS), &settings);
 	if (config_num(CONF_SCAND_STREAM_MAX_LENGTH) > config_num(CONF_SCAND_MAX_FILESIZE) &&
 	    !settings.alert_exceeds_max)
 		log_warn("scand_stream_max_length exceeds scand_max_filesize and "

@@ -24,6 +24,11 @@
  * the root is the daemon's private 0700 spool.  Every other path, and
  * everything once the pool is full or closed, goes to mkdirat/unlinkat
  * unchanged.
+ *
+ * All of that rests on how libclamav calls mkdir and rmdir, which no
+ * interface promises, so scratch_selfcheck() watches two scans of a fresh
+ * engine at start-up and turns recycling off, with a warning, when they
+ * do not go as described (see scratch.h).
  */
 #include "auto-config.h"
 
@@ -38,7 +43,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/engine.h"
+#include "common/log.h"
 #include "common/xalloc.h"
+#include "scanner/dbfile.h"
 #include "scanner/scratch.h"
 
 static char scratch_root[PATH_MAX];
@@ -51,6 +59,21 @@ static unsigned scratch_reserved;	/* rmdirs under way that may add one */
 static unsigned scratch_cap;		/* spares kept at most */
 static unsigned scratch_alloc;		/* slots in scratch_pool */
 static unsigned long long scratch_next_id;
+
+/* What mkdir and rmdir did while scratch_selfcheck watched (it runs
+ * before any other thread, and nothing is counted outside it). */
+static struct scratch_seen {
+	unsigned mkdirs;	/* directly in the root */
+	unsigned mkdirs_0700;	/* of those, made with mode 0700 */
+	unsigned reused;	/* of those, a spare renamed into place */
+	unsigned rmdirs;	/* directly in the root */
+	unsigned kept;		/* of those, kept as a spare */
+} scratch_seen;
+static int scratch_watching;
+
+/* The self-check's probe: one signature and the bytes it matches. */
+#define SCRATCH_PROBE_NAME "Mxscan.Scratch.Probe"
+#define SCRATCH_PROBE_DATA "mxscan scratch self-check probe"
 
 void scratch_init(const char *root, unsigned spares)
 {
@@ -158,6 +181,11 @@ static int scratch_mkdir(const char *path, mode_t mode)
 	unsigned long long id = 0;
 	int have = 0;
 
+	if (scratch_watching && scratch_child(path)) {
+		scratch_seen.mkdirs++;
+		if (mode == 0700)
+			scratch_seen.mkdirs_0700++;
+	}
 	if (mode == 0700 && scratch_child(path)) {
 		pthread_mutex_lock(&scratch_lock);
 		if (scratch_free > 0) {
@@ -168,8 +196,11 @@ static int scratch_mkdir(const char *path, mode_t mode)
 	}
 	if (have) {
 		scratch_spare_name(spare, id);
-		if (renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		if (renameat2(AT_FDCWD, spare, AT_FDCWD, path, RENAME_NOREPLACE) == 0) {
+			if (scratch_watching)
+				scratch_seen.reused++;
 			return 0;
+		}
 		if (errno == EEXIST) {
 			pthread_mutex_lock(&scratch_lock);
 			scratch_pool[scratch_free++] = id;	/* the spare is still there */
@@ -192,6 +223,8 @@ static int scratch_rmdir(const char *path)
 	int room = 0;
 
 	if (scratch_child(path)) {
+		if (scratch_watching)
+			scratch_seen.rmdirs++;
 		pthread_mutex_lock(&scratch_lock);
 		if (scratch_free + scratch_reserved < scratch_cap) {
 			scratch_reserved++;
@@ -220,9 +253,11 @@ static int scratch_rmdir(const char *path)
 		pthread_mutex_lock(&scratch_lock);
 		scratch_reserved--;
 		if (kept && __atomic_load_n(&scratch_on, __ATOMIC_ACQUIRE) &&
-		    scratch_free < scratch_cap)
+		    scratch_free < scratch_cap) {
 			scratch_pool[scratch_free++] = id;
-		else if (kept)	/* closed meanwhile: no spare is kept */
+			if (scratch_watching)
+				scratch_seen.kept++;
+		} else if (kept)	/* closed meanwhile: no spare is kept */
 			(void)unlinkat(AT_FDCWD, spare, AT_REMOVEDIR);
 		pthread_mutex_unlock(&scratch_lock);
 		if (kept || removed)
@@ -249,4 +284,60 @@ void scratch_close(void)
 		(void)unlinkat(AT_FDCWD, spare, AT_REMOVEDIR);
 	}
 	pthread_mutex_unlock(&scratch_lock);
+}
+
+/* scratch_probe_scans - scan the probe twice with DB; how many found it. */
+static int scratch_probe_scans(const struct engine_db *db)
+{
+	const char *virname = NULL, *err = NULL;
+	int i, found = 0;
+
+	for (i = 0; i < 2; i++)
+		found += engine_scan_mem(db, SCRATCH_PROBE_DATA, strlen(SCRATCH_PROBE_DATA), 0, NULL,
+					 &virname, &err) == ENGINE_VIRUS &&
+			 strncmp(virname, SCRATCH_PROBE_NAME, strlen(SCRATCH_PROBE_NAME)) == 0;
+	return found;
+}
+
+int scratch_selfcheck(const struct engine_settings *settings)
+{
+	const char *err = NULL, *hook = getenv("MXSCAND_TEST_SELFCHECK_FAIL");
+	struct scratch_seen seen;
+	struct engine_db *db;
+	int found;
+
+	if (!__atomic_load_n(&scratch_on, __ATOMIC_ACQUIRE))
+		return 0;
+	db = dbfile_probe_load(settings, SCRATCH_PROBE_NAME, SCRATCH_PROBE_DATA, &err);
+	if (db == NULL) {
+		log_warn("scratch: cannot load the self-check's probe database (%s): libclamav's "
+			 "per-scan directories are not recycled", err);
+		scratch_close();
+		return 0;
+	}
+	memset(&scratch_seen, 0, sizeof(scratch_seen));
+	scratch_watching = 1;
+	found = scratch_probe_scans(db);
+	scratch_watching = 0;
+	engine_free(db);
+	seen = scratch_seen;
+	/* Test hook, read here at start-up only: "scratch" in
+	 * MXSCAND_TEST_SELFCHECK_FAIL makes the check see no call, as if
+	 * libclamav made its directories some other way (t_overrides.py). */
+	if (hook != NULL && strstr(hook, "scratch") != NULL)
+		memset(&seen, 0, sizeof(seen));
+	if (found == 2 && seen.mkdirs == 2 && seen.mkdirs_0700 == 2 && seen.reused >= 1 &&
+	    seen.rmdirs == 2 && seen.kept == 2) {
+		log_info("scratch: libclamav's per-scan directories are recycled in %s "
+			 "(self-check passed)", scratch_root);
+		return 1;
+	}
+	log_warn("scratch: self-check: expected each of two scans of the probe to mkdir one "
+		 "directory of mode 0700 directly in %s and rmdir it, kept as a spare that the "
+		 "second scan reuses, and to find the probe; saw %u mkdir (%u of mode 0700, %u "
+		 "reused), %u rmdir (%u kept) and %d of 2 found: libclamav's per-scan directories "
+		 "are not recycled", scratch_root, seen.mkdirs, seen.mkdirs_0700, seen.reused,
+		 seen.rmdirs, seen.kept, found);
+	scratch_close();
+	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include "auto-config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,95 @@ static void test_choice(void **state)
 	config_free();
 }
 
+/*
+ * Every word of every CHOICE parameter, with its enum constant, made from
+ * the same X-macros as config.h and config.c; get reads the value back
+ * through the parameter's typed getter.
+ */
+#define CHOICE_GETTER(id, name) \
+	static long long get_##name(void) { return (long long)config_##name(); }
+CONFIG_CHOICES(CHOICE_GETTER)
+#undef CHOICE_GETTER
+
+static const struct choice_word {
+	enum config_id id;
+	const char *param;	/* the parameter's name as CONFIG_CHOICES spells it */
+	long long (*get)(void);
+	long long value;	/* CONF_<ID>_<WORD> */
+	const char *constant;	/* "<WORD>" */
+	const char *word;
+} choice_words[] = {
+#define CHOICE_WORD_ROW(id, word, text) {CONF_##id, NULL, NULL, CONF_##id##_##word, #word, text},
+#define CHOICE_ROWS(id, name) \
+	{CONF_##id, #name, get_##name, -1, NULL, NULL}, CONFIG_WORDS_##id(CHOICE_WORD_ROW, id)
+	CONFIG_CHOICES(CHOICE_ROWS)
+#undef CHOICE_ROWS
+#undef CHOICE_WORD_ROW
+};
+
+/* word_constant - WORD as its enum constant spells it: upper case, '-' as '_'. */
+static void word_constant(const char *word, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; word[i] != '\0' && i + 1 < size; i++)
+		buf[i] = word[i] == '-' ? '_' : (char)toupper((unsigned char)word[i]);
+	buf[i] = '\0';
+}
+
+static void test_choice_enums(void **state)
+{
+	const struct choice_word *head = NULL;
+	const char *error = NULL, *joined = NULL;
+	int choices = 0, table_choices = 0, n = 0;
+	char ov[128], want[64];
+	char *const ovs[] = {ov};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(choice_words) / sizeof(choice_words[0]); i++) {
+		const struct choice_word *w = &choice_words[i];
+
+		if (w->param != NULL) {	/* a parameter: its words follow */
+			assert_true(head == NULL || joined[0] == '\0');
+			head = w;
+			choices++;
+			n = 0;
+			joined = config_choices(w->id);
+			assert_string_equal(config_param(w->id)->name, w->param);
+			assert_int_equal(config_param(w->id)->type, CONFIG_CHOICE);
+			continue;
+		}
+		assert_non_null(head);
+		assert_int_equal(w->id, head->id);
+		/* the constants count 0, 1, 2, ... in word order */
+		assert_int_equal(w->value, n);
+		n++;
+		/* the constant is named after its word */
+		word_constant(w->word, want, sizeof(want));
+		assert_string_equal(w->constant, want);
+		/* the word is the next one config_choices() lists */
+		assert_true(strncmp(joined, w->word, strlen(w->word)) == 0);
+		joined += strlen(w->word);
+		assert_true(*joined == ' ' || *joined == '\0');
+		joined += *joined == ' ';
+		/* parsing the word gives the constant back, through both getters */
+		snprintf(ov, sizeof(ov), "%s = %s", head->param, w->word);
+		if (load_text("", ovs, 1, &error) != 0)
+			fail_msg("%s rejected: %s", ov, error);
+		assert_int_equal(config_num(w->id), w->value);
+		assert_int_equal(head->get(), w->value);
+		assert_string_equal(config_str(w->id), w->word);
+	}
+	assert_non_null(joined);
+	assert_string_equal(joined, "");	/* the last parameter lists no more words */
+	for (i = 0; i < CONF__COUNT; i++)
+		table_choices += config_param((enum config_id)i)->type == CONFIG_CHOICE;
+	assert_int_equal(choices, table_choices);
+	assert_true(choices >= 6);
+	config_free();
+}
+
 /* print_nondefaults - config_print_nondefaults() output as a string. */
 static void print_nondefaults(char *buf, size_t size)
 {
@@ -581,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_override_errors),
 		cmocka_unit_test(test_list_split),
 		cmocka_unit_test(test_choice),
+		cmocka_unit_test(test_choice_enums),
 		cmocka_unit_test(test_print_nondefaults),
 		cmocka_unit_test(test_print_table),
 	};

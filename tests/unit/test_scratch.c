@@ -4,7 +4,9 @@
  * rename (same inode), keep rmdir's and mkdir's failures (ENOTEMPTY,
  * EEXIST, ENOENT), leave other paths and modes alone, never keep a
  * directory whose mode changed, keep at most the configured number of
- * spares, and scratch_close removes them.
+ * spares, and scratch_close removes them.  scratch_selfcheck passes with
+ * libclamav as it is, and turns recycling off when libclamav's per-scan
+ * directories are made elsewhere or the test hook says it failed.
  */
 #include "auto-config.h"
 
@@ -24,6 +26,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common/engine.h"
 #include "scanner/scratch.h"
 
 static char root[PATH_MAX];
@@ -187,15 +190,92 @@ static void test_bounded(void **state)
 	assert_int_equal(spares(NULL), 2);	/* scratch_init(root, 2) */
 }
 
+/* probe_settings - engine settings whose temporary directory is TMPDIR. */
+static struct engine_settings probe_settings(const char *tmpdir)
+{
+	return (struct engine_settings){
+		.max_scansize = 1 << 20,
+		.max_filesize = 1 << 20,
+		.max_recursion = 4,
+		.max_files = 10,
+		.max_scantime_ms = 10000,
+		.engine_cache = 1,
+		.tmpdir = tmpdir,
+	};
+}
+
+/* recycles - whether a mkdir/rmdir pair in the root now leaves a spare. */
+static int recycles(void)
+{
+	int before = spares(NULL);
+
+	assert_int_equal(mkdir(P("after-check"), 0700), 0);
+	assert_int_equal(rmdir(P("after-check")), 0);
+	assert_int_equal(access(P("after-check"), F_OK), -1);
+	return spares(NULL) > 0 && spares(NULL) >= before;
+}
+
+static void test_selfcheck_passes(void **state)
+{
+	struct engine_settings s = probe_settings(root);
+	ino_t spare = 0;
+
+	(void)state;
+	assert_int_equal(scratch_selfcheck(&s), 1);
+	/* the probe's two scans left their one directory as a spare */
+	assert_int_equal(spares(&spare), 1);
+	assert_int_equal(mkdir(P("next"), 0700), 0);
+	assert_true(inode(P("next")) == spare);
+	assert_int_equal(rmdir(P("next")), 0);
+	assert_true(recycles());
+}
+
+static void test_selfcheck_elsewhere(void **state)
+{
+	struct engine_settings s = probe_settings(P(".elsewhere"));
+
+	(void)state;
+	/* libclamav making its directories in a subdirectory of the root
+	 * (not as expected): the check fails and recycling stops. */
+	assert_int_equal(mkdir(P(".elsewhere"), 0700), 0);
+	assert_int_equal(scratch_selfcheck(&s), 0);
+	assert_int_equal(rmdir(P(".elsewhere")), 0);	/* empty: the scans cleaned up */
+	assert_int_equal(spares(NULL), 0);
+	assert_false(recycles());
+	assert_int_equal(spares(NULL), 0);
+}
+
+static void test_selfcheck_hook(void **state)
+{
+	struct engine_settings s = probe_settings(root);
+
+	(void)state;
+	assert_int_equal(setenv("MXSCAND_TEST_SELFCHECK_FAIL", "dbfile,scratch", 1), 0);
+	assert_int_equal(scratch_selfcheck(&s), 0);
+	assert_int_equal(unsetenv("MXSCAND_TEST_SELFCHECK_FAIL"), 0);
+	assert_int_equal(spares(NULL), 0);	/* the probe's spare went with it */
+	assert_false(recycles());
+	/* off stays off: a second check has nothing to check */
+	assert_int_equal(scratch_selfcheck(&s), 0);
+}
+
 int main(void)
 {
+	const char *err = NULL;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_recycled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_others_untouched, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_selfcheck_passes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_selfcheck_elsewhere, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_selfcheck_hook, setup, teardown),
 	};
 
 	umask(022);
+	if (engine_init(&err) < 0) {
+		fprintf(stderr, "engine_init: %s\n", err);
+		return 1;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

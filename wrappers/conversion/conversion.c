@@ -19,10 +19,6 @@
 #include "wrappers/conversion/conversion.h"
 #include "wrappers/conversion/outputs.h"
 
-/* Indexes of the CHOICE words in config_table.h. */
-enum infected_action { INF_SUBSTITUTE, INF_DELETE, INF_BOUNCE, INF_HOLD, INF_DISCARD };
-enum failure_action { FAIL_RETRY, FAIL_HOLD, FAIL_PASS };
-
 /* conversion_status - write "STATUS=N" (plus EXTRA lines) to OUTPUT_OPTIONS. */
 int conversion_status(const struct part *p, long status, const char *extra,
 		      struct conversion_outcome *o)
@@ -53,8 +49,8 @@ void conversion_failure(const struct part *p, int fd, struct conversion_outcome 
 	const char *err = NULL;
 
 	o->verdict = "ERROR";
-	switch ((enum failure_action)config_num(CONF_CONVERSION_FAILURE_ACTION)) {
-	case FAIL_PASS:
+	switch (config_conversion_failure_action()) {
+	case CONF_CONVERSION_FAILURE_ACTION_PASS:
 		if (fd >= 0 && outputs_copy(fd, p->output_file, &err) == 0) {
 			char *text = xasprintf("OUTPUT_DESCRIPTION=\"NOT virus scanned: %s\"\n",
 					       o->sig);
@@ -71,12 +67,12 @@ void conversion_failure(const struct part *p, int fd, struct conversion_outcome 
 			log_error("%s", err);
 		/* Cannot even pass it: keep the message instead. */
 		/* fall through */
-	case FAIL_RETRY:
-		o->action = "STATUS=178028698(retry)";
+	case CONF_CONVERSION_FAILURE_ACTION_RETRY:
+		o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_AGN, "retry");
 		conversion_status(p, OUTPUTS_STATUS_AGN, NULL, o);
 		return;
-	case FAIL_HOLD:
-		o->action = "STATUS=178030250(hold)";
+	case CONF_CONVERSION_FAILURE_ACTION_HOLD:
+		o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_FORCEHOLD, "hold");
 		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, NULL, o);
 		return;
 	}
@@ -90,7 +86,7 @@ static void conversion_substitute(const struct part *p, struct conversion_outcom
 
 	if (outputs_notice(p, o->sig, p->output_file, &err) < 0) {
 		log_error("%s", err);
-		o->action = "STATUS=178030250(hold: notice not written)";
+		o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_FORCEHOLD, "hold: notice not written");
 		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, NULL, o);
 		return;
 	}
@@ -115,16 +111,22 @@ static void conversion_infected(const struct part *p, struct conversion_outcome 
 		long status;
 		const char *action;
 	} statuses[] = {
-		[INF_DELETE] = {OUTPUTS_STATUS_FORCEDELETE, "STATUS=178030178(delete part)"},
-		[INF_BOUNCE] = {OUTPUTS_STATUS_FORCERETURN, "STATUS=178029946(bounce)"},
-		[INF_HOLD] = {OUTPUTS_STATUS_FORCEHOLD, "STATUS=178030250(hold)"},
-		[INF_DISCARD] = {OUTPUTS_STATUS_FORCEDISCARD, "STATUS=178030259(discard)"},
+#define STATUS_ROW(code, why) {code, OUTPUTS_STATUS_TEXT(code, why)}
+		[CONF_CONVERSION_INFECTED_ACTION_DELETE] =
+			STATUS_ROW(OUTPUTS_STATUS_FORCEDELETE, "delete part"),
+		[CONF_CONVERSION_INFECTED_ACTION_BOUNCE] =
+			STATUS_ROW(OUTPUTS_STATUS_FORCERETURN, "bounce"),
+		[CONF_CONVERSION_INFECTED_ACTION_HOLD] =
+			STATUS_ROW(OUTPUTS_STATUS_FORCEHOLD, "hold"),
+		[CONF_CONVERSION_INFECTED_ACTION_DISCARD] =
+			STATUS_ROW(OUTPUTS_STATUS_FORCEDISCARD, "discard"),
+#undef STATUS_ROW
 	};
-	enum infected_action act = (enum infected_action)config_num(CONF_CONVERSION_INFECTED_ACTION);
+	enum config_conversion_infected_action act = config_conversion_infected_action();
 	char *diag;
 
 	o->verdict = "FOUND";
-	if (act == INF_SUBSTITUTE || p->output_options == NULL) {
+	if (act == CONF_CONVERSION_INFECTED_ACTION_SUBSTITUTE || p->output_options == NULL) {
 		/* Without OUTPUT_OPTIONS no STATUS can reach the channel; the
 		 * notice at least keeps the virus out of the message. */
 		conversion_substitute(p, o);
@@ -132,7 +134,8 @@ static void conversion_infected(const struct part *p, struct conversion_outcome 
 	}
 	diag = xasprintf("OUTPUT_DIAGNOSTIC=\"Virus found: %s\"\n", o->sig);
 	o->action = statuses[act].action;
-	if (conversion_status(p, statuses[act].status, act == INF_BOUNCE ? diag : NULL, o) < 0)
+	if (conversion_status(p, statuses[act].status,
+			      act == CONF_CONVERSION_INFECTED_ACTION_BOUNCE ? diag : NULL, o) < 0)
 		conversion_substitute(p, o);
 	free(diag);
 }
@@ -166,7 +169,7 @@ void conversion_run(const struct part *p, struct conversion_outcome *o, struct c
 		} else {
 			log_error("%s", err);
 			snprintf(o->sig, sizeof(o->sig), "cannot write OUTPUT_FILE");
-			o->action = "STATUS=178028698(retry: output not written)";
+			o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_AGN, "retry: output not written");
 			conversion_status(p, OUTPUTS_STATUS_AGN, NULL, o);
 		}
 		break;

@@ -77,14 +77,14 @@ int main(int argc, char **argv)
 		log_fatal("filter_user: %s", err);
 	if (body_spool_init(config_str(CONF_FILTER_TEMP_DIR), &err) < 0)
 		log_fatal("filter_temp_dir: %s", err);
-	if ((cfg->infected == INFECTED_QUARANTINE || cfg->infected == INFECTED_STRIP ||
-	     cfg->limit == LIMIT_QUARANTINE) &&
+	if ((cfg->infected == CONF_FILTER_INFECTED_ACTION_QUARANTINE ||
+	     cfg->infected == CONF_FILTER_INFECTED_ACTION_STRIP ||
+	     cfg->limit == CONF_FILTER_LIMIT_ACTION_QUARANTINE) &&
 	    qstore_init_dir(cfg->quarantine_dir, &err) < 0)
 		log_fatal("filter_quarantine_dir: %s", err);
 	strip_init();
 	log_info("mxscan-filter %s started: %s -> %s, %s, infected: %s, scan failure: %s",
-		 PACKAGE_VERSION, cfg->listen, cfg->forward,
-		 cfg->mode == MODE_BEFORE_QUEUE ? "before-queue" : "after-queue",
+		 PACKAGE_VERSION, cfg->listen, cfg->forward, config_str(CONF_FILTER_MODE),
 		 config_str(CONF_FILTER_INFECTED_ACTION), config_str(CONF_FILTER_FAILURE_ACTION));
 
 	server_run();

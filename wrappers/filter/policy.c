@@ -192,33 +192,33 @@ static void policy_infected(struct policy_txn *t, const struct body *orig,
 			    struct policy_outcome *o)
 {
 	const struct settings *cfg = settings();
-	enum settings_infected act = cfg->infected;
+	enum config_filter_infected_action act = cfg->infected;
 	const struct verdict *v = &o->v;
 	char id[QSTORE_ID_MAX], *status;
 
-	if (act == INFECTED_STRIP && !v->strip_failed) {
+	if (act == CONF_FILTER_INFECTED_ACTION_STRIP && !v->strip_failed) {
 		status = xasprintf("Cleaned (%d infected part%s removed: %s)", v->stripped,
 				   v->stripped == 1 ? "" : "s", v->sig);
 		policy_deliver(t, "stripped", cfg->add_headers ? status : NULL, o);
 		free(status);
 		return;
 	}
-	if (act == INFECTED_STRIP) {
+	if (act == CONF_FILTER_INFECTED_ACTION_STRIP) {
 		log_warn("s%lu: cannot strip (%s): quarantined instead", t->session_id,
 			 v->strip_error);
-		act = INFECTED_QUARANTINE;
+		act = CONF_FILTER_INFECTED_ACTION_QUARANTINE;
 	}
 	switch (act) {
-	case INFECTED_TAG:
+	case CONF_FILTER_INFECTED_ACTION_TAG:
 		status = xasprintf("Infected (%s)", v->sig);
 		policy_deliver(t, "tagged", status, o);
 		free(status);
 		return;
-	case INFECTED_REJECT:
+	case CONF_FILTER_INFECTED_ACTION_REJECT:
 		o->action = "rejected";
 		policy_own(t, o, "550 5.7.0 Message rejected: virus found (%s)", v->sig);
 		return;
-	case INFECTED_DISCARD:
+	case CONF_FILTER_INFECTED_ACTION_DISCARD:
 		o->action = "discarded";
 		policy_own(t, o, "250 2.0.0 Ok: discarded, virus found (%s)", v->sig);
 		break;
@@ -232,7 +232,7 @@ static void policy_infected(struct policy_txn *t, const struct body *orig,
 		policy_own(t, o, "250 2.0.0 Ok: quarantined as %s, virus found (%s)", id, v->sig);
 		break;
 	}
-	if (cfg->mode == MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
+	if (cfg->mode == CONF_FILTER_MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
 		snprintf(o->reply, o->size, "250 2.0.0 Ok");
 }
 
@@ -247,21 +247,21 @@ static void policy_over_limit(struct policy_txn *t, struct policy_outcome *o)
 	char id[QSTORE_ID_MAX], *text;
 
 	switch (cfg->limit) {
-	case LIMIT_PASS:
+	case CONF_FILTER_LIMIT_ACTION_PASS:
 		text = xasprintf("Unscanned (%s)", o->v.reason);
 		policy_deliver(t, "passed-unscanned", text, o);
 		free(text);
 		return;
-	case LIMIT_TEMPFAIL:
+	case CONF_FILTER_LIMIT_ACTION_TEMPFAIL:
 		o->action = "tempfail";
 		policy_own(t, o, "451 4.3.0 Error: virus scan failed, try again later");
 		return;
-	case LIMIT_REJECT:
+	case CONF_FILTER_LIMIT_ACTION_REJECT:
 		o->action = "rejected";
 		policy_own(t, o, "552 5.3.4 Message rejected: too large or complex to scan (%s)",
 			   o->v.reason);
 		return;
-	case LIMIT_QUARANTINE:
+	case CONF_FILTER_LIMIT_ACTION_QUARANTINE:
 		break;
 	}
 	text = xasprintf("Unscanned:%s", o->v.sig);	/* one token, as signatures are */
@@ -270,7 +270,7 @@ static void policy_over_limit(struct policy_txn *t, struct policy_outcome *o)
 		policy_own(t, o, "451 4.3.0 Error: cannot quarantine, try again later");
 	} else {
 		o->action = "quarantined";
-		if (cfg->mode == MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
+		if (cfg->mode == CONF_FILTER_MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
 			policy_own(t, o, "250 2.0.0 Ok");
 		else
 			policy_own(t, o, "250 2.0.0 Ok: quarantined as %s, not scanned (%s)", id,
@@ -312,7 +312,7 @@ void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
 		policy_deliver(t, "delivered", cfg->add_headers ? "Clean" : NULL, &o);
 		break;
 	case CLIENT_INFECTED:
-		if (cfg->infected != INFECTED_STRIP) {
+		if (cfg->infected != CONF_FILTER_INFECTED_ACTION_STRIP) {
 			policy_infected(t, t->body, &o);
 		} else if (policy_keep_original(t->body, &orig) == 0) {
 			verdict_strip(t->body, deadline, cfg->hostname, &o.v);
@@ -328,7 +328,7 @@ void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
 		break;
 	case CLIENT_SCAN_ERROR:
 	case CLIENT_TEMPFAIL:
-		if (cfg->failure == FAILURE_PASS) {
+		if (cfg->failure == CONF_FILTER_FAILURE_ACTION_PASS) {
 			status = xasprintf("Unscanned (%s)", o.v.reason);
 			policy_deliver(t, "passed-unscanned", status, &o);
 			free(status);

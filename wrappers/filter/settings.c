@@ -17,16 +17,17 @@ int settings_load(const char **error_r)
 	struct settings *s = &settings_now;
 
 	memset(s, 0, sizeof(*s));
-	s->mode = (enum settings_mode)config_num(CONF_FILTER_MODE);
-	s->infected = (enum settings_infected)config_num(CONF_FILTER_INFECTED_ACTION);
-	s->failure = (enum settings_failure)config_num(CONF_FILTER_FAILURE_ACTION);
-	s->limit = (enum settings_limit)config_num(CONF_FILTER_LIMIT_ACTION);
-	if (s->mode == MODE_AFTER_QUEUE && s->infected == INFECTED_REJECT) {
+	s->mode = config_filter_mode();
+	s->infected = config_filter_infected_action();
+	s->failure = config_filter_failure_action();
+	s->limit = config_filter_limit_action();
+	if (s->mode == CONF_FILTER_MODE_AFTER_QUEUE &&
+	    s->infected == CONF_FILTER_INFECTED_ACTION_REJECT) {
 		*error_r = "filter_infected_action = reject needs filter_mode = before-queue: after "
 			   "the queue a rejection makes Postfix bounce the virus to a (forged) sender";
 		return -1;
 	}
-	if (s->mode == MODE_AFTER_QUEUE && s->limit == LIMIT_REJECT) {
+	if (s->mode == CONF_FILTER_MODE_AFTER_QUEUE && s->limit == CONF_FILTER_LIMIT_ACTION_REJECT) {
 		*error_r = "filter_limit_action = reject needs filter_mode = before-queue: after "
 			   "the queue a rejection makes Postfix bounce the message to a (forged) sender";
 		return -1;
@@ -45,9 +46,11 @@ int settings_load(const char **error_r)
 	s->forward_timeout_ms = (int)config_num(CONF_FILTER_FORWARD_TIMEOUT);
 	s->message_timeout_ms = (int)config_num(CONF_FILTER_MESSAGE_TIMEOUT);
 	/* Before the queue Postfix waits smtpd_proxy_timeout for every reply. */
-	if (s->mode == MODE_BEFORE_QUEUE && s->message_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
+	if (s->mode == CONF_FILTER_MODE_BEFORE_QUEUE &&
+	    s->message_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
 		s->message_timeout_ms = SETTINGS_BEFORE_QUEUE_MAX_MS;
-	if (s->mode == MODE_BEFORE_QUEUE && s->forward_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
+	if (s->mode == CONF_FILTER_MODE_BEFORE_QUEUE &&
+	    s->forward_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
 		s->forward_timeout_ms = SETTINGS_BEFORE_QUEUE_MAX_MS;
 	s->add_headers = (int)config_num(CONF_FILTER_ADD_HEADERS);
 	strncpy(settings_host, config_str(CONF_FILTER_HOSTNAME), sizeof(settings_host) - 1);

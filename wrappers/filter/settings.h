@@ -8,22 +8,17 @@
 
 #include <stddef.h>
 
-/* Indexes of the CHOICE words in config_table.h. */
-enum settings_mode { MODE_AFTER_QUEUE, MODE_BEFORE_QUEUE };
-enum settings_infected { INFECTED_QUARANTINE, INFECTED_DISCARD, INFECTED_STRIP, INFECTED_TAG,
-			 INFECTED_REJECT };
-enum settings_failure { FAILURE_TEMPFAIL, FAILURE_PASS };
-enum settings_limit { LIMIT_QUARANTINE, LIMIT_TEMPFAIL, LIMIT_REJECT, LIMIT_PASS };
+#include "common/config.h"
 
 /* Before the queue every reply, the end of data's included, must come
  * within Postfix's smtpd_proxy_timeout (100s). */
 #define SETTINGS_BEFORE_QUEUE_MAX_MS 90000
 
 struct settings {
-	enum settings_mode mode;
-	enum settings_infected infected;
-	enum settings_failure failure;
-	enum settings_limit limit;
+	enum config_filter_mode mode;	/* the CHOICE enums of config.h */
+	enum config_filter_infected_action infected;
+	enum config_filter_failure_action failure;
+	enum config_filter_limit_action limit;
 	const char *listen;
 	const char *forward;
 	const char *quarantine_dir;
