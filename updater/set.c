@@ -24,9 +24,10 @@
 
 /* The lines set_read() knows (see set.h). */
 #define SET_SCAN_DB "db %" SET_WIDTH(SET_DB_NAME_MAX) "s %llu %llu"
-#define SET_SCAN_BUNDLE                                                               \
-	"bundle %" SET_WIDTH(SET_SHA256_HEX_LEN) "s %" SET_WIDTH(SET_SOURCE_MAX) "s %" \
-		SET_WIDTH(SET_URL_MAX) "s"
+#define SET_SCAN_BUNDLE                         \
+	"bundle %" SET_WIDTH(SET_SHA256_HEX_LEN) "s" \
+	" %" SET_WIDTH(SET_SOURCE_MAX) "s"           \
+	" %" SET_WIDTH(SET_URL_MAX) "s"
 #define SET_SCAN_FILE "file %" SET_WIDTH(SET_SOURCE_MAX) "s %" SET_WIDTH(SET_URL_MAX) "s"
 
 static __thread char set_why[REASON_MAX];
