@@ -23,14 +23,15 @@
 enum infected_action { INF_SUBSTITUTE, INF_DELETE, INF_BOUNCE, INF_HOLD, INF_DISCARD };
 enum failure_action { FAIL_RETRY, FAIL_HOLD, FAIL_PASS };
 
-/* conversion_status - write "STATUS=N" (plus EXTRA lines) to OUTPUT_OPTIONS. */
-int conversion_status(const struct part *p, long status, const char *extra,
+int conversion_status(const struct part *p, long status, const char *what, const char *extra,
 		      struct conversion_outcome *o)
 {
 	const char *err = NULL;
 	char *text;
 	int r;
 
+	snprintf(o->status_action, sizeof(o->status_action), "STATUS=%ld(%s)", status, what);
+	o->action = o->status_action;
 	if (p->output_options == NULL) {
 		log_error("OUTPUT_OPTIONS is not set: cannot return STATUS=%ld to the channel "
 			  "(add override-option-file=1 to the conversions entry)", status);
@@ -72,12 +73,10 @@ void conversion_failure(const struct part *p, int fd, struct conversion_outcome 
 		/* Cannot even pass it: keep the message instead. */
 		/* fall through */
 	case FAIL_RETRY:
-		o->action = "STATUS=178028698(retry)";
-		conversion_status(p, OUTPUTS_STATUS_AGN, NULL, o);
+		conversion_status(p, OUTPUTS_STATUS_AGN, "retry", NULL, o);
 		return;
 	case FAIL_HOLD:
-		o->action = "STATUS=178030250(hold)";
-		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, NULL, o);
+		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, "hold", NULL, o);
 		return;
 	}
 }
@@ -90,8 +89,7 @@ static void conversion_substitute(const struct part *p, struct conversion_outcom
 
 	if (outputs_notice(p, o->sig, p->output_file, &err) < 0) {
 		log_error("%s", err);
-		o->action = "STATUS=178030250(hold: notice not written)";
-		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, NULL, o);
+		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, "hold: notice not written", NULL, o);
 		return;
 	}
 	o->written = 1;
@@ -113,12 +111,12 @@ static void conversion_infected(const struct part *p, struct conversion_outcome 
 {
 	static const struct {
 		long status;
-		const char *action;
+		const char *what;
 	} statuses[] = {
-		[INF_DELETE] = {OUTPUTS_STATUS_FORCEDELETE, "STATUS=178030178(delete part)"},
-		[INF_BOUNCE] = {OUTPUTS_STATUS_FORCERETURN, "STATUS=178029946(bounce)"},
-		[INF_HOLD] = {OUTPUTS_STATUS_FORCEHOLD, "STATUS=178030250(hold)"},
-		[INF_DISCARD] = {OUTPUTS_STATUS_FORCEDISCARD, "STATUS=178030259(discard)"},
+		[INF_DELETE] = {OUTPUTS_STATUS_FORCEDELETE, "delete part"},
+		[INF_BOUNCE] = {OUTPUTS_STATUS_FORCERETURN, "bounce"},
+		[INF_HOLD] = {OUTPUTS_STATUS_FORCEHOLD, "hold"},
+		[INF_DISCARD] = {OUTPUTS_STATUS_FORCEDISCARD, "discard"},
 	};
 	enum infected_action act = (enum infected_action)config_num(CONF_CONVERSION_INFECTED_ACTION);
 	char *diag;
@@ -131,8 +129,8 @@ static void conversion_infected(const struct part *p, struct conversion_outcome 
 		return;
 	}
 	diag = xasprintf("OUTPUT_DIAGNOSTIC=\"Virus found: %s\"\n", o->sig);
-	o->action = statuses[act].action;
-	if (conversion_status(p, statuses[act].status, act == INF_BOUNCE ? diag : NULL, o) < 0)
+	if (conversion_status(p, statuses[act].status, statuses[act].what,
+			      act == INF_BOUNCE ? diag : NULL, o) < 0)
 		conversion_substitute(p, o);
 	free(diag);
 }
@@ -166,8 +164,7 @@ void conversion_run(const struct part *p, struct conversion_outcome *o, struct c
 		} else {
 			log_error("%s", err);
 			snprintf(o->sig, sizeof(o->sig), "cannot write OUTPUT_FILE");
-			o->action = "STATUS=178028698(retry: output not written)";
-			conversion_status(p, OUTPUTS_STATUS_AGN, NULL, o);
+			conversion_status(p, OUTPUTS_STATUS_AGN, "retry: output not written", NULL, o);
 		}
 		break;
 	case CLIENT_INFECTED:
