@@ -23,6 +23,7 @@
 enum infected_action { INF_SUBSTITUTE, INF_DELETE, INF_BOUNCE, INF_HOLD, INF_DISCARD };
 enum failure_action { FAIL_RETRY, FAIL_HOLD, FAIL_PASS };
 
+/* conversion_status - write "STATUS=N" (plus EXTRA lines) to OUTPUT_OPTIONS. */
 int conversion_status(const struct part *p, long status, const char *what, const char *extra,
 		      struct conversion_outcome *o)
 {
