@@ -85,6 +85,25 @@ static void fresh_dir(char *buf, size_t size, const char *name)
 	assert_int_equal(mkdir(buf, 0755), 0);
 }
 
+/* unpack_case - bundle the N entries E as NAME.tar.gz and unpack it into
+ * a fresh directory NAME: unpack_bundle() must say WANT, and WANT_ERR
+ * unless WANT is UNPACK_OK. */
+static void unpack_case(const char *name, const struct entry *e, size_t n,
+			enum unpack_status want, const char *want_err)
+{
+	char archive[PATH_MAX], dir[PATH_MAX];
+	struct unpack_files files = {0};
+	const char *err = NULL;
+
+	snprintf(archive, sizeof(archive), "%s/%s.tar.gz", tmpdir, name);
+	write_bundle(archive, e, n);
+	fresh_dir(dir, sizeof(dir), name);
+	assert_int_equal(unpack_bundle(archive, dir, &limits, &files, &err), want);
+	if (want != UNPACK_OK)
+		assert_string_equal(err, want_err);
+	unpack_files_free(&files);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -189,47 +208,31 @@ static void test_unpack_ok(void **state)
 static void test_unpack_refused(void **state)
 {
 	struct entry e[1] = {{"run.sh", "#!/bin/sh\n", 0}};
-	char archive[PATH_MAX], dir[PATH_MAX], want[PATH_MAX + 64];
 	struct unpack_files files = {0};
+	char dir[PATH_MAX], want[PATH_MAX + 64];
 	const char *err = NULL;
 
 	(void)state;
-	snprintf(archive, sizeof(archive), "%s/refused.tar.gz", tmpdir);
-	write_bundle(archive, e, 1);
-	fresh_dir(dir, sizeof(dir), "refused");
-	assert_int_equal(unpack_bundle(archive, dir, &limits, &files, &err), UNPACK_REFUSED);
-	assert_string_equal(err, "bundle entry \"run.sh\": not a known signature file extension");
-	unpack_files_free(&files);
+	unpack_case("refused", e, 1, UNPACK_REFUSED,
+		    "bundle entry \"run.sh\": not a known signature file extension");
 	/* No directory to unpack into. */
 	snprintf(dir, sizeof(dir), "%s/missing", tmpdir);
-	assert_int_equal(unpack_bundle(archive, dir, &limits, &files, &err), UNPACK_REFUSED);
+	assert_int_equal(unpack_bundle("/dev/null", dir, &limits, &files, &err), UNPACK_REFUSED);
 	snprintf(want, sizeof(want), "%s: %s", dir, strerror(ENOENT));
 	assert_string_equal(err, want);
 }
 
 static void test_unpack_mismatch(void **state)
 {
-	char man[256], archive[PATH_MAX], dir[PATH_MAX];
+	char man[256];
 	struct entry e[2] = {{"site.ndb", "Test.Sig:0:*:4d5a\n", 0}, {MANIFEST_NAME, man, 0}};
-	struct unpack_files files = {0};
-	const char *err = NULL;
 
 	(void)state;
-	/* No manifest at all. */
-	snprintf(archive, sizeof(archive), "%s/bare.tar.gz", tmpdir);
-	write_bundle(archive, e, 1);
-	fresh_dir(dir, sizeof(dir), "bare");
-	assert_int_equal(unpack_bundle(archive, dir, &limits, &files, &err), UNPACK_MISMATCH);
-	assert_string_equal(err, "bundle: no " MANIFEST_NAME);
-	unpack_files_free(&files);
+	unpack_case("bare", e, 1, UNPACK_MISMATCH, "bundle: no " MANIFEST_NAME);
 	/* A manifest with another file's hash. */
 	manifest_line(man, sizeof(man), "site.ndb", "other", 5);
-	snprintf(archive, sizeof(archive), "%s/wrong.tar.gz", tmpdir);
-	write_bundle(archive, e, 2);
-	fresh_dir(dir, sizeof(dir), "wrong");
-	assert_int_equal(unpack_bundle(archive, dir, &limits, &files, &err), UNPACK_MISMATCH);
-	assert_string_equal(err, "bundle: site.ndb: SHA-256 differs from " MANIFEST_NAME);
-	unpack_files_free(&files);
+	unpack_case("wrong", e, 2, UNPACK_MISMATCH,
+		    "bundle: site.ndb: SHA-256 differs from " MANIFEST_NAME);
 }
 
 static void test_unpack_write_failed(void **state)
