@@ -3,9 +3,10 @@
  * descriptor passing.
  *
  * Endpoints are written "unix:/path" or "tcp:host:port" (a bare path
- * starting with "/" is taken as unix:).  Every function returns -1 with a
- * reason in *error_r; a reason is a static string or a per-thread buffer,
- * valid until the next call in the same thread.
+ * starting with "/" is taken as unix:).  Every function that takes
+ * error_r fails with -1 and a reason in *error_r; a reason is a static
+ * string or a per-thread buffer, valid until the next call in the same
+ * thread.
  */
 #ifndef MX_SOCK_H
 #define MX_SOCK_H

@@ -19,6 +19,7 @@
 #include "updater/lock.h"
 #include "updater/notify.h"
 #include "updater/pause.h"
+#include "updater/reason.h"
 #include "updater/run.h"
 #include "updater/state.h"
 
@@ -98,9 +99,10 @@ enum update_result admin_rollback(struct run *r, const char *id)
 		return run_fail(r, UPDATE_DISK, "%s", err);
 	log_info("current is now %s (was %s)", target, *old ? old : "(none)");
 	pause_point("notify");
-	ns = notify_reload(dir, config_num(CONF_UPDATE_RELOAD_TIMEOUT), r->why, sizeof(r->why));
+	ns = notify_reload(dir, config_num(CONF_UPDATE_RELOAD_TIMEOUT), &err);
 	if (ns == NOTIFY_LOADED)
 		return UPDATE_OK;
+	snprintf(r->why, sizeof(r->why), "%s", err);
 	if (ns == NOTIFY_NODAEMON) {
 		log_warn("%s", r->why);
 		return UPDATE_NODAEMON;
@@ -117,8 +119,8 @@ enum update_result admin_rollback(struct run *r, const char *id)
 static int admin_publish_file(const char *from, const char *dir, const char *name,
 			      const char **error_r)
 {
+	static __thread char why[REASON_MAX];
 	char to[PATH_MAX], tmp[PATH_MAX];
-	static char why[PATH_MAX * 2];
 
 	snprintf(to, sizeof(to), "%s/%s", dir, name);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
@@ -126,8 +128,7 @@ static int admin_publish_file(const char *from, const char *dir, const char *nam
 	if (file_copy(from, tmp, error_r) < 0)
 		return -1;
 	if (rename(tmp, to) < 0) {
-		snprintf(why, sizeof(why), "rename %s to %s: %s", tmp, to, strerror(errno));
-		*error_r = why;
+		reason_set(why, error_r, "rename %s to %s: %s", tmp, to, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}

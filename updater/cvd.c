@@ -8,16 +8,18 @@
 #include <string.h>
 
 #include "updater/cvd.h"
+#include "updater/reason.h"
 
-static char cvd_why[512];
+/* What a CVD header starts with. */
+#define CVD_MAGIC "ClamAV-VDB:"
+
+static __thread char cvd_why[REASON_MAX];
 
 /* cvd_fill - copy libclamav's header struct. */
 static void cvd_fill(const struct cl_cvd *cvd, struct cvd_info *info)
 {
 	info->version = cvd->version;
 	info->sigs = cvd->sigs;
-	info->flevel = cvd->fl;
-	info->stime = (long long)cvd->stime;
 }
 
 int cvd_header_parse(const char *buf, size_t len, struct cvd_info *info, const char **error_r)
@@ -25,7 +27,7 @@ int cvd_header_parse(const char *buf, size_t len, struct cvd_info *info, const c
 	char head[CVD_HEADER_SIZE + 1];
 	struct cl_cvd *cvd;
 
-	if (len < CVD_HEADER_SIZE || strncmp(buf, "ClamAV-VDB:", 11) != 0) {
+	if (len < CVD_HEADER_SIZE || strncmp(buf, CVD_MAGIC, strlen(CVD_MAGIC)) != 0) {
 		*error_r = "not a CVD header";
 		return -1;
 	}
@@ -45,15 +47,13 @@ int cvd_header_parse(const char *buf, size_t len, struct cvd_info *info, const c
 	return 0;
 }
 
-int cvd_file_info(const char *path, struct cvd_info *info, const char **error_r)
+/* cvd_file_info - the header of the CVD file PATH. */
+static int cvd_file_info(const char *path, struct cvd_info *info, const char **error_r)
 {
 	struct cl_cvd *cvd = cl_cvdhead(path);
 
-	if (cvd == NULL) {
-		snprintf(cvd_why, sizeof(cvd_why), "%s: no valid CVD header", path);
-		*error_r = cvd_why;
-		return -1;
-	}
+	if (cvd == NULL)
+		return reason_set(cvd_why, error_r, "%s: no valid CVD header", path);
 	cvd_fill(cvd, info);
 	cl_cvdfree(cvd);
 	return 0;
@@ -67,18 +67,12 @@ int cvd_verify(const char *path, unsigned want_version, struct cvd_info *info,
 	if (cvd_file_info(path, info, error_r) < 0)
 		return -1;
 	r = cl_cvdverify(path);
-	if (r != CL_SUCCESS) {
-		snprintf(cvd_why, sizeof(cvd_why), "%s: verification failed: %s", path,
-			 cl_strerror(r));
-		*error_r = cvd_why;
-		return -1;
-	}
-	if (info->version < want_version) {
-		snprintf(cvd_why, sizeof(cvd_why),
-			 "%s: version %u, older than the %u its mirror announced", path,
-			 info->version, want_version);
-		*error_r = cvd_why;
-		return -1;
-	}
+	if (r != CL_SUCCESS)
+		return reason_set(cvd_why, error_r, "%s: verification failed: %s", path,
+				  cl_strerror(r));
+	if (info->version < want_version)
+		return reason_set(cvd_why, error_r,
+				  "%s: version %u, older than the %u its mirror announced", path,
+				  info->version, want_version);
 	return 0;
 }

@@ -13,16 +13,11 @@
 struct cvd_info {
 	unsigned version;
 	unsigned sigs;
-	unsigned flevel;
-	long long stime;	/* build time, seconds since the epoch */
 };
 
-/* cvd_header_parse - the header in the first LEN (>= 512) bytes of BUF.
- * Returns 0, or -1 with *error_r. */
+/* cvd_header_parse - the header in the first LEN (>= CVD_HEADER_SIZE)
+ * bytes of BUF.  Returns 0, or -1 with *error_r (see reason.h). */
 int cvd_header_parse(const char *buf, size_t len, struct cvd_info *info, const char **error_r);
-
-/* cvd_file_info - the header of the CVD file PATH. */
-int cvd_file_info(const char *path, struct cvd_info *info, const char **error_r);
 
 /*
  * cvd_verify - full verification of the CVD file PATH with libclamav

@@ -21,11 +21,15 @@
 
 #include "common/log.h"
 #include "updater/fetch.h"
+#include "updater/reason.h"
 #include "updater/state.h"
 
 #define FETCH_BACKOFF_CAP_MS (15LL * 60 * 1000)
+#define FETCH_MAX_REDIRS 5L
+#define FETCH_ETAG_HEADER "ETag:"
 
 static struct fetch_options fetch_opts;
+static __thread char fetch_why[REASON_MAX];
 
 /* One transfer's sink. */
 struct fetch_sink {
@@ -39,6 +43,15 @@ struct fetch_sink {
 	int too_big;
 	int write_error;
 };
+
+/* fetch_prefix - the length of PREFIX when S starts with it (in any
+ * case), else 0. */
+static size_t fetch_prefix(const char *s, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncasecmp(s, prefix, n) == 0 ? n : 0;
+}
 
 int fetch_init(const struct fetch_options *opts, const char **error_r)
 {
@@ -73,14 +86,13 @@ long long fetch_backoff_ms(long long base_ms, int attempt, unsigned rnd)
 int fetch_origin(const char *url, char *buf, size_t size)
 {
 	const char *p, *end;
+	size_t n;
 
-	if (strncasecmp(url, "https://", 8) == 0)
-		p = url + 8;
-	else if (strncasecmp(url, "http://", 7) == 0)
-		p = url + 7;
-	else if (strncasecmp(url, "file://", 7) == 0) {
+	if ((n = fetch_prefix(url, "https://")) > 0 || (n = fetch_prefix(url, "http://")) > 0)
+		p = url + n;
+	else if ((n = fetch_prefix(url, "file://")) > 0) {
 		snprintf(buf, size, "file://");
-		return strlen(url) > 7 ? 0 : -1;
+		return url[n] != '\0' ? 0 : -1;
 	} else
 		return -1;
 	end = p + strcspn(p, "/?#");
@@ -154,9 +166,9 @@ static size_t fetch_write(char *data, size_t one, size_t n, void *arg)
 static size_t fetch_header(char *data, size_t one, size_t n, void *arg)
 {
 	struct fetch_request *rq = arg;
-	size_t len = one * n, i = 5;
+	size_t len = one * n, i = sizeof(FETCH_ETAG_HEADER) - 1;
 
-	if (len > 5 && strncasecmp(data, "ETag:", 5) == 0) {
+	if (len > i && strncasecmp(data, FETCH_ETAG_HEADER, i) == 0) {
 		while (i < len && (data[i] == ' ' || data[i] == '\t'))
 			i++;
 		while (len > i && (data[len - 1] == '\r' || data[len - 1] == '\n' ||
@@ -169,30 +181,29 @@ static size_t fetch_header(char *data, size_t one, size_t n, void *arg)
 }
 
 /* fetch_classify - the status of a finished transfer. */
-static enum fetch_status fetch_classify(struct fetch_sink *s, CURLcode rc, char *why,
-					size_t size)
+static enum fetch_status fetch_classify(struct fetch_sink *s, CURLcode rc, const char **error_r)
 {
 	struct fetch_request *rq = s->rq;
 	long code = 0;
-	char origin[512];
+	char origin[FETCH_ORIGIN_MAX];
 
 	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &code);
 	if (rc == CURLE_WRITE_ERROR && s->enough)
 		rc = CURLE_OK;
 	if (s->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(why, size, "%s: larger than update_max_download", rq->url);
+		reason_set(fetch_why, error_r, "%s: larger than update_max_download", rq->url);
 		return FETCH_PERMFAIL;
 	}
 	if (s->write_error) {
-		snprintf(why, size, "%s: writing: %s", rq->url, strerror(errno));
+		reason_set(fetch_why, error_r, "%s: writing: %s", rq->url, strerror(errno));
 		return FETCH_TEMPFAIL;
 	}
 	if (rc == CURLE_FILE_COULDNT_READ_FILE || rc == CURLE_REMOTE_FILE_NOT_FOUND) {
-		snprintf(why, size, "%s: not found", rq->url);
+		reason_set(fetch_why, error_r, "%s: not found", rq->url);
 		return FETCH_NOT_FOUND;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(why, size, "%s: %s", rq->url, curl_easy_strerror(rc));
+		reason_set(fetch_why, error_r, "%s: %s", rq->url, curl_easy_strerror(rc));
 		switch (rc) {
 		case CURLE_UNSUPPORTED_PROTOCOL:
 		case CURLE_URL_MALFORMAT:
@@ -208,7 +219,7 @@ static enum fetch_status fetch_classify(struct fetch_sink *s, CURLcode rc, char 
 		return FETCH_NOT_MODIFIED;
 	if (code == 0 || code == 200 || code == 206)
 		return FETCH_DONE;
-	snprintf(why, size, "%s: HTTP %ld", rq->url, code);
+	reason_set(fetch_why, error_r, "%s: HTTP %ld", rq->url, code);
 	if (code == 404 || code == 410)
 		return FETCH_NOT_FOUND;
 	if (code == 416 && rq->resumed) {
@@ -236,11 +247,12 @@ static enum fetch_status fetch_classify(struct fetch_sink *s, CURLcode rc, char 
 	return FETCH_PERMFAIL;
 }
 
-enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
+/* fetch_once - one transfer of RQ (see fetch_retry). */
+static enum fetch_status fetch_once(struct fetch_request *rq, const char **error_r)
 {
 	struct fetch_sink s = {.rq = rq, .fd = -1};
 	struct curl_slist *hdrs = NULL;
-	char part[PATH_MAX], range[64], hdr[300];
+	char part[PATH_MAX], range[64], hdr[sizeof("If-None-Match: ") + FETCH_ETAG_MAX];
 	enum fetch_status st;
 	curl_off_t filetime = -1;
 	CURLcode rc;
@@ -252,14 +264,14 @@ enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
 	rq->resumed = 0;
 	s.curl = curl_easy_init();
 	if (s.curl == NULL) {
-		snprintf(why, size, "curl_easy_init failed");
+		*error_r = "curl_easy_init failed";
 		return FETCH_TEMPFAIL;
 	}
 	if (rq->dest != NULL) {
 		snprintf(part, sizeof(part), "%s.part", rq->dest);
 		s.fd = open(part, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 		if (s.fd < 0) {
-			snprintf(why, size, "%s: %s", part, strerror(errno));
+			reason_set(fetch_why, error_r, "%s: %s", part, strerror(errno));
 			curl_easy_cleanup(s.curl);
 			return FETCH_TEMPFAIL;
 		}
@@ -269,7 +281,7 @@ enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
 			lseek(s.fd, 0, SEEK_END);
 			curl_easy_setopt(s.curl, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)sb.st_size);
 		} else if (ftruncate(s.fd, 0) < 0) {
-			snprintf(why, size, "%s: %s", part, strerror(errno));
+			reason_set(fetch_why, error_r, "%s: %s", part, strerror(errno));
 			close(s.fd);
 			curl_easy_cleanup(s.curl);
 			return FETCH_TEMPFAIL;
@@ -278,9 +290,9 @@ enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
 	curl_easy_setopt(s.curl, CURLOPT_URL, rq->url);
 	curl_easy_setopt(s.curl, CURLOPT_PROTOCOLS_STR, "https,http,file");
 	curl_easy_setopt(s.curl, CURLOPT_REDIR_PROTOCOLS_STR,
-			 strncasecmp(rq->url, "https:", 6) == 0 ? "https" : "https,http");
+			 fetch_prefix(rq->url, "https:") > 0 ? "https" : "https,http");
 	curl_easy_setopt(s.curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(s.curl, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(s.curl, CURLOPT_MAXREDIRS, FETCH_MAX_REDIRS);
 	curl_easy_setopt(s.curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(s.curl, CURLOPT_CONNECTTIMEOUT_MS, (long)fetch_opts.connect_timeout_ms);
 	curl_easy_setopt(s.curl, CURLOPT_LOW_SPEED_TIME, fetch_opts.low_speed_time_s);
@@ -303,7 +315,7 @@ enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
 	/* Conditions go out as plain headers and only a 304 counts: libcurl's
 	 * own time condition would also drop a 200 whose Last-Modified is
 	 * not newer, e.g. a file replaced within the same second. */
-	if (rq->conditional && strncasecmp(rq->url, "file:", 5) != 0) {
+	if (rq->conditional && fetch_prefix(rq->url, "file:") == 0) {
 		const char *etag;
 		time_t mod;
 		struct tm tm;
@@ -323,20 +335,20 @@ enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
 	log_debug("fetching %s%s%s", rq->url, rq->range_end >= 0 ? " (range " : "",
 		  rq->range_end >= 0 ? "header)" : "");
 	rc = curl_easy_perform(s.curl);
-	st = fetch_classify(&s, rc, why, size);
+	st = fetch_classify(&s, rc, error_r);
 	if (curl_easy_getinfo(s.curl, CURLINFO_FILETIME_T, &filetime) == CURLE_OK && filetime > 0)
 		rq->modified = (time_t)filetime;
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(s.curl);
 	if (s.fd >= 0) {
 		if (st == FETCH_DONE && (fsync(s.fd) < 0 || close(s.fd) < 0)) {
-			snprintf(why, size, "%s: %s", part, strerror(errno));
+			reason_set(fetch_why, error_r, "%s: %s", part, strerror(errno));
 			return FETCH_TEMPFAIL;
 		}
 		if (st != FETCH_DONE)
 			close(s.fd);
 		if (st == FETCH_DONE && rename(part, rq->dest) < 0) {
-			snprintf(why, size, "rename %s: %s", part, strerror(errno));
+			reason_set(fetch_why, error_r, "rename %s: %s", part, strerror(errno));
 			return FETCH_TEMPFAIL;
 		}
 		if (st == FETCH_NOT_MODIFIED || st == FETCH_NOT_FOUND || st == FETCH_PERMFAIL ||
@@ -346,31 +358,31 @@ enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size)
 	return st;
 }
 
-enum fetch_status fetch_retry(struct fetch_request *rq, char *why, size_t size)
+enum fetch_status fetch_retry(struct fetch_request *rq, const char **error_r)
 {
-	char origin[512];
+	char origin[FETCH_ORIGIN_MAX];
 	enum fetch_status st = FETCH_TEMPFAIL;
 	time_t until;
 	int attempt;
 
 	if (fetch_origin(rq->url, origin, sizeof(origin)) < 0) {
-		snprintf(why, size, "%s: not an https, http or file URL", rq->url);
+		reason_set(fetch_why, error_r, "%s: not an https, http or file URL", rq->url);
 		return FETCH_PERMFAIL;
 	}
 	until = state_cooldown(origin);
 	if (until > time(NULL)) {
-		snprintf(why, size, "%s: on cool-down until %lld (after a 429 or 403)", origin,
+		reason_set(fetch_why, error_r, "%s: on cool-down until %lld (after a 429 or 403)", origin,
 			 (long long)until);
 		return FETCH_COOLDOWN;
 	}
 	for (attempt = 0; attempt <= fetch_opts.retries; attempt++) {
 		long long ms;
 
-		st = fetch_once(rq, why, size);
+		st = fetch_once(rq, error_r);
 		if (st != FETCH_TEMPFAIL || attempt == fetch_opts.retries)
 			break;
 		ms = fetch_backoff_ms(fetch_opts.retry_delay_ms, attempt, (unsigned)random());
-		log_warn("%s; retrying in %lld ms", why, ms);
+		log_warn("%s; retrying in %lld ms", *error_r, ms);
 		{
 			struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
 

@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <time.h>
 
+/* Room for "scheme://host[:port]" (fetch_origin) and for an ETag. */
+#define FETCH_ORIGIN_MAX 512
+#define FETCH_ETAG_MAX 256
+
 struct fetch_options {
 	long long connect_timeout_ms;
 	long low_speed_time_s;
@@ -40,7 +44,7 @@ struct fetch_request {
 	long long range_end;	/* >= 0: ask only bytes 0..range_end */
 	int conditional;	/* send the stored ETag / Last-Modified */
 	int resume;		/* continue DEST.part if present */
-	char etag[256];		/* out: the ETag of the answer ("" if none) */
+	char etag[FETCH_ETAG_MAX]; /* out: the ETag of the answer ("" if none) */
 	time_t modified;	/* out: its Last-Modified (0 if unknown) */
 	int resumed;		/* out: the result was resumed from a .part */
 };
@@ -53,17 +57,14 @@ int fetch_init(const struct fetch_options *opts, const char **error_r);
 void fetch_shutdown(void);
 
 /*
- * fetch_once - one transfer of RQ.  WHY gets a reason for every status
- * but DONE and NOT_MODIFIED.  A 429/403 records the cool-down.
+ * fetch_retry - one transfer of RQ, retried on TEMPFAIL up to the
+ * configured retries with fetch_backoff_ms() waits; COOLDOWN at once when
+ * the URL's origin is on cool-down, and a 429/403 answer records the
+ * cool-down.  *error_r gets a reason for every status but DONE and
+ * NOT_MODIFIED: a static string or a per-thread buffer, valid until the
+ * next fetch_retry() in the same thread.
  */
-enum fetch_status fetch_once(struct fetch_request *rq, char *why, size_t size);
-
-/*
- * fetch_retry - fetch_once, retried on TEMPFAIL up to the configured
- * retries with fetch_backoff_ms() waits; COOLDOWN at once when the URL's
- * origin is on cool-down.
- */
-enum fetch_status fetch_retry(struct fetch_request *rq, char *why, size_t size);
+enum fetch_status fetch_retry(struct fetch_request *rq, const char **error_r);
 
 /*
  * fetch_backoff_ms - the wait before retry ATTEMPT (0 for the first
@@ -72,8 +73,9 @@ enum fetch_status fetch_retry(struct fetch_request *rq, char *why, size_t size);
  */
 long long fetch_backoff_ms(long long base_ms, int attempt, unsigned rnd);
 
-/* fetch_origin - "scheme://host[:port]" of URL into BUF; -1 if URL is
- * not an absolute https, http or file URL. */
+/* fetch_origin - "scheme://host[:port]" of URL into BUF (SIZE bytes,
+ * FETCH_ORIGIN_MAX fits); -1 if URL is not an absolute https, http or
+ * file URL. */
 int fetch_origin(const char *url, char *buf, size_t size);
 
 #endif

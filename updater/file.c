@@ -17,8 +17,11 @@
 #include "common/fd.h"
 #include "common/xalloc.h"
 #include "updater/file.h"
+#include "updater/reason.h"
 
-static char file_why[PATH_MAX + 256];
+#define FILE_COPY_BLOCK 65536
+
+static __thread char file_why[REASON_MAX];
 
 static int file_fail(const char **error_r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -31,11 +34,10 @@ static int file_fail(const char **error_r, const char *fmt, ...)
 	size_t n;
 
 	va_start(ap, fmt);
-	vsnprintf(file_why, sizeof(file_why), fmt, ap);
+	reason_vset(file_why, error_r, fmt, ap);
 	va_end(ap);
 	n = strlen(file_why);
 	snprintf(file_why + n, sizeof(file_why) - n, ": %s", strerror(saved));
-	*error_r = file_why;
 	errno = saved;
 	return -1;
 }
@@ -127,7 +129,7 @@ int file_write_atomic(const char *path, const void *buf, size_t len, const char 
 
 int file_copy(const char *from, const char *to, const char **error_r)
 {
-	char buf[65536];
+	char buf[FILE_COPY_BLOCK];
 	int in, out, ret = -1;
 	ssize_t n;
 

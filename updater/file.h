@@ -2,8 +2,8 @@
  * file.h - file-system helpers of the updater: durable writes, fsync of
  * files and directories, hard link or copy, tree removal.
  *
- * Every function returns 0, or -1 with a reason in *error_r (a static,
- * per-call-overwritten buffer) that names the path and errno.
+ * Every function returns 0, or -1 with a reason in *error_r that names
+ * the path and errno (see reason.h for how long it stays valid).
  */
 #ifndef MX_UPDATE_FILE_H
 #define MX_UPDATE_FILE_H

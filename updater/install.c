@@ -22,8 +22,22 @@
 #include "updater/file.h"
 #include "updater/install.h"
 #include "updater/pause.h"
+#include "updater/reason.h"
 
-static char install_why[PATH_MAX * 2 + 64];
+/* The current link's target is "versions/<id>"; a version being built is
+ * "versions/<id>.tmp". */
+#define INSTALL_LINK_PREFIX "versions/"
+#define INSTALL_TMP_SUFFIX ".tmp"
+
+static __thread char install_why[REASON_MAX];
+
+/* install_is_tmp - whether NAME ends in INSTALL_TMP_SUFFIX (and has more). */
+static int install_is_tmp(const char *name)
+{
+	size_t len = strlen(name), n = strlen(INSTALL_TMP_SUFFIX);
+
+	return len > n && strcmp(name + len - n, INSTALL_TMP_SUFFIX) == 0;
+}
 
 int install_id_ok(const char *id)
 {
@@ -34,7 +48,7 @@ int install_id_ok(const char *id)
 	for (p = id; *p; p++)
 		if (*p == '/')
 			return -1;
-	if (strlen(id) > 4 && strcmp(id + strlen(id) - 4, ".tmp") == 0)
+	if (install_is_tmp(id))
 		return -1;
 	return 0;
 }
@@ -54,7 +68,7 @@ void install_new_id(const char *root, char buf[INSTALL_ID_MAX])
 		else
 			snprintf(buf, INSTALL_ID_MAX, "%s-%d", base, n);
 		snprintf(path, sizeof(path), "%s/versions/%s", root, buf);
-		snprintf(tmp, sizeof(tmp), "%s/versions/%s.tmp", root, buf);
+		snprintf(tmp, sizeof(tmp), "%s/versions/%s" INSTALL_TMP_SUFFIX, root, buf);
 		if (access(path, F_OK) != 0 && access(tmp, F_OK) != 0)
 			return;
 	}
@@ -63,6 +77,7 @@ void install_new_id(const char *root, char buf[INSTALL_ID_MAX])
 int install_current(const char *root, char buf[INSTALL_ID_MAX])
 {
 	char link[PATH_MAX], target[PATH_MAX];
+	const char *id;
 	ssize_t n;
 
 	snprintf(link, sizeof(link), "%s/current", root);
@@ -70,9 +85,11 @@ int install_current(const char *root, char buf[INSTALL_ID_MAX])
 	if (n <= 0)
 		return -1;
 	target[n] = '\0';
-	if (strncmp(target, "versions/", 9) != 0 || install_id_ok(target + 9) < 0)
+	id = target + strlen(INSTALL_LINK_PREFIX);
+	if (strncmp(target, INSTALL_LINK_PREFIX, strlen(INSTALL_LINK_PREFIX)) != 0 ||
+	    install_id_ok(id) < 0)
 		return -1;
-	snprintf(buf, INSTALL_ID_MAX, "%s", target + 9);
+	snprintf(buf, INSTALL_ID_MAX, "%s", id);
 	return 0;
 }
 
@@ -82,7 +99,7 @@ int install_point(const char *root, const char *id, const char **error_r)
 
 	snprintf(link, sizeof(link), "%s/current", root);
 	snprintf(newlink, sizeof(newlink), "%s/.current.new", root);
-	snprintf(target, sizeof(target), "versions/%s", id);
+	snprintf(target, sizeof(target), INSTALL_LINK_PREFIX "%s", id);
 	if (unlink(newlink) < 0 && errno != ENOENT)
 		goto fail;
 	if (symlink(target, newlink) < 0)
@@ -93,10 +110,8 @@ int install_point(const char *root, const char *id, const char **error_r)
 	}
 	return file_fsync_path(root, error_r);
 fail:
-	snprintf(install_why, sizeof(install_why), "pointing %s at %s: %s", link, target,
-		 strerror(errno));
-	*error_r = install_why;
-	return -1;
+	return reason_set(install_why, error_r, "pointing %s at %s: %s", link, target,
+			  strerror(errno));
 }
 
 int install_commit(const char *root, const char *id, const char **error_r)
@@ -104,16 +119,13 @@ int install_commit(const char *root, const char *id, const char **error_r)
 	char tmp[PATH_MAX], dir[PATH_MAX], versions[PATH_MAX];
 
 	snprintf(versions, sizeof(versions), "%s/versions", root);
-	snprintf(tmp, sizeof(tmp), "%s/%s.tmp", versions, id);
+	snprintf(tmp, sizeof(tmp), "%s/%s" INSTALL_TMP_SUFFIX, versions, id);
 	snprintf(dir, sizeof(dir), "%s/%s", versions, id);
 	if (file_fsync_tree(tmp, error_r) < 0)
 		return -1;
-	if (rename(tmp, dir) < 0) {
-		snprintf(install_why, sizeof(install_why), "rename %s to %s: %s", tmp, dir,
-			 strerror(errno));
-		*error_r = install_why;
-		return -1;
-	}
+	if (rename(tmp, dir) < 0)
+		return reason_set(install_why, error_r, "rename %s to %s: %s", tmp, dir,
+				  strerror(errno));
 	if (file_fsync_path(versions, error_r) < 0)
 		return -1;
 	pause_point("swap");
@@ -195,10 +207,9 @@ void install_clean_tmp(const char *root)
 	if (d == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		size_t len = strlen(de->d_name);
 		char path[PATH_MAX];
 
-		if (len <= 4 || strcmp(de->d_name + len - 4, ".tmp") != 0)
+		if (!install_is_tmp(de->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", versions, de->d_name);
 		log_info("removing %s, left by an interrupted run", path);

@@ -12,9 +12,10 @@
 #include <unistd.h>
 
 #include "updater/lock.h"
+#include "updater/reason.h"
 
-static int lock_fd = -1;
-static char lock_why[PATH_MAX + 64];
+static int lock_fd = -1;	/* open, and so locked, until the process exits */
+static __thread char lock_why[REASON_MAX];
 
 enum update_result lock_acquire(const char *root, const char **error_r)
 {
@@ -23,16 +24,14 @@ enum update_result lock_acquire(const char *root, const char **error_r)
 	snprintf(path, sizeof(path), "%s/.lock", root);
 	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (lock_fd < 0) {
-		snprintf(lock_why, sizeof(lock_why), "%s: %s", path, strerror(errno));
-		*error_r = lock_why;
+		reason_set(lock_why, error_r, "%s: %s", path, strerror(errno));
 		return UPDATE_DISK;
 	}
 	if (flock(lock_fd, LOCK_EX | LOCK_NB) < 0) {
 		int busy = errno == EWOULDBLOCK;
 
-		snprintf(lock_why, sizeof(lock_why), "%s: %s", path,
-			 busy ? "another mxscan-update run holds the lock" : strerror(errno));
-		*error_r = lock_why;
+		reason_set(lock_why, error_r, "%s: %s", path,
+			   busy ? "another mxscan-update run holds the lock" : strerror(errno));
 		close(lock_fd);
 		lock_fd = -1;
 		return busy ? UPDATE_LOCKED : UPDATE_DISK;
@@ -53,12 +52,4 @@ int lock_is_held(const char *root)
 		held = errno == EWOULDBLOCK;
 	close(fd);
 	return held;
-}
-
-void lock_release(void)
-{
-	if (lock_fd >= 0) {
-		close(lock_fd);
-		lock_fd = -1;
-	}
 }

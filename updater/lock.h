@@ -9,13 +9,10 @@
 
 /* lock_acquire - take the lock without waiting: UPDATE_OK, UPDATE_LOCKED
  * when another run holds it, UPDATE_DISK when the file cannot be opened
- * (*error_r says why). */
+ * (*error_r says why, see reason.h). */
 enum update_result lock_acquire(const char *root, const char **error_r);
 
 /* lock_is_held - 1 when some process holds the lock now. */
 int lock_is_held(const char *root);
-
-/* lock_release - drop it (also done by exit). */
-void lock_release(void);
 
 #endif

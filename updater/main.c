@@ -20,6 +20,9 @@
 #include "updater/fetch.h"
 #include "updater/run.h"
 
+/* The longest --random-delay, in seconds: a day. */
+#define MAIN_RANDOM_DELAY_MAX 86400
+
 enum {
 	OPT_DRY_RUN = 256,
 	OPT_FORCE,
@@ -111,8 +114,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RANDOM_DELAY:
 			delay = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || delay < 0 || delay > 86400) {
-				fprintf(stderr, "mxscan-update: --random-delay: 0 to 86400 seconds\n");
+			if (*optarg == '\0' || *end != '\0' || delay < 0 ||
+			    delay > MAIN_RANDOM_DELAY_MAX) {
+				fprintf(stderr, "mxscan-update: --random-delay: 0 to %d seconds\n",
+					MAIN_RANDOM_DELAY_MAX);
 				return UPDATE_USAGE;
 			}
 			break;

@@ -9,8 +9,14 @@
 
 #include "common/xalloc.h"
 #include "updater/manifest.h"
+#include "updater/reason.h"
 
-static char manifest_why[512];
+/* A line: the hash in hex, a space, a space or "*" (binary mode), the
+ * name. */
+#define MANIFEST_HEX_LEN (2 * MANIFEST_SHA256_SIZE)
+#define MANIFEST_NAME_AT (MANIFEST_HEX_LEN + 2)
+
+static __thread char manifest_why[REASON_MAX];
 
 static int manifest_hexval(int c)
 {
@@ -26,9 +32,7 @@ static int manifest_hexval(int c)
 /* manifest_fail - "MANIFEST.sha256 line N: WHAT". */
 static int manifest_fail(const char **error_r, int lineno, const char *what)
 {
-	snprintf(manifest_why, sizeof(manifest_why), MANIFEST_NAME " line %d: %s", lineno, what);
-	*error_r = manifest_why;
-	return -1;
+	return reason_set(manifest_why, error_r, MANIFEST_NAME " line %d: %s", lineno, what);
 }
 
 int manifest_parse(struct manifest *m, const char *text, size_t len, const char **error_r)
@@ -41,7 +45,7 @@ int manifest_parse(struct manifest *m, const char *text, size_t len, const char 
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl != NULL ? nl : end, *name;
 		size_t n = (size_t)(le - p), i, j;
-		unsigned char hash[32];
+		unsigned char hash[MANIFEST_SHA256_SIZE];
 
 		lineno++;
 		if (n > 0 && p[n - 1] == '\r')
@@ -50,9 +54,9 @@ int manifest_parse(struct manifest *m, const char *text, size_t len, const char 
 			goto next;
 		if (memchr(p, '\0', n) != NULL)
 			return manifest_fail(error_r, lineno, "NUL byte");
-		if (n < 67)
+		if (n <= MANIFEST_NAME_AT)
 			return manifest_fail(error_r, lineno, "too short for a SHA-256 line");
-		for (i = 0; i < 32; i++) {
+		for (i = 0; i < MANIFEST_SHA256_SIZE; i++) {
 			int hi = manifest_hexval((unsigned char)p[2 * i]);
 			int lo = manifest_hexval((unsigned char)p[2 * i + 1]);
 
@@ -60,19 +64,20 @@ int manifest_parse(struct manifest *m, const char *text, size_t len, const char 
 				return manifest_fail(error_r, lineno, "not 64 hex digits");
 			hash[i] = (unsigned char)(hi << 4 | lo);
 		}
-		if (p[64] != ' ' || (p[65] != ' ' && p[65] != '*'))
+		if (p[MANIFEST_HEX_LEN] != ' ' ||
+		    (p[MANIFEST_HEX_LEN + 1] != ' ' && p[MANIFEST_HEX_LEN + 1] != '*'))
 			return manifest_fail(error_r, lineno,
 					     "the hash must be followed by two spaces or \" *\"");
-		name = p + 66;
-		if (n - 66 > 255)
+		name = p + MANIFEST_NAME_AT;
+		n -= MANIFEST_NAME_AT;
+		if (n > MANIFEST_ENTRY_NAME_MAX)
 			return manifest_fail(error_r, lineno, "name too long");
 		for (j = 0; j < m->count; j++)
-			if (strlen(m->entries[j].name) == n - 66 &&
-			    memcmp(m->entries[j].name, name, n - 66) == 0)
+			if (strlen(m->entries[j].name) == n && memcmp(m->entries[j].name, name, n) == 0)
 				return manifest_fail(error_r, lineno, "name listed twice");
 		m->entries = xrealloc(m->entries, (m->count + 1) * sizeof(*m->entries));
-		m->entries[m->count].name = xstrndup(name, n - 66);
-		memcpy(m->entries[m->count].sha256, hash, 32);
+		m->entries[m->count].name = xstrndup(name, n);
+		memcpy(m->entries[m->count].sha256, hash, sizeof(hash));
 		m->entries[m->count].seen = 0;
 		m->count++;
 next:
@@ -81,8 +86,8 @@ next:
 	return 0;
 }
 
-int manifest_check(struct manifest *m, const char *name, const unsigned char sha256[32],
-		   const char **error_r)
+int manifest_check(struct manifest *m, const char *name,
+		   const unsigned char sha256[MANIFEST_SHA256_SIZE], const char **error_r)
 {
 	size_t i;
 
@@ -91,24 +96,16 @@ int manifest_check(struct manifest *m, const char *name, const unsigned char sha
 
 		if (strcmp(e->name, name) != 0)
 			continue;
-		if (e->seen) {
-			snprintf(manifest_why, sizeof(manifest_why), "%s appears twice in the bundle",
-				 name);
-			*error_r = manifest_why;
-			return -1;
-		}
-		if (memcmp(e->sha256, sha256, 32) != 0) {
-			snprintf(manifest_why, sizeof(manifest_why),
-				 "%s: SHA-256 differs from " MANIFEST_NAME, name);
-			*error_r = manifest_why;
-			return -1;
-		}
+		if (e->seen)
+			return reason_set(manifest_why, error_r, "%s appears twice in the bundle",
+					  name);
+		if (memcmp(e->sha256, sha256, sizeof(e->sha256)) != 0)
+			return reason_set(manifest_why, error_r,
+					  "%s: SHA-256 differs from " MANIFEST_NAME, name);
 		e->seen = 1;
 		return 0;
 	}
-	snprintf(manifest_why, sizeof(manifest_why), "%s is not listed in " MANIFEST_NAME, name);
-	*error_r = manifest_why;
-	return -1;
+	return reason_set(manifest_why, error_r, "%s is not listed in " MANIFEST_NAME, name);
 }
 
 int manifest_complete(const struct manifest *m, const char **error_r)
@@ -116,13 +113,10 @@ int manifest_complete(const struct manifest *m, const char **error_r)
 	size_t i;
 
 	for (i = 0; i < m->count; i++)
-		if (!m->entries[i].seen) {
-			snprintf(manifest_why, sizeof(manifest_why),
-				 "%s is listed in " MANIFEST_NAME " but not in the bundle",
-				 m->entries[i].name);
-			*error_r = manifest_why;
-			return -1;
-		}
+		if (!m->entries[i].seen)
+			return reason_set(manifest_why, error_r,
+					  "%s is listed in " MANIFEST_NAME " but not in the bundle",
+					  m->entries[i].name);
 	return 0;
 }
 

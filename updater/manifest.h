@@ -10,10 +10,12 @@
 #include <stddef.h>
 
 #define MANIFEST_NAME "MANIFEST.sha256"
+#define MANIFEST_SHA256_SIZE 32		/* bytes of a SHA-256 */
+#define MANIFEST_ENTRY_NAME_MAX 255	/* the longest file name a line may give */
 
 struct manifest_entry {
 	char *name;
-	unsigned char sha256[32];
+	unsigned char sha256[MANIFEST_SHA256_SIZE];
 	int seen;
 };
 
@@ -23,7 +25,7 @@ struct manifest {
 };
 
 /* manifest_parse - parse LEN bytes of TEXT into M (emptied first).
- * Returns 0, or -1 with *error_r naming the line. */
+ * Returns 0, or -1 with *error_r naming the line (see reason.h). */
 int manifest_parse(struct manifest *m, const char *text, size_t len, const char **error_r);
 
 /*
@@ -31,8 +33,8 @@ int manifest_parse(struct manifest *m, const char *text, size_t len, const char 
  * bundle: 0 when the manifest lists it with that hash (first time), -1
  * with *error_r otherwise.
  */
-int manifest_check(struct manifest *m, const char *name, const unsigned char sha256[32],
-		   const char **error_r);
+int manifest_check(struct manifest *m, const char *name,
+		   const unsigned char sha256[MANIFEST_SHA256_SIZE], const char **error_r);
 
 /* manifest_complete - 0 when every entry was checked, else -1 naming
  * the first missing one. */

@@ -14,21 +14,29 @@
 
 #include <stddef.h>
 
+#define MINISIGN_ALG_LEN 2		/* "Ed" or "ED" */
+#define MINISIGN_KEYID_LEN 8
+#define MINISIGN_PK_LEN 32		/* an Ed25519 public key */
+#define MINISIGN_SIG_LEN 64		/* an Ed25519 signature */
+#define MINISIGN_TRUSTED_MAX 1024	/* room for a trusted comment */
+/* A key id as minisign prints it: 16 hex digits. */
+#define MINISIGN_KEYID_HEX_SIZE (2 * MINISIGN_KEYID_LEN + 1)
+
 struct minisign_key {
-	unsigned char id[8];
-	unsigned char pk[32];
+	unsigned char id[MINISIGN_KEYID_LEN];
+	unsigned char pk[MINISIGN_PK_LEN];
 };
 
 struct minisign_sig {
 	int prehashed;			/* "ED" */
-	unsigned char id[8];
-	unsigned char sig[64];
-	char trusted[1024];		/* the trusted comment, after "trusted comment: " */
-	unsigned char global[64];
+	unsigned char id[MINISIGN_KEYID_LEN];
+	unsigned char sig[MINISIGN_SIG_LEN];
+	char trusted[MINISIGN_TRUSTED_MAX]; /* the trusted comment, after "trusted comment: " */
+	unsigned char global[MINISIGN_SIG_LEN];
 };
 
 /* minisign_key_parse - a key from TEXT (the .pub file's contents, or just
- * its base64 line).  Returns 0 or -1 with *error_r. */
+ * its base64 line).  Returns 0 or -1 with *error_r (see reason.h). */
 int minisign_key_parse(const char *text, struct minisign_key *key, const char **error_r);
 
 /* minisign_sig_parse - a signature from TEXT (the .minisig contents). */
@@ -50,8 +58,9 @@ int minisign_verify(const struct minisign_key *keys, size_t n, const struct mini
 int minisign_verify_fd(const struct minisign_key *keys, size_t n, const struct minisign_sig *sig,
 		       int fd, size_t max, const char **error_r);
 
-/* minisign_key_id_hex - the id as minisign prints it (16 upper-case hex
- * digits, byte order reversed) into BUF[17]. */
-void minisign_key_id_hex(const unsigned char id[8], char buf[17]);
+/* minisign_key_id_hex - the id as minisign prints it (upper-case hex
+ * digits, byte order reversed) into BUF. */
+void minisign_key_id_hex(const unsigned char id[MINISIGN_KEYID_LEN],
+			 char buf[MINISIGN_KEYID_HEX_SIZE]);
 
 #endif

@@ -13,8 +13,14 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "updater/notify.h"
+#include "updater/reason.h"
 
-#define NOTIFY_REPLY_MAX 8192
+#define NOTIFY_REPLY_MAX 8192	/* a HEALTH reply */
+#define NOTIFY_RELOAD_REPLY_MAX 256
+#define NOTIFY_STATE_MAX 32	/* a reload_state value: idle, loading, failed */
+#define NOTIFY_POLL_MS 200	/* between two HEALTH requests */
+
+static __thread char notify_why[REASON_MAX];
 
 void notify_health_value(const char *reply, const char *key, char *buf, size_t size)
 {
@@ -44,7 +50,7 @@ int notify_serving(const char *dir)
 {
 	struct client_options opts;
 	struct client_result res;
-	char want[PATH_MAX], path[PATH_MAX], state[32];
+	char want[PATH_MAX], path[PATH_MAX], state[NOTIFY_STATE_MAX];
 	char *reply = malloc(NOTIFY_REPLY_MAX);
 	int ret = -1;
 
@@ -62,27 +68,27 @@ int notify_serving(const char *dir)
 	return ret;
 }
 
-int notify_send_reload(char *why, size_t size)
+int notify_send_reload(const char **error_r)
 {
 	struct client_options opts;
 	struct client_result res;
-	char reply[256], safe[LOG_SAFE_MAX];
+	char reply[NOTIFY_RELOAD_REPLY_MAX], safe[LOG_SAFE_MAX];
 
 	client_options_from_config(&opts);
 	if (client_command(&opts, "RELOAD", reply, sizeof(reply), &res) < 0) {
-		snprintf(why, size, "no daemon reachable (%s: %s)", res.endpoint, res.detail);
+		reason_set(notify_why, error_r, "no daemon reachable (%s: %s)", res.endpoint, res.detail);
 		return -1;
 	}
 	log_sanitize(safe, sizeof(safe), reply, strlen(reply));
-	if (strncmp(reply, "RELOADING", 9) != 0) {
-		snprintf(why, size, "%s answered RELOAD with \"%s\"", res.endpoint, safe);
+	if (strncmp(reply, "RELOADING", strlen("RELOADING")) != 0) {
+		reason_set(notify_why, error_r, "%s answered RELOAD with \"%s\"", res.endpoint, safe);
 		return 1;
 	}
 	log_debug("RELOAD sent to %s: %s", res.endpoint, safe);
 	return 0;
 }
 
-enum notify_status notify_reload(const char *dir, long long timeout_ms, char *why, size_t size)
+enum notify_status notify_reload(const char *dir, long long timeout_ms, const char **error_r)
 {
 	long long deadline = sock_now_ms() + timeout_ms;
 	struct client_options opts;
@@ -91,22 +97,22 @@ enum notify_status notify_reload(const char *dir, long long timeout_ms, char *wh
 	int refused;
 
 	if (reply == NULL) {
-		snprintf(why, size, "out of memory");
+		*error_r = "out of memory";
 		return NOTIFY_TIMEOUT;
 	}
 	if (realpath(dir, want) == NULL)
 		snprintf(want, sizeof(want), "%s", dir);
-	refused = notify_send_reload(why, size);
+	refused = notify_send_reload(error_r);
 	if (refused < 0) {
 		free(reply);
 		return NOTIFY_NODAEMON;
 	}
 	if (refused)
-		log_warn("%s; waiting for the daemon to notice the change itself", why);
+		log_warn("%s; waiting for the daemon to notice the change itself", *error_r);
 	client_options_from_config(&opts);
 	for (;;) {
-		char path[PATH_MAX], state[32], err[1024];
-		struct timespec ts = {0, 200 * 1000000L};
+		char path[PATH_MAX], state[NOTIFY_STATE_MAX], err[1024];
+		struct timespec ts = {0, NOTIFY_POLL_MS * 1000000L};
 
 		if (client_command(&opts, "HEALTH", reply, NOTIFY_REPLY_MAX, &res) == 0) {
 			notify_health_value(reply, "database_path", path, sizeof(path));
@@ -118,7 +124,7 @@ enum notify_status notify_reload(const char *dir, long long timeout_ms, char *wh
 			}
 			if (strcmp(state, "failed") == 0 && strncmp(err, want, strlen(want)) == 0 &&
 			    err[strlen(want)] == ':') {
-				snprintf(why, size, "the daemon rejected %s: %s", want,
+				reason_set(notify_why, error_r, "the daemon rejected %s: %s", want,
 					 err + strlen(want) + 1);
 				free(reply);
 				return NOTIFY_REJECTED;
@@ -131,12 +137,12 @@ enum notify_status notify_reload(const char *dir, long long timeout_ms, char *wh
 	free(reply);
 	if (refused) {
 		/* It cannot be told: like no daemon, the proven set stays. */
-		snprintf(why, size,
+		reason_set(notify_why, error_r,
 			 "the daemon refused RELOAD and did not load %s within "
 			 "update_reload_timeout", want);
 		return NOTIFY_NODAEMON;
 	}
-	snprintf(why, size, "the daemon did not report %s loaded within update_reload_timeout",
+	reason_set(notify_why, error_r, "the daemon did not report %s loaded within update_reload_timeout",
 		 want);
 	return NOTIFY_TIMEOUT;
 }

@@ -30,6 +30,9 @@
 #include "updater/state.h"
 #include "updater/unpack.h"
 
+/* Room for "mxscan-update/<version> (UUID:<uuid>)". */
+#define PIPELINE_USER_AGENT_MAX 128
+
 enum update_result run_fail(struct run *r, enum update_result result, const char *fmt, ...)
 {
 	va_list ap;
@@ -51,7 +54,7 @@ void run_remember(struct run *r, const char *url, const char *etag, time_t modif
 	v->modified = modified;
 }
 
-/* pipeline_commit_state - the validators of a good run, and the state
+/* pipeline_save_state - the validators of a good run, and the state
  * file (cool-downs are saved whatever the outcome). */
 static void pipeline_save_state(struct run *r, int good)
 {
@@ -88,7 +91,6 @@ enum update_result pipeline_open(struct run *r)
 {
 	enum update_result res;
 	const char *err;
-	char *ua;
 
 	r->root = config_str(CONF_DATABASE_ROOT);
 	snprintf(r->versions, sizeof(r->versions), "%s/versions", r->root);
@@ -104,9 +106,9 @@ enum update_result pipeline_open(struct run *r)
 	install_clean_tmp(r->root);
 	if (state_load(r->root, &err) < 0)
 		log_warn("state file ignored: %s", err);
-	ua = xasprintf("mxscan-update/%s (UUID:%s)", PACKAGE_VERSION, state_uuid());
 	{
-		static char ua_buf[128];
+		/* Static: the fetches keep pointing at it. */
+		static char ua[PIPELINE_USER_AGENT_MAX];
 		struct fetch_options fo = {
 			.connect_timeout_ms = config_num(CONF_UPDATE_CONNECT_TIMEOUT),
 			.low_speed_time_s = (long)((config_num(CONF_UPDATE_LOW_SPEED_TIME) + 999) / 1000),
@@ -117,18 +119,17 @@ enum update_result pipeline_open(struct run *r)
 			.max_download = config_num(CONF_UPDATE_MAX_DOWNLOAD),
 			.ca_file = config_str(CONF_UPDATE_CA_FILE),
 			.ca_path = config_str(CONF_UPDATE_CA_PATH),
-			.user_agent = ua_buf,
+			.user_agent = ua,
 		};
 
-		snprintf(ua_buf, sizeof(ua_buf), "%s", ua);
-		free(ua);
+		snprintf(ua, sizeof(ua), "mxscan-update/%s (UUID:%s)", PACKAGE_VERSION, state_uuid());
 		if (fetch_init(&fo, &err) < 0)
 			return run_fail(r, UPDATE_INTERNAL, "%s", err);
 	}
 	return pipeline_read_current(r);
 }
 
-/* pipeline_take - put FROM (a download, moved) or a file of the current
+/* pipeline_place - put FROM (a download, moved) or a file of the current
  * version (linked) into the new version as NAME. */
 static enum update_result pipeline_place(struct run *r, const char *from, const char *name,
 					 int move)
@@ -152,7 +153,7 @@ static enum update_result pipeline_place(struct run *r, const char *from, const 
 static enum update_result pipeline_unpack_db(struct run *r, const struct run_db *d)
 {
 	const struct set_db *cur = set_find_db(&r->cur_set, d->name);
-	char name[128], from[PATH_MAX];
+	char name[SET_DB_NAME_MAX + sizeof(".cvd")], from[PATH_MAX];
 	struct set_db *nd;
 
 	snprintf(name, sizeof(name), "%s.cvd", d->name);
@@ -183,14 +184,16 @@ static enum update_result pipeline_unpack_bundle(struct run *r, struct run_bundl
 		struct unpack_limits lim = {config_num(CONF_UPDATE_MAX_ENTRIES),
 					    config_num(CONF_UPDATE_MAX_UNPACKED)};
 		struct unpack_files files = {0};
+		enum unpack_status u;
+		const char *err;
 
 		snprintf(nb->sha256, sizeof(nb->sha256), "%s", b->sha256);
-		int u = unpack_bundle(b->archive, r->tmp_dir, &lim, &files, r->why,
-				      sizeof(r->why));
-
-		if (u < 0) {
+		u = unpack_bundle(b->archive, r->tmp_dir, &lim, &files, &err);
+		if (u != UNPACK_OK) {
 			unpack_files_free(&files);
-			return u == -2 ? UPDATE_VERIFY : u == -3 ? UPDATE_DISK : UPDATE_UNPACK;
+			res = u == UNPACK_MISMATCH ? UPDATE_VERIFY
+			      : u == UNPACK_WRITE_FAILED ? UPDATE_DISK : UPDATE_UNPACK;
+			return run_fail(r, res, "%s", err);
 		}
 		for (i = 0; i < files.count; i++)
 			set_bundle_add_file(nb, files.names[i]);
@@ -231,7 +234,6 @@ static enum update_result pipeline_unpack(struct run *r)
 	pause_point("unpack");
 	install_new_id(r->root, r->new_id);
 	snprintf(r->tmp_dir, sizeof(r->tmp_dir), "%s/%s.tmp", r->versions, r->new_id);
-	snprintf(r->new_dir, sizeof(r->new_dir), "%s/%s", r->versions, r->new_id);
 	snprintf(sources, sizeof(sources), "%s/" SET_SOURCES, r->tmp_dir);
 	if (mkdir(r->tmp_dir, 0755) < 0 || mkdir(sources, 0755) < 0)
 		return run_fail(r, UPDATE_DISK, "mkdir %s: %s", r->tmp_dir, strerror(errno));
@@ -261,8 +263,8 @@ static enum update_result pipeline_selftest(struct run *r)
 	const char *err;
 
 	pause_point("selftest");
-	if (selftest_run(r->tmp_dir, &so, &sigs, r->why, sizeof(r->why)) < 0)
-		return UPDATE_SELFTEST;
+	if (selftest_run(r->tmp_dir, &so, &sigs, &err) < 0)
+		return run_fail(r, UPDATE_SELFTEST, "%s", err);
 	log_info("self-test passed: %llu signatures, EICAR detected, clean controls clean", sigs);
 	r->new_set.signatures = sigs;
 	if (set_write(r->tmp_dir, &r->new_set, &err) < 0)
@@ -287,7 +289,7 @@ static enum update_result pipeline_install(struct run *r)
 static enum update_result pipeline_put_back(struct run *r, const char *bad_id,
 					    const char *prev_id)
 {
-	char dir[PATH_MAX], link[PATH_MAX], why[512];
+	char dir[PATH_MAX], link[PATH_MAX];
 	const char *err;
 
 	if (*prev_id) {
@@ -303,8 +305,8 @@ static enum update_result pipeline_put_back(struct run *r, const char *bad_id,
 		}
 	}
 	log_warn("current is back at %s", *prev_id ? prev_id : "(none)");
-	if (notify_send_reload(why, sizeof(why)) != 0)
-		log_warn("%s", why);
+	if (notify_send_reload(&err) != 0)
+		log_warn("%s", err);
 	snprintf(dir, sizeof(dir), "%s/%s", r->versions, bad_id);
 	if (file_remove_tree(dir, &err) < 0)
 		log_warn("%s", err);
@@ -316,10 +318,14 @@ static enum update_result pipeline_notify(struct run *r, const char *id, const c
 {
 	char dir[PATH_MAX];
 	enum notify_status st;
+	const char *err;
 
 	pause_point("notify");
 	snprintf(dir, sizeof(dir), "%s/%s", r->versions, id);
-	st = notify_reload(dir, config_num(CONF_UPDATE_RELOAD_TIMEOUT), r->why, sizeof(r->why));
+	st = notify_reload(dir, config_num(CONF_UPDATE_RELOAD_TIMEOUT), &err);
+	/* The reason is the run's: putting back sends RELOAD again. */
+	if (st != NOTIFY_LOADED)
+		snprintf(r->why, sizeof(r->why), "%s", err);
 	switch (st) {
 	case NOTIFY_LOADED:
 		log_info("the daemon serves version %s", id);

@@ -12,12 +12,11 @@
 #include "updater/install.h"
 #include "updater/prune.h"
 
-int prune_versions(const char *root, const char *current, int keep)
+void prune_versions(const char *root, const char *current, int keep)
 {
 	char prev[INSTALL_ID_MAX] = "";
 	size_t n, i, kept = 0;
 	char **ids = install_list(root, &n);
-	int removed = 0;
 
 	if (current != NULL && install_previous(root, current, prev) < 0)
 		prev[0] = '\0';
@@ -37,8 +36,6 @@ int prune_versions(const char *root, const char *current, int keep)
 			continue;
 		}
 		log_info("pruned version %s", ids[i]);
-		removed++;
 	}
 	install_list_free(ids);
-	return removed;
 }

@@ -5,8 +5,8 @@
 #ifndef MX_UPDATE_PRUNE_H
 #define MX_UPDATE_PRUNE_H
 
-/* prune_versions - prune ROOT/versions; CURRENT may be NULL.  Returns
- * the number removed; failures are logged, never fatal. */
-int prune_versions(const char *root, const char *current, int keep);
+/* prune_versions - prune ROOT/versions; CURRENT may be NULL.  Each
+ * removal and each failure is logged; a failure is never fatal. */
+void prune_versions(const char *root, const char *current, int keep);
 
 #endif

@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "updater/fetch.h"
 #include "updater/install.h"
 #include "updater/minisign.h"
+#include "updater/reason.h"
 #include "updater/result.h"
 #include "updater/set.h"
 
@@ -24,7 +26,7 @@ struct run_options {
 /* A validator to remember once the run has succeeded. */
 struct run_validator {
 	char *url;
-	char etag[256];
+	char etag[FETCH_ETAG_MAX];
 	time_t modified;
 };
 
@@ -41,11 +43,11 @@ struct run_db {
 
 struct run_bundle {
 	const char *url;
-	char source[128];		/* basename of the URL */
+	char source[SET_SOURCE_MAX + 1]; /* basename of the URL */
 	int changed;
 	char archive[PATH_MAX];		/* downloaded archive */
 	char sig[PATH_MAX];		/* downloaded .minisig */
-	char sha256[65];
+	char sha256[SET_SHA256_HEX_LEN + 1];
 	int resumed;			/* the archive continued a .part */
 };
 
@@ -59,7 +61,6 @@ struct run {
 	struct set cur_set;
 	char new_id[INSTALL_ID_MAX];
 	char tmp_dir[PATH_MAX];
-	char new_dir[PATH_MAX];
 	struct set new_set;
 	struct run_db *dbs;
 	size_t ndbs;
@@ -71,7 +72,7 @@ struct run {
 	size_t nkeys;
 	struct run_validator *validators;
 	size_t nvalidators;
-	char why[2048];			/* reason of the failing stage */
+	char why[REASON_MAX];		/* reason of the failing stage */
 };
 
 /* run_fail - set R's reason; returns RESULT. */
@@ -106,7 +107,10 @@ enum update_result admin_publish(struct run *r, const char *dir);
 
 /* pipeline_run - one update run; pipeline_free - release R. */
 enum update_result pipeline_run(struct run *r);
-enum update_result pipeline_open(struct run *r);
 void pipeline_free(struct run *r);
+
+/* pipeline_open - take the lock and read the current version (the start
+ * of a run, and of --rollback). */
+enum update_result pipeline_open(struct run *r);
 
 #endif

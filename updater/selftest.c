@@ -22,7 +22,18 @@
 #include "common/config.h"
 #include "common/engine.h"
 #include "common/sock.h"
+#include "updater/reason.h"
 #include "updater/selftest.h"
+
+/* The child's one line: "OK <signatures>" or "FAIL <reason>", whose
+ * reason (libclamav's, or a clean control's) the parent passes on. */
+#define SELFTEST_OK "OK "
+#define SELFTEST_FAIL "FAIL "
+#define SELFTEST_LINE_MAX 1024
+/* The longest poll(2) wait while the deadline is further away. */
+#define SELFTEST_POLL_MAX_MS 60000
+
+static __thread char selftest_why[REASON_MAX];
 
 /* Small clean buffers a sane database must not flag. */
 static const char selftest_clean_text[] = "Hello, world.\nThis is a clean control file.\n";
@@ -48,16 +59,16 @@ static int selftest_child(const char *dir, int fd)
 	};
 	const char *err = NULL, *virname = NULL;
 	struct engine_db *db;
-	char line[1024];
+	char line[SELFTEST_LINE_MAX];
 	size_t i;
 
 	engine_settings_from_config(&s, NULL);
 	if (engine_init(&err) < 0 || (db = engine_load(dir, &s, &err)) == NULL) {
-		dprintf(fd, "FAIL %s\n", err);
+		dprintf(fd, SELFTEST_FAIL "%s\n", err);
 		return 1;
 	}
 	if (engine_selftest(db, &err) < 0) {
-		dprintf(fd, "FAIL %s\n", err);
+		dprintf(fd, SELFTEST_FAIL "%s\n", err);
 		return 1;
 	}
 	for (i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
@@ -65,7 +76,7 @@ static int selftest_child(const char *dir, int fd)
 			engine_scan_mem(db, clean[i].buf, clean[i].len, 0, NULL, &virname, &err);
 
 		if (r != ENGINE_CLEAN) {
-			snprintf(line, sizeof(line), "FAIL clean control \"%s\" %s %s\n",
+			snprintf(line, sizeof(line), SELFTEST_FAIL "clean control \"%s\" %s %s\n",
 				 clean[i].name, r == ENGINE_VIRUS ? "flagged as" : "failed:",
 				 r == ENGINE_VIRUS ? virname : err);
 			/* Names come from the database: keep them printable. */
@@ -76,29 +87,27 @@ static int selftest_child(const char *dir, int fd)
 			return 1;
 		}
 	}
-	dprintf(fd, "OK %u\n", db->sigs);
+	dprintf(fd, SELFTEST_OK "%u\n", db->sigs);
 	engine_free(db);
 	return 0;
 }
 
 int selftest_run(const char *dir, const struct selftest_options *opts,
-		 unsigned long long *sigs_r, char *why, size_t size)
+		 unsigned long long *sigs_r, const char **error_r)
 {
 	long long deadline = sock_now_ms() + opts->timeout_ms;
-	char line[1100];
+	char line[SELFTEST_LINE_MAX + 1];
 	size_t len = 0;
 	int fds[2], status = 0, timed_out = 0;
 	pid_t pid, parent;
 
-	if (pipe(fds) < 0) {
-		snprintf(why, size, "pipe: %s", strerror(errno));
-		return -1;
-	}
+	if (pipe(fds) < 0)
+		return reason_set(selftest_why, error_r, "pipe: %s", strerror(errno));
 	fflush(NULL);
 	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
-		snprintf(why, size, "fork: %s", strerror(errno));
+		reason_set(selftest_why, error_r, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
 		return -1;
@@ -125,7 +134,7 @@ int selftest_run(const char *dir, const struct selftest_options *opts,
 			timed_out = 1;
 			break;
 		}
-		r = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		r = poll(&pfd, 1, left > SELFTEST_POLL_MAX_MS ? SELFTEST_POLL_MAX_MS : (int)left);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -146,31 +155,27 @@ int selftest_run(const char *dir, const struct selftest_options *opts,
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (timed_out) {
-		snprintf(why, size, "self-test took longer than update_selftest_timeout (%lld ms)",
-			 opts->timeout_ms);
-		return -1;
-	}
-	if (strncmp(line, "FAIL ", 5) == 0) {
-		snprintf(why, size, "%s", line + 5);
-		return -1;
-	}
-	if (strncmp(line, "OK ", 3) != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (timed_out)
+		return reason_set(selftest_why, error_r,
+				  "self-test took longer than update_selftest_timeout (%lld ms)",
+				  opts->timeout_ms);
+	if (strncmp(line, SELFTEST_FAIL, strlen(SELFTEST_FAIL)) == 0)
+		return reason_set(selftest_why, error_r, "%s", line + strlen(SELFTEST_FAIL));
+	if (strncmp(line, SELFTEST_OK, strlen(SELFTEST_OK)) != 0 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
 		if (WIFSIGNALED(status))
-			snprintf(why, size, "self-test child killed by signal %d",
-				 WTERMSIG(status));
-		else
-			snprintf(why, size, "self-test child failed without a reason");
+			return reason_set(selftest_why, error_r, "self-test child killed by signal %d",
+					  WTERMSIG(status));
+		*error_r = "self-test child failed without a reason";
 		return -1;
 	}
-	*sigs_r = strtoull(line + 3, NULL, 10);
+	*sigs_r = strtoull(line + strlen(SELFTEST_OK), NULL, 10);
 	if (!opts->force && opts->current_sigs > 0 &&
 	    *sigs_r * 100 < opts->current_sigs * (unsigned long long)(100 - opts->drop_max_percent)) {
-		snprintf(why, size,
-			 "%llu signatures, more than update_signature_drop_max (%d%%) below the "
-			 "current %llu (use --force to accept)",
-			 *sigs_r, opts->drop_max_percent, opts->current_sigs);
-		return -1;
+		return reason_set(selftest_why, error_r,
+				  "%llu signatures, more than update_signature_drop_max (%d%%) below "
+				  "the current %llu (use --force to accept)",
+				  *sigs_r, opts->drop_max_percent, opts->current_sigs);
 	}
 	return 0;
 }

@@ -16,9 +16,9 @@ struct selftest_options {
 
 /*
  * selftest_run - test the set in DIR.  Returns 0 with *sigs_r set, or
- * -1 with a reason in WHY.
+ * -1 with *error_r (see reason.h).
  */
 int selftest_run(const char *dir, const struct selftest_options *opts,
-		 unsigned long long *sigs_r, char *why, size_t size);
+		 unsigned long long *sigs_r, const char **error_r);
 
 #endif

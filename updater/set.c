@@ -12,9 +12,25 @@
 
 #include "common/xalloc.h"
 #include "updater/file.h"
+#include "updater/reason.h"
 #include "updater/set.h"
 
-static char set_why[PATH_MAX + 64];
+/* The largest .mxscan-set read. */
+#define SET_FILE_MAX (16 << 20)
+
+/* SET_WIDTH - a field's *_MAX as the width of a sscanf conversion. */
+#define SET_WIDTH(max) SET_WIDTH_(max)
+#define SET_WIDTH_(max) #max
+
+/* The lines set_read() knows (see set.h). */
+#define SET_SCAN_DB "db %" SET_WIDTH(SET_DB_NAME_MAX) "s %llu %llu"
+#define SET_SCAN_BUNDLE                         \
+	"bundle %" SET_WIDTH(SET_SHA256_HEX_LEN) "s" \
+	" %" SET_WIDTH(SET_SOURCE_MAX) "s"           \
+	" %" SET_WIDTH(SET_URL_MAX) "s"
+#define SET_SCAN_FILE "file %" SET_WIDTH(SET_SOURCE_MAX) "s %" SET_WIDTH(SET_URL_MAX) "s"
+
+static __thread char set_why[REASON_MAX];
 
 struct set_db *set_add_db(struct set *s, const char *name)
 {
@@ -73,25 +89,25 @@ int set_read(const char *dir, struct set *s, const char **error_r)
 	snprintf(path, sizeof(path), "%s/" SET_FILE, dir);
 	if (access(path, F_OK) != 0)
 		return 0;
-	if (file_read_all(path, 16 << 20, &buf, &len, error_r) < 0)
+	if (file_read_all(path, SET_FILE_MAX, &buf, &len, error_r) < 0)
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char a[4096], b[4096], c[4096];
+		char a[SET_URL_MAX + 1], b[SET_URL_MAX + 1], c[SET_URL_MAX + 1];
 		unsigned long long n1, n2;
 
 		if (sscanf(line, "signatures %llu", &n1) == 1)
 			s->signatures = n1;
-		else if (sscanf(line, "db %63s %llu %llu", a, &n1, &n2) == 3) {
+		else if (sscanf(line, SET_SCAN_DB, a, &n1, &n2) == 3) {
 			struct set_db *d = set_add_db(s, a);
 
 			d->version = (unsigned)n1;
 			d->sigs = (unsigned)n2;
-		} else if (sscanf(line, "bundle %64s %127s %4095s", a, b, c) == 3) {
+		} else if (sscanf(line, SET_SCAN_BUNDLE, a, b, c) == 3) {
 			struct set_bundle *bu = set_add_bundle(s, c);
 
 			snprintf(bu->sha256, sizeof(bu->sha256), "%s", a);
 			snprintf(bu->source, sizeof(bu->source), "%s", b);
-		} else if (sscanf(line, "file %127s %4095s", a, b) == 2) {
+		} else if (sscanf(line, SET_SCAN_FILE, a, b) == 2) {
 			for (i = 0; i < s->nbundles; i++)
 				if (strcmp(s->bundles[i].source, a) == 0)
 					set_bundle_add_file(&s->bundles[i], b);
@@ -110,11 +126,8 @@ int set_write(const char *dir, const struct set *s, const char **error_r)
 
 	snprintf(path, sizeof(path), "%s/" SET_FILE, dir);
 	fp = fopen(path, "wx");
-	if (fp == NULL) {
-		snprintf(set_why, sizeof(set_why), "create %s: %s", path, strerror(errno));
-		*error_r = set_why;
-		return -1;
-	}
+	if (fp == NULL)
+		return reason_set(set_why, error_r, "create %s: %s", path, strerror(errno));
 	fprintf(fp, "mxscan-set 1\nsignatures %llu\n", s->signatures);
 	for (i = 0; i < s->ndbs; i++)
 		fprintf(fp, "db %s %u %u\n", s->dbs[i].name, s->dbs[i].version, s->dbs[i].sigs);
@@ -125,11 +138,8 @@ int set_write(const char *dir, const struct set *s, const char **error_r)
 		for (j = 0; j < b->nfiles; j++)
 			fprintf(fp, "file %s %s\n", b->source, b->files[j]);
 	}
-	if (ferror(fp) | fclose(fp)) {
-		snprintf(set_why, sizeof(set_why), "write %s: %s", path, strerror(errno));
-		*error_r = set_why;
-		return -1;
-	}
+	if (ferror(fp) | fclose(fp))
+		return reason_set(set_why, error_r, "write %s: %s", path, strerror(errno));
 	return 0;
 }
 

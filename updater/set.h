@@ -18,15 +18,21 @@
 #define SET_FILE ".mxscan-set"
 #define SET_SOURCES ".sources"
 
+/* The longest field of each kind, without its NUL. */
+#define SET_DB_NAME_MAX 63
+#define SET_SHA256_HEX_LEN 64		/* a SHA-256 in hex */
+#define SET_SOURCE_MAX 127
+#define SET_URL_MAX 4095		/* a URL, or a file name */
+
 struct set_db {
-	char name[64];
+	char name[SET_DB_NAME_MAX + 1];
 	unsigned version;
 	unsigned sigs;
 };
 
 struct set_bundle {
-	char sha256[65];
-	char source[128];	/* the archive's name under .sources/ */
+	char sha256[SET_SHA256_HEX_LEN + 1];
+	char source[SET_SOURCE_MAX + 1];	/* the archive's name under .sources/ */
 	char *url;
 	char **files;
 	size_t nfiles;

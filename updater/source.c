@@ -23,7 +23,16 @@
 #include "updater/fetch.h"
 #include "updater/file.h"
 #include "updater/pause.h"
+#include "updater/reason.h"
 #include "updater/run.h"
+
+/* The longest database or archive name (see source_name_ok). */
+#define SOURCE_NAME_MAX 99
+/* The largest key (update_trusted_keys) or .minisig file read. */
+#define SOURCE_KEY_FILE_MAX 65536
+#define SOURCE_READ_BLOCK 65536
+/* Downloads of a bundle are named "<hash of its URL>-<archive name>". */
+#define SOURCE_URL_HASH_LEN 4
 
 /* source_name_ok - a database or source name: [A-Za-z0-9._+-], no
  * leading dot. */
@@ -31,7 +40,7 @@ static int source_name_ok(const char *name)
 {
 	const char *p;
 
-	if (*name == '\0' || *name == '.' || strlen(name) >= 100)
+	if (*name == '\0' || *name == '.' || strlen(name) > SOURCE_NAME_MAX)
 		return 0;
 	for (p = name; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -53,7 +62,7 @@ static enum update_result source_load_keys(struct run *r)
 		char *text;
 		size_t len;
 
-		if (file_read_all(files[i], 65536, &text, &len, &err) < 0)
+		if (file_read_all(files[i], SOURCE_KEY_FILE_MAX, &text, &len, &err) < 0)
 			return run_fail(r, UPDATE_CONFIG, "update_trusted_keys: %s", err);
 		if (minisign_key_parse(text, &r->keys[r->nkeys], &err) < 0) {
 			free(text);
@@ -71,7 +80,7 @@ enum update_result source_prepare(struct run *r)
 	const char *const *names, *const *urls;
 	int n, i;
 	size_t j;
-	char origin[512];
+	char origin[FETCH_ORIGIN_MAX];
 
 	n = config_list(CONF_UPDATE_MIRRORS, &r->mirrors);
 	r->nmirrors = (size_t)n;
@@ -143,7 +152,8 @@ static enum update_result source_failure(struct run *r, int cooldowns, int other
 static enum update_result source_check_db(struct run *r, struct run_db *d)
 {
 	const struct set_db *cur = set_find_db(&r->cur_set, d->name);
-	char why[1024] = "no mirror", header[CVD_HEADER_SIZE];
+	const char *why = "no mirror";
+	char bad[REASON_MAX], header[CVD_HEADER_SIZE];
 	int cooldowns = 0, others = 0;
 	size_t m;
 
@@ -157,7 +167,7 @@ static enum update_result source_check_db(struct run *r, struct run_db *d)
 			.range_end = CVD_HEADER_SIZE - 1,
 			.conditional = !r->opts.force && d->local_version > 0,
 		};
-		enum fetch_status st = fetch_retry(&rq, why, sizeof(why));
+		enum fetch_status st = fetch_retry(&rq, &why);
 		struct cvd_info info;
 		const char *err;
 
@@ -169,7 +179,8 @@ static enum update_result source_check_db(struct run *r, struct run_db *d)
 		}
 		if (st == FETCH_DONE) {
 			if (cvd_header_parse(header, rq.mem_len, &info, &err) < 0) {
-				snprintf(why, sizeof(why), "%s: %s", url, err);
+				snprintf(bad, sizeof(bad), "%s: %s", url, err);
+				why = bad;
 				log_warn("%s", why);
 				others++;
 				free(url);
@@ -200,12 +211,13 @@ static enum update_result source_check_db(struct run *r, struct run_db *d)
 	return source_failure(r, cooldowns, others, d->name, why);
 }
 
-/* source_sha256_file - SHA-256 of PATH as hex into HEX[65], streamed. */
-static int source_sha256_file(const char *path, char hex[65], const char **error_r)
+/* source_sha256_file - SHA-256 of PATH as hex into HEX, streamed. */
+static int source_sha256_file(const char *path, char hex[SET_SHA256_HEX_LEN + 1],
+			      const char **error_r)
 {
-	static char why[PATH_MAX + 64];
+	static __thread char why[REASON_MAX];
 	crypto_hash_sha256_state st;
-	unsigned char h[32], buf[65536];
+	unsigned char h[crypto_hash_sha256_BYTES], buf[SOURCE_READ_BLOCK];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
@@ -226,12 +238,10 @@ static int source_sha256_file(const char *path, char hex[65], const char **error
 	}
 	close(fd);
 	crypto_hash_sha256_final(&st, h);
-	sodium_bin2hex(hex, 65, h, 32);
+	sodium_bin2hex(hex, SET_SHA256_HEX_LEN + 1, h, sizeof(h));
 	return 0;
 fail:
-	snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
-	*error_r = why;
-	return -1;
+	return reason_set(why, error_r, "%s: %s", path, strerror(errno));
 }
 
 /* source_check_bundle - fetch one bundle archive (conditionally). */
@@ -239,11 +249,10 @@ static enum update_result source_check_bundle(struct run *r, struct run_bundle *
 {
 	const struct set_bundle *cur = set_find_bundle(&r->cur_set, b->url);
 	struct fetch_request rq = {.range_end = -1, .resume = 1};
-	char why[1024];
+	const char *why, *err;
 	enum fetch_status st;
-	const char *err;
-	unsigned char uh[4];
-	char uhex[9];
+	unsigned char uh[SOURCE_URL_HASH_LEN];
+	char uhex[2 * SOURCE_URL_HASH_LEN + 1];
 
 	/* Downloads are named after the URL too, so a .part is only ever
 	 * resumed from the same URL. */
@@ -253,7 +262,7 @@ static enum update_result source_check_bundle(struct run *r, struct run_bundle *
 	rq.url = b->url;
 	rq.dest = b->archive;
 	rq.conditional = !r->opts.force && cur != NULL;
-	st = fetch_retry(&rq, why, sizeof(why));
+	st = fetch_retry(&rq, &why);
 	b->resumed = rq.resumed;
 	if (st == FETCH_NOT_MODIFIED) {
 		log_info("%s: not modified", b->url);
@@ -325,7 +334,7 @@ enum update_result source_check(struct run *r)
 /* source_fetch_db - the full CVD, from the mirror that answered first. */
 static enum update_result source_fetch_db(struct run *r, struct run_db *d, int resume)
 {
-	char why[1024] = "no mirror";
+	const char *why = "no mirror";
 	int cooldowns = 0, others = 0;
 	size_t k;
 
@@ -335,7 +344,7 @@ static enum update_result source_fetch_db(struct run *r, struct run_db *d, int r
 		char *url = xasprintf("%s/%s.cvd", r->mirrors[m], d->name);
 		struct fetch_request rq = {.url = url, .dest = d->path, .range_end = -1,
 					   .resume = resume};
-		enum fetch_status st = fetch_retry(&rq, why, sizeof(why));
+		enum fetch_status st = fetch_retry(&rq, &why);
 
 		free(url);
 		if (st == FETCH_DONE) {
@@ -368,7 +377,7 @@ enum update_result source_fetch(struct run *r)
 	for (i = 0; i < r->nbundles; i++) {
 		struct run_bundle *b = &r->bundles[i];
 		struct fetch_request rq = {.range_end = -1};
-		char why[1024];
+		const char *why;
 		enum fetch_status st;
 
 		if (!b->changed)
@@ -376,7 +385,7 @@ enum update_result source_fetch(struct run *r)
 		rq.url = xasprintf("%s.minisig", b->url);
 		snprintf(b->sig, sizeof(b->sig), "%s.minisig", b->archive);
 		rq.dest = b->sig;
-		st = fetch_retry(&rq, why, sizeof(why));
+		st = fetch_retry(&rq, &why);
 		free((char *)rq.url);
 		if (st != FETCH_DONE)
 			return source_failure(r, st == FETCH_COOLDOWN, st != FETCH_COOLDOWN,
@@ -394,7 +403,7 @@ static enum update_result source_verify_bundle(struct run *r, struct run_bundle 
 	const char *err;
 	int ok, fd;
 
-	if (file_read_all(b->sig, 65536, &text, &len, &err) < 0)
+	if (file_read_all(b->sig, SOURCE_KEY_FILE_MAX, &text, &len, &err) < 0)
 		return run_fail(r, UPDATE_VERIFY, "%s: %s", b->source, err);
 	ok = minisign_sig_parse(text, &sig, &err);
 	free(text);
@@ -418,12 +427,11 @@ static enum update_result source_refetch_bundle(struct run *r, struct run_bundle
 {
 	struct fetch_request rq = {.url = b->url, .dest = b->archive, .range_end = -1};
 	enum fetch_status st;
-	char why[1024];
-	const char *err;
+	const char *why, *err;
 
 	log_warn("%s; it continued a partial download: fetching it again in full", r->why);
 	unlink(b->archive);
-	st = fetch_retry(&rq, why, sizeof(why));
+	st = fetch_retry(&rq, &why);
 	if (st != FETCH_DONE)
 		return source_failure(r, st == FETCH_COOLDOWN, st != FETCH_COOLDOWN, b->source,
 				      why);

@@ -17,6 +17,22 @@
 #include "updater/file.h"
 #include "updater/state.h"
 
+#define STATE_FILE_MAX (1 << 20)	/* the largest state file read */
+#define STATE_UUID_LEN 36		/* 8-4-4-4-12 hex digits */
+#define STATE_TOKEN_MAX 2000		/* the longest key or ETag kept */
+/* The longest word of a line as read: a kind, then a key or a value. */
+#define STATE_KIND_MAX 15
+#define STATE_FIELD_MAX 2047
+
+/* STATE_WIDTH - a *_MAX as the width of a sscanf conversion. */
+#define STATE_WIDTH(max) STATE_WIDTH_(max)
+#define STATE_WIDTH_(max) #max
+/* A line: "kind key [value [number]]". */
+#define STATE_SCAN_LINE                     \
+	"%" STATE_WIDTH(STATE_KIND_MAX) "s"  \
+	" %" STATE_WIDTH(STATE_FIELD_MAX) "s" \
+	" %" STATE_WIDTH(STATE_FIELD_MAX) "s %lld"
+
 struct state_entry {
 	char kind;		/* 'c' cool-down, 'v' validator */
 	char *key;
@@ -25,7 +41,7 @@ struct state_entry {
 };
 
 static char state_path[PATH_MAX];
-static char state_uuid_buf[40];
+static char state_uuid_buf[STATE_UUID_LEN + 1];
 static struct state_entry *state_entries;
 static size_t state_count;
 static int state_dirty;
@@ -62,7 +78,7 @@ static int state_valid_token(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > 2000)
+	if (n == 0 || n > STATE_TOKEN_MAX)
 		return 0;
 	for (; *s; s++)
 		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
@@ -79,14 +95,14 @@ int state_load(const char *root, const char **error_r)
 	snprintf(state_path, sizeof(state_path), "%s/.update-state", root);
 	if (access(state_path, F_OK) != 0)
 		return 0;
-	if (file_read_all(state_path, 1 << 20, &buf, &len, error_r) < 0)
+	if (file_read_all(state_path, STATE_FILE_MAX, &buf, &len, error_r) < 0)
 		return -1;
 	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char kind[16], key[2048], val[2048];
+		char kind[STATE_KIND_MAX + 1], key[STATE_FIELD_MAX + 1], val[STATE_FIELD_MAX + 1];
 		long long num = 0;
-		int n = sscanf(line, "%15s %2047s %2047s %lld", kind, key, val, &num);
+		int n = sscanf(line, STATE_SCAN_LINE, kind, key, val, &num);
 
-		if (n >= 2 && strcmp(kind, "uuid") == 0 && strlen(key) == 36)
+		if (n >= 2 && strcmp(kind, "uuid") == 0 && strlen(key) == STATE_UUID_LEN)
 			snprintf(state_uuid_buf, sizeof(state_uuid_buf), "%s", key);
 		else if (n >= 3 && strcmp(kind, "cooldown") == 0)
 			state_add('c', key)->num = atoll(val);

@@ -24,6 +24,7 @@
 
 #include "common/xalloc.h"
 #include "updater/manifest.h"
+#include "updater/reason.h"
 #include "updater/unpack.h"
 
 /* The extensions libclamav loads as signature files that a site may
@@ -36,6 +37,10 @@ static const char *const unpack_exts[] = {
 };
 
 #define UNPACK_MANIFEST_MAX (1 << 20)
+#define UNPACK_BLOCK_SIZE 65536	/* libarchive's read block, and our copy buffer */
+#define UNPACK_LOG_NAME_MAX 128	/* an entry name in a reason, cut */
+
+static __thread char unpack_why[REASON_MAX];
 
 /* unpack_aerr - libarchive's reason, never NULL. */
 static const char *unpack_aerr(struct archive *a)
@@ -52,7 +57,7 @@ int unpack_name_ok(const char *name, const char **error_r)
 
 	if (strcmp(name, MANIFEST_NAME) == 0)
 		return 0;
-	if (*name == '\0' || strlen(name) > 200) {
+	if (*name == '\0' || strlen(name) > UNPACK_NAME_MAX) {
 		*error_r = "empty or over-long name";
 		return -1;
 	}
@@ -92,10 +97,12 @@ void unpack_files_free(struct unpack_files *files)
 	files->count = 0;
 }
 
-/* unpack_fail - format WHY; always -1. */
-static int unpack_fail(char *why, size_t size, const char *name, const char *what)
+/* unpack_fail - the reason for entry NAME (NULL: the whole bundle) into
+ * *error_r; returns STATUS. */
+static enum unpack_status unpack_fail(const char **error_r, enum unpack_status status,
+				      const char *name, const char *what)
 {
-	char safe[128];
+	char safe[UNPACK_LOG_NAME_MAX];
 	size_t i;
 
 	snprintf(safe, sizeof(safe), "%s", name != NULL ? name : "");
@@ -103,10 +110,10 @@ static int unpack_fail(char *why, size_t size, const char *name, const char *wha
 		if ((unsigned char)safe[i] < 0x20 || (unsigned char)safe[i] >= 0x7f)
 			safe[i] = '?';
 	if (name != NULL)
-		snprintf(why, size, "bundle entry \"%s\": %s", safe, what);
+		reason_set(unpack_why, error_r, "bundle entry \"%s\": %s", safe, what);
 	else
-		snprintf(why, size, "bundle: %s", what);
-	return -1;
+		reason_set(unpack_why, error_r, "bundle: %s", what);
+	return status;
 }
 
 /* unpack_entry_name - PATH without a leading "./" ("" for "./"). */
@@ -119,24 +126,25 @@ static const char *unpack_entry_name(const char *path)
 
 /* unpack_write - copy the current entry's data to FD (or to MEM when FD
  * is -1), hashing it; counts bytes into *total. */
-static int unpack_write(struct archive *a, int fd, char **mem, size_t *memlen,
-			unsigned char hash[32], long long *total, long long max, char *why,
-			size_t size, const char *name)
+static enum unpack_status unpack_write(struct archive *a, int fd, char **mem, size_t *memlen,
+				       unsigned char hash[MANIFEST_SHA256_SIZE], long long *total,
+				       long long max, const char *name, const char **error_r)
 {
 	crypto_hash_sha256_state st;
-	char buf[65536];
+	char buf[UNPACK_BLOCK_SIZE];
 
 	crypto_hash_sha256_init(&st);
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
 
 		if (n < 0)
-			return unpack_fail(why, size, name, unpack_aerr(a));
+			return unpack_fail(error_r, UNPACK_REFUSED, name, unpack_aerr(a));
 		if (n == 0)
 			break;
 		*total += n;
 		if (*total > max)
-			return unpack_fail(why, size, name, "more than update_max_unpacked bytes");
+			return unpack_fail(error_r, UNPACK_REFUSED, name,
+					   "more than update_max_unpacked bytes");
 		crypto_hash_sha256_update(&st, (const unsigned char *)buf, (unsigned long long)n);
 		if (fd >= 0) {
 			ssize_t off = 0;
@@ -146,61 +154,63 @@ static int unpack_write(struct archive *a, int fd, char **mem, size_t *memlen,
 
 				if (w < 0 && errno == EINTR)
 					continue;
-				if (w < 0) {
-					unpack_fail(why, size, name, strerror(errno));
-					return -3;
-				}
+				if (w < 0)
+					return unpack_fail(error_r, UNPACK_WRITE_FAILED, name,
+							   strerror(errno));
 				off += w;
 			}
 		} else {
 			if (*memlen + (size_t)n > UNPACK_MANIFEST_MAX)
-				return unpack_fail(why, size, name, "manifest too large");
+				return unpack_fail(error_r, UNPACK_REFUSED, name, "manifest too large");
 			*mem = xrealloc(*mem, *memlen + (size_t)n + 1);
 			memcpy(*mem + *memlen, buf, (size_t)n);
 			*memlen += (size_t)n;
 		}
 	}
 	crypto_hash_sha256_final(&st, hash);
-	return 0;
+	return UNPACK_OK;
 }
 
-int unpack_bundle(const char *archive, const char *dir, const struct unpack_limits *lim,
-		  struct unpack_files *files, char *why, size_t size)
+enum unpack_status unpack_bundle(const char *archive, const char *dir,
+				 const struct unpack_limits *lim, struct unpack_files *files,
+				 const char **error_r)
 {
 	struct archive *a;
 	struct archive_entry *ent;
 	struct manifest man = {0};
-	unsigned char (*hashes)[32] = NULL;
+	unsigned char (*hashes)[MANIFEST_SHA256_SIZE] = NULL;
 	char *mtext = NULL;
 	size_t mlen = 0, i;
 	long long entries = 0, total = 0;
-	int dfd, ret = -1, have_manifest = 0, r;
+	int dfd, have_manifest = 0, r;
+	enum unpack_status ret;
 	const char *err;
 
 	if (sodium_init() < 0) {
-		snprintf(why, size, "libsodium failed to initialise");
-		return -1;
+		*error_r = "libsodium failed to initialise";
+		return UNPACK_REFUSED;
 	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
-		snprintf(why, size, "%s: %s", dir, strerror(errno));
-		return -1;
+		reason_set(unpack_why, error_r, "%s: %s", dir, strerror(errno));
+		return UNPACK_REFUSED;
 	}
 	a = archive_read_new();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, archive, 65536) != ARCHIVE_OK) {
-		unpack_fail(why, size, NULL, unpack_aerr(a));
+	if (archive_read_open_filename(a, archive, UNPACK_BLOCK_SIZE) != ARCHIVE_OK) {
+		ret = unpack_fail(error_r, UNPACK_REFUSED, NULL, unpack_aerr(a));
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
 		const char *path = archive_entry_pathname(ent);
 		const char *name = unpack_entry_name(path != NULL ? path : "");
 		int fd = -1, is_manifest;
-		unsigned char hash[32];
+		unsigned char hash[MANIFEST_SHA256_SIZE];
 
 		if (++entries > lim->max_entries) {
-			unpack_fail(why, size, NULL, "more than update_max_entries entries");
+			ret = unpack_fail(error_r, UNPACK_REFUSED, NULL,
+					  "more than update_max_entries entries");
 			goto out;
 		}
 		if (archive_entry_filetype(ent) == AE_IFDIR && (*name == '\0' || strcmp(name, ".") == 0 ||
@@ -208,17 +218,17 @@ int unpack_bundle(const char *archive, const char *dir, const struct unpack_limi
 			continue;
 		if (archive_entry_filetype(ent) != AE_IFREG || archive_entry_hardlink(ent) != NULL ||
 		    archive_entry_symlink(ent) != NULL) {
-			unpack_fail(why, size, path, "not a regular file");
+			ret = unpack_fail(error_r, UNPACK_REFUSED, path, "not a regular file");
 			goto out;
 		}
 		if (unpack_name_ok(name, &err) < 0) {
-			unpack_fail(why, size, path, err);
+			ret = unpack_fail(error_r, UNPACK_REFUSED, path, err);
 			goto out;
 		}
 		is_manifest = strcmp(name, MANIFEST_NAME) == 0;
 		if (is_manifest) {
 			if (have_manifest) {
-				unpack_fail(why, size, path, "appears twice");
+				ret = unpack_fail(error_r, UNPACK_REFUSED, path, "appears twice");
 				goto out;
 			}
 			have_manifest = 1;
@@ -226,59 +236,52 @@ int unpack_bundle(const char *archive, const char *dir, const struct unpack_limi
 			fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 				    0644);
 			if (fd < 0) {
-				if (errno != EEXIST)
-					ret = -3;
-				unpack_fail(why, size, name,
-					    errno == EEXIST ? "name clash (twice in the bundle, or "
-							      "already provided by another source)"
-							    : strerror(errno));
+				ret = errno == EEXIST
+					      ? unpack_fail(error_r, UNPACK_REFUSED, name,
+							    "name clash (twice in the bundle, or "
+							    "already provided by another source)")
+					      : unpack_fail(error_r, UNPACK_WRITE_FAILED, name,
+							    strerror(errno));
 				goto out;
 			}
 		}
-		r = unpack_write(a, fd, &mtext, &mlen, hash, &total, lim->max_bytes, why, size,
-				 name);
-		if (fd >= 0 && close(fd) < 0 && r == 0) {
-			unpack_fail(why, size, name, strerror(errno));
-			r = -3;
-		}
-		if (r < 0) {
-			if (r == -3)
-				ret = -3;
+		ret = unpack_write(a, fd, &mtext, &mlen, hash, &total, lim->max_bytes, name, error_r);
+		if (fd >= 0 && close(fd) < 0 && ret == UNPACK_OK)
+			ret = unpack_fail(error_r, UNPACK_WRITE_FAILED, name, strerror(errno));
+		if (ret != UNPACK_OK)
 			goto out;
-		}
 		if (!is_manifest) {
 			files->names = xrealloc(files->names,
 						(files->count + 1) * sizeof(*files->names));
 			hashes = xrealloc(hashes, (files->count + 1) * sizeof(*hashes));
 			files->names[files->count] = xstrdup(name);
-			memcpy(hashes[files->count], hash, 32);
+			memcpy(hashes[files->count], hash, sizeof(hash));
 			files->count++;
 		}
 	}
 	if (r != ARCHIVE_EOF) {
-		unpack_fail(why, size, NULL, unpack_aerr(a));
+		ret = unpack_fail(error_r, UNPACK_REFUSED, NULL, unpack_aerr(a));
 		goto out;
 	}
-	/* From here on a failure is the manifest's: -2. */
-	ret = -2;
+	/* From here on a failure is the manifest's. */
 	if (!have_manifest) {
-		unpack_fail(why, size, NULL, "no " MANIFEST_NAME);
+		ret = unpack_fail(error_r, UNPACK_MISMATCH, NULL, "no " MANIFEST_NAME);
 		goto out;
 	}
 	if (manifest_parse(&man, mtext != NULL ? mtext : "", mlen, &err) < 0) {
-		unpack_fail(why, size, NULL, err);
+		ret = unpack_fail(error_r, UNPACK_MISMATCH, NULL, err);
 		goto out;
 	}
 	for (i = 0; i < files->count; i++)
 		if (manifest_check(&man, files->names[i], hashes[i], &err) < 0) {
-			unpack_fail(why, size, NULL, err);
+			ret = unpack_fail(error_r, UNPACK_MISMATCH, NULL, err);
 			goto out;
 		}
 	if (manifest_complete(&man, &err) < 0) {
-		unpack_fail(why, size, NULL, err);
+		ret = unpack_fail(error_r, UNPACK_MISMATCH, NULL, err);
 		goto out;
 	}
-	ret = 0;
+	ret = UNPACK_OK;
 out:
 	manifest_free(&man);
 	free(mtext);

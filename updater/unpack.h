@@ -9,6 +9,16 @@
 
 #include <stddef.h>
 
+/* The longest name a bundle file may have. */
+#define UNPACK_NAME_MAX 200
+
+enum unpack_status {
+	UNPACK_OK,
+	UNPACK_REFUSED,		/* the archive breaks a rule (entry, name, cap) */
+	UNPACK_MISMATCH,	/* it does not match its manifest, or has none */
+	UNPACK_WRITE_FAILED,	/* writing failed (disk full, I/O error) */
+};
+
 struct unpack_limits {
 	long long max_entries;
 	long long max_bytes;
@@ -22,12 +32,13 @@ struct unpack_files {
 /*
  * unpack_bundle - unpack ARCHIVE into the directory DIR (files are
  * created exclusively: a name clash with a file already there fails).
- * FILES gets the names written.  Returns 0; -1 with a reason in WHY when
- * the archive is refused; -2 when it does not match its manifest (or has
- * none); -3 when writing failed (disk full, I/O error).  On failure files already written stay (the caller drops DIR).
+ * FILES gets the names written.  Returns UNPACK_OK, or another status
+ * with *error_r (see reason.h).  On failure files already written stay
+ * (the caller drops DIR).
  */
-int unpack_bundle(const char *archive, const char *dir, const struct unpack_limits *lim,
-		  struct unpack_files *files, char *why, size_t size);
+enum unpack_status unpack_bundle(const char *archive, const char *dir,
+				 const struct unpack_limits *lim, struct unpack_files *files,
+				 const char **error_r);
 
 /* unpack_name_ok - 0 when NAME is acceptable as a bundle file name
  * (MANIFEST.sha256 included), -1 with a reason otherwise. */

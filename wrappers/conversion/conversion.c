@@ -20,13 +20,15 @@
 #include "wrappers/conversion/outputs.h"
 
 /* conversion_status - write "STATUS=N" (plus EXTRA lines) to OUTPUT_OPTIONS. */
-int conversion_status(const struct part *p, long status, const char *extra,
+int conversion_status(const struct part *p, long status, const char *what, const char *extra,
 		      struct conversion_outcome *o)
 {
 	const char *err = NULL;
 	char *text;
 	int r;
 
+	snprintf(o->status_action, sizeof(o->status_action), "STATUS=%ld(%s)", status, what);
+	o->action = o->status_action;
 	if (p->output_options == NULL) {
 		log_error("OUTPUT_OPTIONS is not set: cannot return STATUS=%ld to the channel "
 			  "(add override-option-file=1 to the conversions entry)", status);
@@ -68,12 +70,10 @@ void conversion_failure(const struct part *p, int fd, struct conversion_outcome 
 		/* Cannot even pass it: keep the message instead. */
 		/* fall through */
 	case CONF_CONVERSION_FAILURE_ACTION_RETRY:
-		o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_AGN, "retry");
-		conversion_status(p, OUTPUTS_STATUS_AGN, NULL, o);
+		conversion_status(p, OUTPUTS_STATUS_AGN, "retry", NULL, o);
 		return;
 	case CONF_CONVERSION_FAILURE_ACTION_HOLD:
-		o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_FORCEHOLD, "hold");
-		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, NULL, o);
+		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, "hold", NULL, o);
 		return;
 	}
 }
@@ -86,8 +86,7 @@ static void conversion_substitute(const struct part *p, struct conversion_outcom
 
 	if (outputs_notice(p, o->sig, p->output_file, &err) < 0) {
 		log_error("%s", err);
-		o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_FORCEHOLD, "hold: notice not written");
-		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, NULL, o);
+		conversion_status(p, OUTPUTS_STATUS_FORCEHOLD, "hold: notice not written", NULL, o);
 		return;
 	}
 	o->written = 1;
@@ -109,18 +108,12 @@ static void conversion_infected(const struct part *p, struct conversion_outcome 
 {
 	static const struct {
 		long status;
-		const char *action;
+		const char *what;
 	} statuses[] = {
-#define STATUS_ROW(code, why) {code, OUTPUTS_STATUS_TEXT(code, why)}
-		[CONF_CONVERSION_INFECTED_ACTION_DELETE] =
-			STATUS_ROW(OUTPUTS_STATUS_FORCEDELETE, "delete part"),
-		[CONF_CONVERSION_INFECTED_ACTION_BOUNCE] =
-			STATUS_ROW(OUTPUTS_STATUS_FORCERETURN, "bounce"),
-		[CONF_CONVERSION_INFECTED_ACTION_HOLD] =
-			STATUS_ROW(OUTPUTS_STATUS_FORCEHOLD, "hold"),
-		[CONF_CONVERSION_INFECTED_ACTION_DISCARD] =
-			STATUS_ROW(OUTPUTS_STATUS_FORCEDISCARD, "discard"),
-#undef STATUS_ROW
+		[CONF_CONVERSION_INFECTED_ACTION_DELETE] = {OUTPUTS_STATUS_FORCEDELETE, "delete part"},
+		[CONF_CONVERSION_INFECTED_ACTION_BOUNCE] = {OUTPUTS_STATUS_FORCERETURN, "bounce"},
+		[CONF_CONVERSION_INFECTED_ACTION_HOLD] = {OUTPUTS_STATUS_FORCEHOLD, "hold"},
+		[CONF_CONVERSION_INFECTED_ACTION_DISCARD] = {OUTPUTS_STATUS_FORCEDISCARD, "discard"},
 	};
 	enum config_conversion_infected_action act = config_conversion_infected_action();
 	char *diag;
@@ -133,8 +126,7 @@ static void conversion_infected(const struct part *p, struct conversion_outcome 
 		return;
 	}
 	diag = xasprintf("OUTPUT_DIAGNOSTIC=\"Virus found: %s\"\n", o->sig);
-	o->action = statuses[act].action;
-	if (conversion_status(p, statuses[act].status,
+	if (conversion_status(p, statuses[act].status, statuses[act].what,
 			      act == CONF_CONVERSION_INFECTED_ACTION_BOUNCE ? diag : NULL, o) < 0)
 		conversion_substitute(p, o);
 	free(diag);
@@ -169,8 +161,7 @@ void conversion_run(const struct part *p, struct conversion_outcome *o, struct c
 		} else {
 			log_error("%s", err);
 			snprintf(o->sig, sizeof(o->sig), "cannot write OUTPUT_FILE");
-			o->action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_AGN, "retry: output not written");
-			conversion_status(p, OUTPUTS_STATUS_AGN, NULL, o);
+			conversion_status(p, OUTPUTS_STATUS_AGN, "retry: output not written", NULL, o);
 		}
 		break;
 	case CLIENT_INFECTED:

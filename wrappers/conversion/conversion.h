@@ -8,11 +8,15 @@
 #include "common/client.h"
 #include "wrappers/conversion/part.h"
 
+/* Room for an action "STATUS=<status>(<what>)". */
+#define CONVERSION_ACTION_MAX 64
+
 /* What happened to the part, for the log line. */
 struct conversion_outcome {
 	const char *verdict;	/* OK, FOUND, ERROR */
 	char sig[256];		/* signature or failure reason, sanitised */
 	const char *action;	/* copied, substituted, STATUS=..., ... */
+	char status_action[CONVERSION_ACTION_MAX]; /* what action points at for a STATUS */
 	int written;		/* the channel got its outputs */
 };
 
@@ -29,8 +33,12 @@ void conversion_run(const struct part *p, struct conversion_outcome *o,
  */
 void conversion_failure(const struct part *p, int fd, struct conversion_outcome *o);
 
-/* conversion_status - write "STATUS=N" plus EXTRA lines to OUTPUT_OPTIONS. */
-int conversion_status(const struct part *p, long status, const char *extra,
+/*
+ * conversion_status - write "STATUS=N" plus EXTRA lines to OUTPUT_OPTIONS;
+ * O's action becomes "STATUS=N(WHAT)" whether or not that succeeds.
+ * Returns 0, or -1 (logged) when nothing could be written.
+ */
+int conversion_status(const struct part *p, long status, const char *what, const char *extra,
 		      struct conversion_outcome *o);
 
 #endif

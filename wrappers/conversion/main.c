@@ -80,8 +80,7 @@ int main(int argc, char **argv)
 		config_load("/dev/null", NULL, 0, &err);
 		part_from_environment(&p, argc - optind, argv + optind, &err);
 		snprintf(o.sig, sizeof(o.sig), "configuration error");
-		o.action = OUTPUTS_STATUS_TEXT(OUTPUTS_STATUS_AGN, "retry: configuration error");
-		conversion_status(&p, OUTPUTS_STATUS_AGN, NULL, &o);
+		conversion_status(&p, OUTPUTS_STATUS_AGN, "retry: configuration error", NULL, &o);
 		return o.written ? 0 : 2;
 	}
 	if (print) {

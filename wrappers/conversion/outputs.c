@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,9 @@
 
 #include "common/fd.h"
 #include "wrappers/conversion/outputs.h"
+
+#define OUTPUTS_COPY_BLOCK 65536		/* read/write copy, when copy_file_range cannot */
+#define OUTPUTS_COPY_RANGE_MAX (1 << 30)	/* one copy_file_range call */
 
 static __thread char outputs_why[512];
 
@@ -38,7 +42,7 @@ static int outputs_finish(int fd, const char *path, int failed, const char **err
 
 int outputs_copy(int in, const char *output_file, const char **error_r)
 {
-	char buf[65536];
+	char buf[OUTPUTS_COPY_BLOCK];
 	int out, failed = 0;
 
 	if (lseek(in, 0, SEEK_SET) < 0)
@@ -47,7 +51,7 @@ int outputs_copy(int in, const char *output_file, const char **error_r)
 	if (out < 0)
 		return outputs_fail(error_r, "cannot create", output_file);
 	for (;;) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+		ssize_t n = copy_file_range(in, NULL, out, NULL, OUTPUTS_COPY_RANGE_MAX, 0);
 
 		if (n > 0)
 			continue;
@@ -116,7 +120,7 @@ int outputs_notice(const struct part *p, const char *virname, const char *output
 
 int outputs_options(const char *path, const char *text, const char **error_r)
 {
-	char tmp[4096];
+	char tmp[PATH_MAX];
 	int fd, failed;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.mxscan.%ld", path, (long)getpid()) >=

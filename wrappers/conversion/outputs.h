@@ -15,11 +15,6 @@
 #define OUTPUTS_STATUS_FORCEHOLD 178030250	/* hold the message */
 #define OUTPUTS_STATUS_FORCEDISCARD 178030259	/* discard the message */
 
-/* OUTPUTS_STATUS_TEXT - "STATUS=<number>(<why>)" for the log line, the
- * number spelt from the constant so the log and the directive agree. */
-#define OUTPUTS_STATUS_DIGITS(code) #code
-#define OUTPUTS_STATUS_TEXT(code, why) "STATUS=" OUTPUTS_STATUS_DIGITS(code) "(" why ")"
-
 /* outputs_copy - OUTPUT_FILE becomes a byte-exact copy of INPUT_FD. */
 int outputs_copy(int input_fd, const char *output_file, const char **error_r);
 

@@ -14,6 +14,10 @@
 #include "common/config.h"
 #include "wrappers/conversion/part.h"
 
+/* How much of MESSAGE_HEADERS is searched for the Message-ID. */
+#define PART_HEADERS_MAX 16384
+#define PART_MESSAGE_ID "Message-ID:"
+
 static const char *part_env(const char *name)
 {
 	const char *v = getenv(name);
@@ -41,7 +45,7 @@ char *part_safe_text(char *dst, size_t size, const char *src)
 /* part_message_id - the Message-ID header of the enclosing message. */
 static void part_message_id(struct part *p, const char *headers_file)
 {
-	char buf[16384], *line, *save = NULL;
+	char buf[PART_HEADERS_MAX], *line, *save = NULL;
 	ssize_t n;
 	int fd;
 
@@ -57,8 +61,8 @@ static void part_message_id(struct part *p, const char *headers_file)
 		return;
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		if (strncasecmp(line, "Message-ID:", 11) == 0) {
-			const char *v = line + 11;
+		if (strncasecmp(line, PART_MESSAGE_ID, strlen(PART_MESSAGE_ID)) == 0) {
+			const char *v = line + strlen(PART_MESSAGE_ID);
 
 			while (*v == ' ' || *v == '\t')
 				v++;

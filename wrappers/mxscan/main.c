@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,11 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+
+/* Room for the reply to a command (HEALTH and STATS are the longest),
+ * and for a MIMESCAN reply: the part lines and the verdict. */
+#define MXSCAN_REPLY_MAX 65536
+#define MXSCAN_MIME_REPLY_MAX (1 << 20)
 
 enum mxscan_action {
 	ACT_SCAN,
@@ -54,6 +60,14 @@ static void usage(FILE *fp)
 		config_default_file);
 }
 
+/* mxscan_ends_with - whether S ends in SUFFIX. */
+static int mxscan_ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 /* mxscan_command - PING, RELOAD, HEALTH, STATS, VERSION. */
 static int mxscan_command(const struct client_options *opts, enum mxscan_action act)
 {
@@ -62,7 +76,7 @@ static int mxscan_command(const struct client_options *opts, enum mxscan_action 
 		[ACT_STATS] = "STATS",   [ACT_VERSION] = "VERSION",
 	};
 	struct client_result r;
-	char reply[65536];
+	char reply[MXSCAN_REPLY_MAX];
 
 	if (client_command(opts, cmds[act], reply, sizeof(reply), &r) < 0) {
 		fprintf(stderr, "mxscan: %s: %s\n", r.endpoint, r.detail);
@@ -75,10 +89,9 @@ static int mxscan_command(const struct client_options *opts, enum mxscan_action 
 		return 2;
 	/* HEALTH and STATS end with END; anything else (UNKNOWN COMMAND from
 	 * a scanner without the command, an error) is a failure. */
-	if ((act == ACT_HEALTH || act == ACT_STATS) &&
-	    (strlen(reply) < 3 || strcmp(reply + strlen(reply) - 3, "END") != 0))
+	if ((act == ACT_HEALTH || act == ACT_STATS) && !mxscan_ends_with(reply, "END"))
 		return 2;
-	if (act == ACT_VERSION && strncmp(reply, "ClamAV ", 7) != 0)
+	if (act == ACT_VERSION && strncmp(reply, "ClamAV ", strlen("ClamAV ")) != 0)
 		return 2;
 	return 0;
 }
@@ -88,7 +101,7 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 {
 	struct client_options o = *opts;
 	struct client_result r;
-	char abspath[4096] = "";
+	char abspath[PATH_MAX] = "";
 	int fd, stdin_input = strcmp(file, "-") == 0;
 
 	if (stdin_input) {
@@ -114,7 +127,7 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 	}
 	if (mime) {
 		/* MIMESCAN: print the scanner's part lines, then the verdict. */
-		char *reply = malloc(1 << 20);
+		char *reply = malloc(MXSCAN_MIME_REPLY_MAX);
 		char *nl;
 
 		if (reply == NULL) {
@@ -122,7 +135,7 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 			return 2;
 		}
 		reply[0] = '\0';
-		client_scan_mime(&o, fd, reply, 1 << 20, &r);
+		client_scan_mime(&o, fd, reply, MXSCAN_MIME_REPLY_MAX, &r);
 		nl = strrchr(reply, '\n');
 		if (!quiet && nl != NULL && r.status != CLIENT_TEMPFAIL)
 			printf("%.*s", (int)(nl - reply + 1), reply);
