@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/config.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/generation.h"
@@ -42,10 +43,7 @@ long long stats_get(enum stats_counter c)
 /* stats_prefix - "<id>: " or "". */
 static void stats_prefix(char *buf, size_t size, unsigned id)
 {
-	if (id != 0)
-		snprintf(buf, size, "%u: ", id);
-	else
-		buf[0] = '\0';
+	proto_id_prefix(buf, size, id);
 }
 
 char *stats_format_stats(unsigned id)
