@@ -10,7 +10,9 @@
  * the verdict cache, and the first infected part decides the message; a
  * copy of an attachment already known infected is found by the storm
  * pre-pass (storm.c) before GMime parses anything, so a storm of one
- * attachment costs a hash per copy.
+ * attachment costs a hash per copy.  Parts are numbered by
+ * common/mimewalk.h and the reply written by common/mimescan.h, the
+ * same code the clients read it with.
  */
 #ifndef MX_MIME_H
 #define MX_MIME_H
@@ -18,6 +20,7 @@
 #include <stddef.h>
 
 #include "common/engine.h"
+#include "common/proto.h"
 #include "scanner/generation.h"
 
 /* mime_init, mime_shutdown - GMime's global state (once per process). */
@@ -25,9 +28,11 @@ void mime_init(void);
 void mime_shutdown(void);
 
 struct mime_result {
-	char *reply;		/* part lines and the final line, framed */
+	char *reply;		/* part lines and the final line, framed
+				 * (common/mimescan.h) */
 	size_t len;
-	const char *verdict;	/* "OK", "FOUND" or "ERROR" (static) */
+	enum proto_verdict outcome;	/* the message's verdict */
+	const char *verdict;	/* the same as a word: "OK", "FOUND" or "ERROR" */
 	char sig[256];		/* first signature, or the error reason */
 	int parts;		/* leaf parts scanned */
 	int hits;		/* of those answered by the cache */
