@@ -442,8 +442,10 @@ static void mime_leaves(struct mime_walk *w)
 	}
 	w->cur = &w->out;
 	for (i = 0; i < w->nleaf; i++) {
-		buffer_append(&w->out, buffer_data(&w->leafv[i].lines),
-			      buffer_len(&w->leafv[i].lines));
+		/* (an empty buffer has no storage: no buffer_data) */
+		if (buffer_len(&w->leafv[i].lines) > 0)
+			buffer_append(&w->out, buffer_data(&w->leafv[i].lines),
+				      buffer_len(&w->leafv[i].lines));
 		buffer_free(&w->leafv[i].lines);
 		free(w->leafv[i].path);
 	}
