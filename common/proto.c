@@ -141,15 +141,13 @@ static void proto_copy(char *name, size_t size, const char *src, size_t len)
 /* proto_verdict_word - the word that ends a reply of verdict V. */
 const char *proto_verdict_word(enum proto_verdict v)
 {
-	switch (v) {
-	case PROTO_VERDICT_CLEAN:
-		return "OK";
-	case PROTO_VERDICT_INFECTED:
-		return "FOUND";
-	case PROTO_VERDICT_ERROR:
-		break;
-	}
-	return "ERROR";
+	static const char *const words[] = {
+		[PROTO_VERDICT_CLEAN] = "OK",
+		[PROTO_VERDICT_INFECTED] = "FOUND",
+		[PROTO_VERDICT_ERROR] = "ERROR",
+	};
+
+	return (unsigned)v < sizeof(words) / sizeof(words[0]) ? words[v] : "ERROR";
 }
 
 /* proto_verdict_parse - one reply line into a verdict (see proto.h). */
