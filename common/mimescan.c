@@ -206,7 +206,11 @@ int mimescan_format_final(char *dst, size_t size, unsigned id, enum proto_verdic
 	return proto_reply_error(dst, size, id, MIMESCAN_SUBJECT, detail, term);
 }
 
-/* mimescan_word - the bytes at *S up to the next space into DST; advances *S past it. */
+/*
+ * mimescan_word - the bytes at *S up to the next space into DST; advances
+ * *S past it.  Returns 0, -1 when no space follows, -2 when the word does
+ * not fit.
+ */
 static int mimescan_word(const char **s, const char *end, char *dst, size_t size)
 {
 	const char *sp = memchr(*s, ' ', (size_t)(end - *s));
@@ -216,7 +220,7 @@ static int mimescan_word(const char **s, const char *end, char *dst, size_t size
 		return -1;
 	n = (size_t)(sp - *s);
 	if (n >= size)
-		return -1;
+		return -2;
 	memcpy(dst, *s, n);
 	dst[n] = '\0';
 	*s = sp + 1;
@@ -339,7 +343,7 @@ int mimescan_parse_part(const char *line, size_t len, unsigned id, struct mimesc
 	const char *s = line, *end = line + len;
 	char pfx[PROTO_ID_PREFIX_MAX];
 	size_t n = (size_t)proto_id_prefix(pfx, sizeof(pfx), id), i;
-	int reading;
+	int reading, ret;
 
 	memset(p, 0, sizeof(*p));
 	if (memchr(line, '\0', len) != NULL || memchr(line, '\n', len) != NULL) {
@@ -351,15 +355,15 @@ int mimescan_parse_part(const char *line, size_t len, unsigned id, struct mimesc
 		return -1;
 	}
 	s += n;
-	if (mimescan_word(&s, end, p->path, sizeof(p->path)) < 0) {
-		*error_r = "no path and content type";
+	if ((ret = mimescan_word(&s, end, p->path, sizeof(p->path))) < 0) {
+		*error_r = ret == -2 ? "the path is too long" : "no path and content type";
 		return -1;
 	}
 	if ((reading = mimescan_path_parse(p->path, p->part, sizeof(p->part), error_r)) < 0)
 		return -1;
 	p->reading = (enum mimescan_reading)reading;
-	if (mimescan_word(&s, end, p->type, sizeof(p->type)) < 0 || p->type[0] == '\0') {
-		*error_r = "no content type and file name";
+	if ((ret = mimescan_word(&s, end, p->type, sizeof(p->type))) < 0 || p->type[0] == '\0') {
+		*error_r = ret == -2 ? "the content type is too long" : "no content type and file name";
 		return -1;
 	}
 	for (i = 0; p->type[i] != '\0'; i++)

@@ -405,6 +405,14 @@ static void test_parse_part_malformed(void **state)
 		assert_non_null(strstr(err, "too long"));
 		snprintf(line, sizeof(line), "1 %0*d - OK", MIMESCAN_TYPE_MAX, 0);
 		assert_int_equal(mimescan_parse_part(line, strlen(line), 0, &p, &err), -1);
+		assert_string_equal(err, "the content type is too long");
+		snprintf(line, sizeof(line), "1 %0*d - OK", MIMESCAN_TYPE_MAX - 1, 0);
+		assert_int_equal(mimescan_parse_part(line, strlen(line), 0, &p, &err), 0);
+		memset(line, '1', MIMESCAN_PATH_MAX);
+		snprintf(line + MIMESCAN_PATH_MAX, sizeof(line) - MIMESCAN_PATH_MAX,
+			 " text/plain - OK");
+		assert_int_equal(mimescan_parse_part(line, strlen(line), 0, &p, &err), -1);
+		assert_string_equal(err, "the path is too long");
 		snprintf(line, sizeof(line), "1 text/plain - %0*d FOUND", MIMESCAN_DETAIL_MAX, 0);
 		assert_int_equal(mimescan_parse_part(line, strlen(line), 0, &p, &err), -1);
 		assert_non_null(strstr(err, "too long"));
