@@ -13,6 +13,7 @@
 
 #include "common/client.h"
 #include "common/config.h"
+#include "common/mimescan.h"
 #include "common/proto.h"
 #include "common/sock.h"
 
@@ -153,6 +154,44 @@ static void client_strip_subject(char *text)
 		memmove(text, sep + 2, strlen(sep + 2) + 1);
 }
 
+/* client_status_of - the status of a parsed verdict; DETAIL is its signature or reason. */
+static enum client_status client_status_of(enum proto_verdict verdict, struct client_result *r)
+{
+	switch (verdict) {
+	case PROTO_VERDICT_CLEAN:
+		r->detail[0] = '\0';
+		return r->status = CLIENT_CLEAN;
+	case PROTO_VERDICT_INFECTED:
+		return r->status = CLIENT_INFECTED;
+	case PROTO_VERDICT_ERROR:
+		break;
+	}
+	return r->status = proto_reason_is_limit(r->detail) ? CLIENT_LIMIT : CLIENT_SCAN_ERROR;
+}
+
+/*
+ * client_mime_verdict - a MIMESCAN reply (common/mimescan.h): its verdict
+ * is its "stream: " line, or a one-line refusal.  The newlines before the
+ * terminator are cut off in REPLY, so a caller prints the part lines as
+ * the text up to its last newline.
+ */
+static enum client_status client_mime_verdict(char *reply, struct client_result *r)
+{
+	struct mimescan_final f;
+	const char *err;
+	size_t len = strlen(reply);
+	int ret = mimescan_parse_reply(reply, len + 1, '\0', 0, &f, &err);
+
+	while (len > 0 && reply[len - 1] == '\n')
+		reply[--len] = '\0';
+	if (ret < 0)
+		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
+	snprintf(r->detail, sizeof(r->detail), "%s", f.detail);
+	if (f.refusal)
+		client_strip_subject(r->detail);
+	return client_status_of(f.verdict, r);
+}
+
 /* client_attempt - one request at one endpoint. */
 static enum client_status client_attempt(const struct client_options *opts, const char *endpoint,
 					 struct client_request *rq, long long deadline, char *reply,
@@ -163,7 +202,7 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 	enum proto_verdict verdict;
 	const char *err = NULL, *rerr = NULL;
 	int sock, is_unix, sent, n;
-	char line[1024], *last;
+	char line[1024];
 
 	snprintf(r->endpoint, sizeof(r->endpoint), "%s", endpoint);
 	if (left <= 0)
@@ -204,37 +243,13 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		r->status = CLIENT_CLEAN;
 		return CLIENT_CLEAN;
 	}
-	/* MIMESCAN: part lines first; the verdict is the last line. */
-	last = reply;
-	if (rq->mime) {
-		size_t len = strlen(reply);
-		char *nl;
-
-		while (len > 0 && reply[len - 1] == '\n')
-			reply[--len] = '\0';
-		nl = strrchr(reply, '\n');
-		if (nl != NULL)
-			last = nl + 1;
-	}
-	if (proto_verdict_parse(last, strlen(last), &verdict, r->detail, sizeof(r->detail)) < 0)
+	if (rq->mime)
+		return client_mime_verdict(reply, r);
+	if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail, sizeof(r->detail)) < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
-	/* A MIMESCAN verdict is its "stream: " line: a part line (its file
-	 * name comes from the message) never is.  Only a refusal (a stream
-	 * over the limit) is one line of another form. */
-	if (rq->mime && strncmp(last, "stream: ", 8) != 0 &&
-	    (verdict != PROTO_VERDICT_ERROR || last != reply))
-		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
-	switch (verdict) {
-	case PROTO_VERDICT_CLEAN:
-		r->detail[0] = '\0';
-		return r->status = CLIENT_CLEAN;
-	case PROTO_VERDICT_INFECTED:
-		return r->status = CLIENT_INFECTED;
-	case PROTO_VERDICT_ERROR:
+	if (verdict == PROTO_VERDICT_ERROR)
 		client_strip_subject(r->detail);
-		return r->status = proto_reason_is_limit(r->detail) ? CLIENT_LIMIT : CLIENT_SCAN_ERROR;
-	}
-	return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
+	return client_status_of(verdict, r);
 }
 
 /*

@@ -60,15 +60,24 @@ char proto_terminator(enum proto_framing framing)
 	return framing == PROTO_FRAME_Z ? '\0' : '\n';
 }
 
+/* proto_id_prefix - "<id>: " or "". */
+int proto_id_prefix(char *dst, size_t size, unsigned id)
+{
+	if (id != 0)
+		return snprintf(dst, size, "%u: ", id);
+	if (size > 0)
+		dst[0] = '\0';
+	return 0;
+}
+
 /* proto_reply - "[<id>: ][<path>: ]<a>[ <b>]<term>" into DST. */
 static int proto_reply(char *dst, size_t size, unsigned id, const char *path, const char *a,
 		       const char *b, char term)
 {
-	char idbuf[24] = "";
+	char idbuf[PROTO_ID_PREFIX_MAX];
 	int n;
 
-	if (id != 0)
-		snprintf(idbuf, sizeof(idbuf), "%u: ", id);
+	proto_id_prefix(idbuf, sizeof(idbuf), id);
 	n = snprintf(dst, size, "%s%s%s%s%s%s%c", idbuf, path ? path : "", path ? ": " : "", a,
 		     b ? " " : "", b ? b : "", term);
 	if (n < 0 || (size_t)n >= size)
@@ -129,6 +138,19 @@ static void proto_copy(char *name, size_t size, const char *src, size_t len)
 	name[len] = '\0';
 }
 
+/* proto_verdict_word - the word that ends a reply of verdict V. */
+const char *proto_verdict_word(enum proto_verdict v)
+{
+	static const char *const words[] = {
+		[PROTO_VERDICT_CLEAN] = "OK",
+		[PROTO_VERDICT_INFECTED] = "FOUND",
+		[PROTO_VERDICT_ERROR] = "ERROR",
+	};
+
+	return (unsigned)v < sizeof(words) / sizeof(words[0]) ? words[v] : "ERROR";
+}
+
+/* proto_verdict_parse - one reply line into a verdict (see proto.h). */
 int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdict_r,
 			char *name, size_t name_size)
 {

@@ -5,7 +5,8 @@
  * buffer with clamd's framing rules (z: NUL-terminated, n: newline-
  * terminated, bare "old style" only at the start of a connection), and
  * the proto_reply_*() helpers format every reply the daemon sends:
- * "[<id>: ][<path>: ]<message> <STATUS><terminator>".
+ * "[<id>: ][<path>: ]<message> <STATUS><terminator>", and
+ * proto_id_prefix() is the one place the "<id>: " of IDSESSION is written.
  * Client side: proto_instream_*() write INSTREAM chunks and
  * proto_verdict_parse() reads one reply line into a verdict.
  */
@@ -54,6 +55,17 @@ enum proto_frame_status proto_frame_next(const char *buf, size_t len, int allow_
 /* proto_terminator - the reply terminator for a framing. */
 char proto_terminator(enum proto_framing framing);
 
+/* Longest "<id>: " prefix with its NUL ("4294967295: "). */
+#define PROTO_ID_PREFIX_MAX 13
+
+/*
+ * proto_id_prefix - "<id>: " for a request inside IDSESSION, "" for ID 0
+ * (no session), into DST (SIZE bytes, PROTO_ID_PREFIX_MAX always fits;
+ * a smaller DST gets the prefix cut, always NUL-terminated).  Returns the
+ * length of the whole prefix, as snprintf does.
+ */
+int proto_id_prefix(char *dst, size_t size, unsigned id);
+
 /*
  * Reply formatting.  Each writes into DST (SIZE bytes) and returns the
  * length, or -1 when it does not fit.  ID is the IDSESSION request id
@@ -90,6 +102,9 @@ enum proto_verdict {
 	PROTO_VERDICT_INFECTED,
 	PROTO_VERDICT_ERROR,	/* the scanner answered with an error */
 };
+
+/* proto_verdict_word - the status word of verdict V: "OK", "FOUND" or "ERROR". */
+const char *proto_verdict_word(enum proto_verdict v);
 
 /*
  * proto_verdict_parse - classify one reply line (without terminator):

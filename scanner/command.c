@@ -238,8 +238,11 @@ static void command_active_line(void *arg, const struct pool_work *w)
 /* command_prefix - "<id>: " before a report, when in a session. */
 static void command_prefix(struct buffer *b, unsigned id)
 {
-	if (id != 0)
-		buffer_appendf(b, "%u: ", id);
+	char prefix[PROTO_ID_PREFIX_MAX];
+	int n = proto_id_prefix(prefix, sizeof(prefix), id);
+
+	if (n > 0)
+		buffer_append(b, prefix, (size_t)n);
 }
 
 /*

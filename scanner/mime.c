@@ -1,6 +1,8 @@
 /*
- * mime.c - MIMESCAN (see mime.h): the part walk, the lenient readings,
- * the limits and the reply lines.
+ * mime.c - MIMESCAN (see mime.h): the lenient readings of each part, the
+ * limits and the verdict.  The parts are numbered by common/mimewalk.h
+ * and the reply lines written by common/mimescan.h, which the clients
+ * read them with.
  */
 #include "auto-config.h"
 
@@ -11,26 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buffer.h"
 #include "common/config.h"
 #include "common/engine.h"
+#include "common/mimescan.h"
+#include "common/mimewalk.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/mime.h"
 #include "scanner/storm.h"
 
-#define MIME_PATH_MAX 256
-
-struct mime_buf {
-	char *data;
-	size_t len, cap;
-};
-
 /* A leaf part found by the walk, and the reply lines of its readings. */
 struct mime_leafref {
 	GMimePart *part;
-	char path[MIME_PATH_MAX];
-	struct mime_buf lines;
+	char *path;
+	struct buffer lines;
 };
 
 struct mime_walk {
@@ -39,8 +37,8 @@ struct mime_walk {
 	struct generation *gen;
 	struct engine_scan_ctx *ctx;
 	unsigned id;
-	struct mime_buf out;	/* the reply */
-	struct mime_buf *cur;	/* where lines go now */
+	struct buffer out;	/* the reply */
+	struct buffer *cur;	/* where lines go now */
 	struct mime_leafref *leafv;
 	int nleaf, leafcap;
 	int objects, leaves, hits;
@@ -60,77 +58,19 @@ void mime_shutdown(void)
 	g_mime_shutdown();
 }
 
-static void mime_buf_add(struct mime_buf *b, const char *text, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, text, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void mime_append(struct mime_walk *w, const char *text, size_t n)
-{
-	mime_buf_add(w->cur, text, n);
-}
-
-/* mime_quote - NAME as "..." with quotes, backslashes and unprintable bytes as \ooo. */
-static void mime_quote(char *dst, size_t size, const char *name)
-{
-	size_t o = 0;
-	const unsigned char *s = (const unsigned char *)name;
-
-	if (name == NULL || *name == '\0') {
-		snprintf(dst, size, "-");
-		return;
-	}
-	dst[o++] = '"';
-	for (; *s != '\0' && o + 6 < size; s++) {
-		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
-			dst[o++] = (char)*s;
-		else
-			o += (size_t)snprintf(dst + o, size - o, "\\%03o", *s);
-	}
-	dst[o++] = '"';
-	dst[o] = '\0';
-}
-
-/* mime_line - "<id>: <path> <type> <name> <verdict>\n" */
+/* mime_line - the part line of one reading: ERROR when ERROR is set,
+ * else FOUND when SIG is, else OK (common/mimescan.h writes it). */
 static void mime_line(struct mime_walk *w, const char *path, const char *type, const char *name,
 		      const char *sig, const char *error)
 {
-	char qname[600], line[1400], safe_type[128];
-	size_t i;
-	int n;
+	enum proto_verdict v = error != NULL ? PROTO_VERDICT_ERROR :
+			       sig != NULL ? PROTO_VERDICT_INFECTED : PROTO_VERDICT_CLEAN;
+	char line[MIMESCAN_LINE_MAX];
+	int n = mimescan_format_part(line, sizeof(line), w->id, path, type, name, v,
+				     error != NULL ? error : sig);
 
-	/* The type comes from the message: printable, one word, bounded. */
-	snprintf(safe_type, sizeof(safe_type), "%s", type);
-	for (i = 0; safe_type[i] != '\0'; i++)
-		if (safe_type[i] <= 0x20 || safe_type[i] >= 0x7f)
-			safe_type[i] = '?';
-	type = safe_type;
-	mime_quote(qname, sizeof(qname), name);
-	if (error != NULL)
-		n = snprintf(line, sizeof(line), "%s %s %s %s ERROR\n", path, type, qname, error);
-	else if (sig != NULL)
-		n = snprintf(line, sizeof(line), "%s %s %s %s FOUND\n", path, type, qname, sig);
-	else
-		n = snprintf(line, sizeof(line), "%s %s %s OK\n", path, type, qname);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) {	/* cut, but still one line */
-		n = (int)sizeof(line) - 1;
-		line[n - 1] = '\n';
-	}
-	if (w->id != 0) {
-		char pfx[24];
-		int p = snprintf(pfx, sizeof(pfx), "%u: ", w->id);
-
-		mime_append(w, pfx, (size_t)p);
-	}
-	mime_append(w, line, (size_t)n);
+	if (n > 0)
+		buffer_append(w->cur, line, (size_t)n);
 }
 
 static void mime_limit(struct mime_walk *w, const char *what)
@@ -231,7 +171,7 @@ static void mime_uuencoded(struct mime_walk *w, const char *path, const char *te
 	while (!w->stop && p < end) {
 		size_t n;
 		const char *line = mime_next_line(&p, end, &n);
-		char name[256], sub[MIME_PATH_MAX];
+		char name[256], sub[MIMESCAN_PATH_MAX];
 		unsigned char *out;
 		size_t olen = 0;
 
@@ -252,8 +192,8 @@ static void mime_uuencoded(struct mime_walk *w, const char *path, const char *te
 				break;
 			olen += mime_uudecode_line(line, n, out + olen);
 		}
-		snprintf(sub, sizeof(sub), "%s.uu%d", path, ++nth);
-		mime_scan_bytes(w, sub, "application/octet-stream", name, out, olen);
+		if (mimescan_path_uu(sub, sizeof(sub), path, ++nth) == 0)
+			mime_scan_bytes(w, sub, "application/octet-stream", name, out, olen);
 		free(out);
 	}
 }
@@ -340,12 +280,12 @@ static void mime_readings(struct mime_walk *w, const char *path, const char *typ
 		mime_uuencoded(w, path, (const char *)data, len);
 	/* Declared otherwise, but a mail client may still see base64. */
 	if (!w->stop && enc != GMIME_CONTENT_ENCODING_BASE64 && mime_looks_base64(data, len)) {
-		char sub[MIME_PATH_MAX];
+		char sub[MIMESCAN_PATH_MAX];
 		unsigned char *dec = xmalloc(len / 4 * 3 + 3);
 		size_t n = mime_base64_decode(data, len, dec);
 
-		snprintf(sub, sizeof(sub), "%s.b64", path);
-		mime_scan_bytes(w, sub, "application/octet-stream", name, dec, n);
+		if (mimescan_path_b64(sub, sizeof(sub), path) == 0)
+			mime_scan_bytes(w, sub, "application/octet-stream", name, dec, n);
 		free(dec);
 	}
 }
@@ -449,55 +389,34 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 	g_free(type);
 }
 
-static void mime_child_path(char *dst, const char *path, int i)
+/*
+ * mime_visit - one object of the walk (common/mimewalk.h): counted
+ * against the part and depth limits, and a leaf kept for mime_leaves.
+ */
+static enum mimewalk_step mime_visit(const struct mimewalk_node *node, void *ctx)
 {
-	if (*path == '\0')
-		snprintf(dst, MIME_PATH_MAX, "%d", i);
-	else
-		snprintf(dst, MIME_PATH_MAX, "%s.%d", path, i);
-}
+	struct mime_walk *w = ctx;
+	struct mime_leafref *l;
 
-/* mime_walk - depth-first over the object tree, paths 1, 2, 2.1, ... */
-static void mime_walk(struct mime_walk *w, GMimeObject *obj, const char *path, int depth)
-{
-	char sub[MIME_PATH_MAX];
-
-	if (w->stop || obj == NULL)
-		return;
 	if (++w->objects > config_num(CONF_SCAND_MIME_MAX_PARTS)) {
 		mime_limit(w, PROTO_LIMIT_MIME_PARTS);
-		return;
+		return MIMEWALK_STOP;
 	}
-	if (depth > config_num(CONF_SCAND_MIME_MAX_DEPTH)) {
+	if (node->depth > config_num(CONF_SCAND_MIME_MAX_DEPTH)) {
 		mime_limit(w, PROTO_LIMIT_MIME_DEPTH);
-		return;
+		return MIMEWALK_STOP;
 	}
-	if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		int i, n = g_mime_multipart_get_count(mp);
-
-		for (i = 0; i < n && !w->stop; i++) {
-			mime_child_path(sub, path, i + 1);
-			mime_walk(w, g_mime_multipart_get_part(mp, i), sub, depth + 1);
-		}
-	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *msg = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-
-		mime_child_path(sub, *path ? path : "1", 1);
-		if (msg != NULL)
-			mime_walk(w, g_mime_message_get_mime_part(msg), sub, depth + 1);
-	} else if (GMIME_IS_PART(obj)) {
-		struct mime_leafref *l;
-
-		if (w->nleaf == w->leafcap) {
-			w->leafcap = w->leafcap ? w->leafcap * 2 : 8;
-			w->leafv = xrealloc(w->leafv, (size_t)w->leafcap * sizeof(*w->leafv));
-		}
-		l = &w->leafv[w->nleaf++];
-		memset(l, 0, sizeof(*l));
-		l->part = GMIME_PART(obj);
-		snprintf(l->path, sizeof(l->path), "%s", *path ? path : "1");
+	if (node->kind != MIMEWALK_LEAF)
+		return MIMEWALK_CONTINUE;
+	if (w->nleaf == w->leafcap) {
+		w->leafcap = w->leafcap ? w->leafcap * 2 : 8;
+		w->leafv = xrealloc(w->leafv, (size_t)w->leafcap * sizeof(*w->leafv));
 	}
+	l = &w->leafv[w->nleaf++];
+	memset(l, 0, sizeof(*l));
+	l->part = GMIME_PART(node->object);
+	l->path = xstrdup(node->path);
+	return MIMEWALK_CONTINUE;
 }
 
 /*
@@ -523,9 +442,12 @@ static void mime_leaves(struct mime_walk *w)
 	}
 	w->cur = &w->out;
 	for (i = 0; i < w->nleaf; i++) {
-		if (w->leafv[i].lines.len > 0)
-			mime_buf_add(&w->out, w->leafv[i].lines.data, w->leafv[i].lines.len);
-		free(w->leafv[i].lines.data);
+		/* (an empty buffer has no storage: no buffer_data) */
+		if (buffer_len(&w->leafv[i].lines) > 0)
+			buffer_append(&w->out, buffer_data(&w->leafv[i].lines),
+				      buffer_len(&w->leafv[i].lines));
+		buffer_free(&w->leafv[i].lines);
+		free(w->leafv[i].path);
 	}
 	free(w->leafv);
 }
@@ -542,11 +464,9 @@ static void mime_storm_line(struct mime_walk *w, const struct storm_part *p, con
 	GMimeObject *obj = g_mime_parser_construct_part(hp, NULL);
 	GMimeContentType *ct = obj != NULL ? g_mime_object_get_content_type(obj) : NULL;
 	char *type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
-	char path[16], *t;
+	char path[MIMESCAN_PATH_MAX] = "";
 
-	for (t = type; *t != '\0'; t++)
-		*t = (char)tolower((unsigned char)*t);
-	snprintf(path, sizeof(path), "%d", p->index);
+	mimescan_path_child(path, sizeof(path), p->index);	/* a child of the top */
 	mime_line(w, path, type, obj != NULL && GMIME_IS_PART(obj) ?
 		  g_mime_part_get_filename(GMIME_PART(obj)) : NULL, sig, NULL);
 	w->leaves = w->hits = w->found = 1;
@@ -571,7 +491,7 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(borrowed);
 	GMimeParser *parser;
 	GMimeMessage *msg;
-	char final[600];
+	char final[PROTO_ID_PREFIX_MAX + sizeof(r->sig) + 32];
 	int n;
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
@@ -585,8 +505,7 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 		w.storm = &storm;
 		parser = g_mime_parser_new_with_stream(stream);
 		msg = g_mime_parser_construct_message(parser, NULL);
-		if (msg != NULL)
-			mime_walk(&w, g_mime_message_get_mime_part(msg), "", 1);
+		mimewalk_message(msg, mime_visit, &w);
 		/* A part or depth limit ends the walk, not the reading of what
 		 * it found: malware there is still FOUND; otherwise the limit
 		 * is the ERROR verdict. */
@@ -617,18 +536,10 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 		r->verdict = PROTO_VERDICT_CLEAN;
 		r->sig[0] = '\0';
 	}
-	if (id != 0)
-		n = snprintf(final, sizeof(final), "%u: stream: ", id);
-	else
-		n = snprintf(final, sizeof(final), "stream: ");
-	if (r->verdict == PROTO_VERDICT_CLEAN)
-		n += snprintf(final + n, sizeof(final) - (size_t)n, "OK%c", term);
-	else
-		n += snprintf(final + n, sizeof(final) - (size_t)n, "%s %s%c", r->sig,
-			      r->verdict == PROTO_VERDICT_INFECTED ? "FOUND" : "ERROR", term);
-	mime_append(&w, final, (size_t)n);
-	r->reply = w.out.data;
-	r->len = w.out.len;
+	n = mimescan_format_final(final, sizeof(final), id, r->verdict, r->sig, term);
+	if (n > 0)	/* always: sig is bounded */
+		buffer_append(&w.out, final, (size_t)n);
+	r->reply = buffer_steal(&w.out, &r->len);
 	r->parts = w.leaves;
 	r->hits = w.hits;
 	r->storm = hit >= 0;

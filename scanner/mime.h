@@ -10,7 +10,9 @@
  * the verdict cache, and the first infected part decides the message; a
  * copy of an attachment already known infected is found by the storm
  * pre-pass (storm.c) before GMime parses anything, so a storm of one
- * attachment costs a hash per copy.
+ * attachment costs a hash per copy.  Parts are numbered by
+ * common/mimewalk.h and the reply written by common/mimescan.h, the
+ * same code the clients read it with.
  */
 #ifndef MX_MIME_H
 #define MX_MIME_H
@@ -26,9 +28,10 @@ void mime_init(void);
 void mime_shutdown(void);
 
 struct mime_result {
-	char *reply;		/* part lines and the final line, framed */
+	char *reply;		/* part lines and the final line, framed
+				 * (common/mimescan.h) */
 	size_t len;
-	enum proto_verdict verdict;
+	enum proto_verdict verdict;	/* the message's verdict */
 	char sig[256];		/* first signature, or the error reason */
 	int parts;		/* leaf parts scanned */
 	int hits;		/* of those answered by the cache */

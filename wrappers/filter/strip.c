@@ -8,9 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/mimewalk.h"
 #include "wrappers/filter/strip.h"
-
-#define STRIP_PATH_MAX 256
 
 void strip_init(void)
 {
@@ -22,58 +21,6 @@ void strip_shutdown(void)
 	g_mime_shutdown();
 }
 
-/* Where a found leaf hangs, so it can be replaced. */
-struct strip_place {
-	GMimePart *leaf;
-	GMimeMultipart *parent;		/* or */
-	int index;
-	GMimeMessage *message;		/* the leaf is this message's body */
-};
-
-static void strip_child_path(char *dst, const char *path, int i)
-{
-	if (*path == '\0')
-		snprintf(dst, STRIP_PATH_MAX, "%d", i);
-	else
-		snprintf(dst, STRIP_PATH_MAX, "%s.%d", path, i);
-}
-
-/* strip_find - mime.c's walk: the leaf numbered TARGET, with its parent. */
-static int strip_find(GMimeObject *obj, const char *path, const char *target, GMimeMultipart *mp,
-		      int index, GMimeMessage *msg, struct strip_place *place, int depth)
-{
-	char sub[STRIP_PATH_MAX];
-
-	if (obj == NULL || depth > 100)
-		return 0;
-	if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *m = GMIME_MULTIPART(obj);
-		int i, n = g_mime_multipart_get_count(m);
-
-		for (i = 0; i < n; i++) {
-			strip_child_path(sub, path, i + 1);
-			if (strip_find(g_mime_multipart_get_part(m, i), sub, target, m, i, NULL, place,
-				       depth + 1))
-				return 1;
-		}
-	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
-
-		strip_child_path(sub, *path ? path : "1", 1);
-		if (inner != NULL)
-			return strip_find(g_mime_message_get_mime_part(inner), sub, target, NULL, 0,
-					  inner, place, depth + 1);
-	} else if (GMIME_IS_PART(obj)) {
-		if (strcmp(*path ? path : "1", target) == 0) {
-			place->leaf = GMIME_PART(obj);
-			place->parent = mp;
-			place->index = index;
-			place->message = msg;
-			return 1;
-		}
-	}
-	return 0;
-}
 
 /* strip_notice - the text/plain part that takes an infected part's place. */
 static GMimeObject *strip_notice(GMimePart *old, const char *sig, const char *hostname)
@@ -99,17 +46,6 @@ static GMimeObject *strip_notice(GMimePart *old, const char *sig, const char *ho
 	return GMIME_OBJECT(part);
 }
 
-/* strip_base_path - PATH without a reading's suffix (.uuN, .b64). */
-static void strip_base_path(char *dst, const char *path)
-{
-	char *dot;
-
-	snprintf(dst, STRIP_PATH_MAX, "%s", path);
-	dot = strrchr(dst, '.');
-	if (dot != NULL && (strncmp(dot, ".uu", 3) == 0 || strcmp(dot, ".b64") == 0))
-		*dot = '\0';
-}
-
 /* strip_crlf - every bare LF of the rewritten message as CR LF (GMime
  * leaves the epilogue's as it found them). */
 static void strip_crlf(GByteArray *bytes)
@@ -130,11 +66,10 @@ static void strip_crlf(GByteArray *bytes)
 	}
 }
 
-int strip_part(struct body *b, const char *path, const char *sig, const char *hostname,
-	       const char **error_r)
+int strip_part(struct body *b, const struct mimescan_part *p, const char *sig,
+	       const char *hostname, const char **error_r)
 {
-	struct strip_place place = {0};
-	char target[STRIP_PATH_MAX];
+	struct mimewalk_node place;
 	GMimeStream *in, *out;
 	GMimeParser *parser;
 	GMimeMessage *msg;
@@ -143,7 +78,6 @@ int strip_part(struct body *b, const char *path, const char *sig, const char *ho
 	GByteArray *bytes;
 	int fd, ret = -1;
 
-	strip_base_path(target, path);
 	fd = dup(b->fd);
 	if (fd < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		if (fd >= 0)
@@ -158,11 +92,11 @@ int strip_part(struct body *b, const char *path, const char *sig, const char *ho
 		*error_r = "the message cannot be parsed";
 		goto out;
 	}
-	if (!strip_find(g_mime_message_get_mime_part(msg), "", target, NULL, 0, msg, &place, 0)) {
+	if (p->reading == MIMESCAN_READ_RAW || mimewalk_find(msg, p->part, &place) < 0) {
 		*error_r = "the infected reading is not a part of its own";
 		goto out;
 	}
-	notice = strip_notice(place.leaf, sig, hostname);
+	notice = strip_notice(GMIME_PART(place.object), sig, hostname);
 	if (place.parent != NULL) {
 		old = g_mime_multipart_replace(place.parent, place.index, notice);
 		if (old != NULL)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/mimescan.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/strip.h"
@@ -56,23 +57,21 @@ static enum client_status verdict_once(struct body *b, long long deadline, char 
 	return client_scan_mime(&opts, b->fd, reply, VERDICT_REPLY_MAX, res);
 }
 
-/* verdict_found_path - the path of the first FOUND line of a MIMESCAN reply. */
-static int verdict_found_path(const char *reply, char *path, size_t size)
+/*
+ * verdict_found_part - the first FOUND part line of the MIMESCAN reply
+ * REPLY (as client_scan_mime left it) into *P.  Returns 0, or -1 with
+ * *error_r: no part line names a finding, or a line is no part line.
+ */
+static int verdict_found_part(const char *reply, struct mimescan_part *p, const char **error_r)
 {
-	const char *line = reply;
+	size_t len = strlen(reply) + 1, pos = 0;
+	int r;
 
-	while (line != NULL && *line != '\0') {
-		const char *nl = strchr(line, '\n');
-		size_t n = nl != NULL ? (size_t)(nl - line) : strlen(line);
-		size_t sp = strcspn(line, " \n");
-
-		if (n > 6 && memcmp(line + n - 6, " FOUND", 6) == 0 && sp < n &&
-		    strncmp(line, "stream:", 7) != 0) {
-			snprintf(path, size, "%.*s", (int)sp, line);
+	while ((r = mimescan_next_part(reply, len, '\0', 0, &pos, p, error_r)) > 0)
+		if (p->verdict == PROTO_VERDICT_INFECTED)
 			return 0;
-		}
-		line = nl != NULL ? nl + 1 : NULL;
-	}
+	if (r == 0)
+		*error_r = "no part named in the reply";
 	return -1;
 }
 
@@ -99,19 +98,20 @@ void verdict_strip(struct body *b, long long deadline, const char *hostname, str
 	snprintf(sig, sizeof(sig), "%s", v->sig);
 	while (st == CLIENT_INFECTED) {
 		const char *err = NULL;
-		char path[256];
+		struct mimescan_part part;
 
 		if (v->stripped >= VERDICT_STRIP_MAX) {
 			snprintf(v->strip_error, sizeof(v->strip_error), "more than %d infected parts",
 				 VERDICT_STRIP_MAX);
 			break;
 		}
-		if (verdict_found_path(v->reply, path, sizeof(path)) < 0) {
-			snprintf(v->strip_error, sizeof(v->strip_error), "no part named in the reply");
+		if (verdict_found_part(v->reply, &part, &err) < 0) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "%s", err);
 			break;
 		}
-		if (strip_part(b, path, sig, hostname, &err) < 0) {
-			snprintf(v->strip_error, sizeof(v->strip_error), "part %.64s: %s", path, err);
+		if (strip_part(b, &part, sig, hostname, &err) < 0) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "part %.64s: %s", part.path,
+				 err);
 			break;
 		}
 		v->stripped++;

@@ -1,0 +1,468 @@
+/*
+ * mimescan.c - the MIMESCAN reply lines: paths, formatting and parsing
+ * (see mimescan.h).
+ *
+ * The formatter and the parser sit side by side so that every rule of
+ * the line (what a path may be, how a name is quoted, which bytes a type
+ * may hold) is written once in each direction, and the unit test
+ * (tests/unit/test_mimescan.c) holds them to each other.
+ */
+#include "auto-config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/mimescan.h"
+
+/* The subject of the final line, after the id prefix. */
+#define MIMESCAN_SUBJECT "stream"
+
+/* mimescan_path_child - append ".INDEX" (or "INDEX" to "") to PATH. */
+int mimescan_path_child(char *path, size_t size, int index)
+{
+	size_t len = strlen(path);
+	int n;
+
+	if (len == 0)
+		n = snprintf(path, size, "%d", index);
+	else
+		n = snprintf(path + len, size - len, ".%d", index);
+	if (n < 0 || (size_t)n >= size - len) {
+		path[len] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* mimescan_path_uu - "PART.uuNTH". */
+int mimescan_path_uu(char *dst, size_t size, const char *part, int nth)
+{
+	int n = snprintf(dst, size, "%s.uu%d", part, nth);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* mimescan_path_b64 - "PART.b64". */
+int mimescan_path_b64(char *dst, size_t size, const char *part)
+{
+	int n = snprintf(dst, size, "%s.b64", part);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* mimescan_number - a number as %d of a positive int writes it; its length or 0. */
+static size_t mimescan_number(const char *s)
+{
+	long long v = 0;
+	size_t i;
+
+	if (s[0] < '1' || s[0] > '9')
+		return 0;
+	for (i = 0; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (s[i] - '0');
+		if (v > 2147483647LL)
+			return 0;
+	}
+	return i;
+}
+
+/* mimescan_path_parse - what PATH names, and the part it reads. */
+int mimescan_path_parse(const char *path, char *part, size_t size, const char **error_r)
+{
+	enum mimescan_reading reading = MIMESCAN_READ_PART;
+	const char *s = path, *end_of_part;
+	size_t n;
+
+	if (strcmp(path, MIMESCAN_PATH_RAW) == 0) {
+		if (size > 0)
+			part[0] = '\0';
+		return MIMESCAN_READ_RAW;
+	}
+	for (;;) {
+		if ((n = mimescan_number(s)) == 0) {
+			*error_r = "the path is not part numbers joined by dots";
+			return -1;
+		}
+		s += n;
+		end_of_part = s;
+		if (*s == '\0')
+			break;
+		if (*s++ != '.') {
+			*error_r = "the path is not part numbers joined by dots";
+			return -1;
+		}
+		if (strcmp(s, "b64") == 0) {
+			reading = MIMESCAN_READ_B64;
+			break;
+		}
+		if (strncmp(s, "uu", 2) == 0) {
+			if ((n = mimescan_number(s + 2)) == 0 || s[2 + n] != '\0') {
+				*error_r = "the path's .uu reading has no number";
+				return -1;
+			}
+			reading = MIMESCAN_READ_UU;
+			break;
+		}
+	}
+	if ((size_t)(end_of_part - path) >= size) {
+		*error_r = "the path is too long";
+		return -1;
+	}
+	memcpy(part, path, (size_t)(end_of_part - path));
+	part[end_of_part - path] = '\0';
+	return (int)reading;
+}
+
+/* mimescan_type - TYPE as one lower-case printable word, cut to fit. */
+static void mimescan_type(char dst[MIMESCAN_TYPE_MAX], const char *type)
+{
+	size_t i;
+
+	for (i = 0; type != NULL && type[i] != '\0' && i < MIMESCAN_TYPE_MAX - 1; i++) {
+		unsigned char c = (unsigned char)type[i];
+
+		if (c <= 0x20 || c >= 0x7f)
+			c = '?';
+		else if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		dst[i] = (char)c;
+	}
+	if (i == 0)
+		dst[i++] = '?';
+	dst[i] = '\0';
+}
+
+/* mimescan_quote - NAME as "..." with quotes, backslashes and unprintable bytes as \ooo. */
+static void mimescan_quote(char dst[MIMESCAN_NAME_MAX], const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t o = 0;
+
+	if (name == NULL || *name == '\0') {
+		snprintf(dst, MIMESCAN_NAME_MAX, "-");
+		return;
+	}
+	dst[o++] = '"';
+	for (; *s != '\0' && o + 6 < MIMESCAN_NAME_MAX; s++) {
+		if (*s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\')
+			dst[o++] = (char)*s;
+		else
+			o += (size_t)snprintf(dst + o, MIMESCAN_NAME_MAX - o, "\\%03o", *s);
+	}
+	dst[o++] = '"';
+	dst[o] = '\0';
+}
+
+/* mimescan_detail - a signature or reason for a part line: cut, no control bytes. */
+static void mimescan_detail(char dst[MIMESCAN_DETAIL_MAX], const char *detail)
+{
+	size_t i;
+
+	for (i = 0; detail != NULL && detail[i] != '\0' && i < MIMESCAN_DETAIL_MAX - 1; i++) {
+		unsigned char c = (unsigned char)detail[i];
+
+		dst[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (i == 0)
+		dst[i++] = '?';
+	dst[i] = '\0';
+}
+
+/* mimescan_format_part - one part line into DST. */
+int mimescan_format_part(char *dst, size_t size, unsigned id, const char *path, const char *type,
+			 const char *name, enum proto_verdict verdict, const char *detail)
+{
+	char pfx[PROTO_ID_PREFIX_MAX], t[MIMESCAN_TYPE_MAX], q[MIMESCAN_NAME_MAX];
+	char d[MIMESCAN_DETAIL_MAX];
+	int n;
+
+	proto_id_prefix(pfx, sizeof(pfx), id);
+	mimescan_type(t, type);
+	mimescan_quote(q, name);
+	if (verdict == PROTO_VERDICT_CLEAN) {
+		n = snprintf(dst, size, "%s%s %s %s OK\n", pfx, path, t, q);
+	} else {
+		mimescan_detail(d, detail);
+		n = snprintf(dst, size, "%s%s %s %s %s %s\n", pfx, path, t, q, d,
+			     proto_verdict_word(verdict));
+	}
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+/* mimescan_format_final - the "stream: " line, as INSTREAM would answer. */
+int mimescan_format_final(char *dst, size_t size, unsigned id, enum proto_verdict verdict,
+			  const char *detail, char term)
+{
+	switch (verdict) {
+	case PROTO_VERDICT_CLEAN:
+		return proto_reply_ok(dst, size, id, MIMESCAN_SUBJECT, term);
+	case PROTO_VERDICT_INFECTED:
+		return proto_reply_found(dst, size, id, MIMESCAN_SUBJECT, detail, term);
+	case PROTO_VERDICT_ERROR:
+		break;
+	}
+	return proto_reply_error(dst, size, id, MIMESCAN_SUBJECT, detail, term);
+}
+
+/*
+ * mimescan_word - the bytes at *S up to the next space into DST; advances
+ * *S past it.  Returns 0, -1 when no space follows, -2 when the word does
+ * not fit.
+ */
+static int mimescan_word(const char **s, const char *end, char *dst, size_t size)
+{
+	const char *sp = memchr(*s, ' ', (size_t)(end - *s));
+	size_t n;
+
+	if (sp == NULL)
+		return -1;
+	n = (size_t)(sp - *s);
+	if (n >= size)
+		return -2;
+	memcpy(dst, *s, n);
+	dst[n] = '\0';
+	*s = sp + 1;
+	return 0;
+}
+
+/* mimescan_octal - the \ooo escape at S (after the backslash); -1 if none. */
+static int mimescan_octal(const char *s, const char *end)
+{
+	int v = 0, i;
+
+	if (end - s < 3)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return -1;
+		v = v * 8 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* mimescan_unquote - the name field at *S (then a space) into P; advances *S. */
+static int mimescan_unquote(const char **s, const char *end, struct mimescan_part *p,
+			    const char **error_r)
+{
+	const char *q = *s;
+	size_t o = 0;
+
+	if (end - q >= 2 && q[0] == '-' && q[1] == ' ') {
+		*s = q + 2;
+		return 0;
+	}
+	if (q == end || *q != '"') {
+		*error_r = "the file name is neither quoted nor \"-\"";
+		return -1;
+	}
+	for (q++; q < end && *q != '"'; q++) {
+		unsigned char c = (unsigned char)*q;
+
+		/* (the quoted form, both quotes, must fit MIMESCAN_NAME_MAX) */
+		if ((size_t)(q - *s) + 2 >= MIMESCAN_NAME_MAX) {
+			*error_r = "the file name is too long";
+			return -1;
+		}
+		if (c == '\\') {
+			int v = mimescan_octal(q + 1, end);
+
+			/* Only the bytes the formatter escapes, never a NUL. */
+			if (v <= 0 || v > 0xff || (v >= 0x20 && v < 0x7f && v != '"' && v != '\\')) {
+				*error_r = "the file name has a bad \\ooo escape";
+				return -1;
+			}
+			c = (unsigned char)v;
+			q += 3;
+		} else if (c < 0x20 || c >= 0x7f) {
+			*error_r = "the file name has an unescaped unprintable byte";
+			return -1;
+		}
+		p->name[o++] = (char)c;
+	}
+	if (q == end) {
+		*error_r = "the file name has no closing quote";
+		return -1;
+	}
+	if ((size_t)(q - *s) + 2 > MIMESCAN_NAME_MAX) {	/* an escape at the end */
+		*error_r = "the file name is too long";
+		return -1;
+	}
+	if (o == 0) {
+		*error_r = "the file name is empty (\"-\" says none)";
+		return -1;
+	}
+	if (q + 1 == end || q[1] != ' ') {
+		*error_r = "no verdict after the file name";
+		return -1;
+	}
+	p->name[o] = '\0';
+	p->has_name = 1;
+	*s = q + 2;
+	return 0;
+}
+
+/* mimescan_verdict - "OK", "<detail> FOUND" or "<detail> ERROR" into P. */
+static int mimescan_verdict(const char *s, const char *end, struct mimescan_part *p,
+			    const char **error_r)
+{
+	size_t n = (size_t)(end - s), i;
+
+	if (n == 2 && memcmp(s, "OK", 2) == 0) {
+		p->verdict = PROTO_VERDICT_CLEAN;
+		return 0;
+	}
+	if (n > 6 && memcmp(end - 6, " FOUND", 6) == 0)
+		p->verdict = PROTO_VERDICT_INFECTED;
+	else if (n > 6 && memcmp(end - 6, " ERROR", 6) == 0)
+		p->verdict = PROTO_VERDICT_ERROR;
+	else {
+		*error_r = "the line does not end in OK, <signature> FOUND or <reason> ERROR";
+		return -1;
+	}
+	n -= 6;
+	if (n >= MIMESCAN_DETAIL_MAX) {
+		*error_r = "the signature or reason is too long";
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			*error_r = "the signature or reason has a control byte";
+			return -1;
+		}
+	memcpy(p->detail, s, n);
+	p->detail[n] = '\0';
+	return 0;
+}
+
+/* mimescan_parse_part - one part line into P (see mimescan.h). */
+int mimescan_parse_part(const char *line, size_t len, unsigned id, struct mimescan_part *p,
+			const char **error_r)
+{
+	const char *s = line, *end = line + len;
+	char pfx[PROTO_ID_PREFIX_MAX];
+	size_t n = (size_t)proto_id_prefix(pfx, sizeof(pfx), id), i;
+	int reading, ret;
+
+	memset(p, 0, sizeof(*p));
+	if (memchr(line, '\0', len) != NULL || memchr(line, '\n', len) != NULL) {
+		*error_r = "a NUL or newline inside the line";
+		return -1;
+	}
+	if (len < n || memcmp(line, pfx, n) != 0) {
+		*error_r = "the line lacks its request's \"<id>: \" prefix";
+		return -1;
+	}
+	s += n;
+	if ((ret = mimescan_word(&s, end, p->path, sizeof(p->path))) < 0) {
+		*error_r = ret == -2 ? "the path is too long" : "no path and content type";
+		return -1;
+	}
+	if ((reading = mimescan_path_parse(p->path, p->part, sizeof(p->part), error_r)) < 0)
+		return -1;
+	p->reading = (enum mimescan_reading)reading;
+	if ((ret = mimescan_word(&s, end, p->type, sizeof(p->type))) < 0 || p->type[0] == '\0') {
+		*error_r = ret == -2 ? "the content type is too long" : "no content type and file name";
+		return -1;
+	}
+	for (i = 0; p->type[i] != '\0'; i++)
+		if ((unsigned char)p->type[i] <= 0x20 || (unsigned char)p->type[i] >= 0x7f ||
+		    (p->type[i] >= 'A' && p->type[i] <= 'Z')) {
+			*error_r = "the content type is not one lower-case printable word";
+			return -1;
+		}
+	if (mimescan_unquote(&s, end, p, error_r) < 0)
+		return -1;
+	return mimescan_verdict(s, end, p, error_r);
+}
+
+/* mimescan_parse_final - the "stream: " line into F (see mimescan.h). */
+int mimescan_parse_final(const char *line, size_t len, unsigned id, struct mimescan_final *f,
+			 const char **error_r)
+{
+	char subject[PROTO_ID_PREFIX_MAX + sizeof(MIMESCAN_SUBJECT ": ")];
+	size_t n = (size_t)proto_id_prefix(subject, PROTO_ID_PREFIX_MAX, id);
+
+	memcpy(subject + n, MIMESCAN_SUBJECT ": ", sizeof(MIMESCAN_SUBJECT ": "));
+	n += sizeof(MIMESCAN_SUBJECT ": ") - 1;
+	memset(f, 0, sizeof(*f));
+	if (proto_verdict_parse(line, len, &f->verdict, f->detail, sizeof(f->detail)) < 0) {
+		*error_r = "the last line is no OK, FOUND or ERROR reply";
+		return -1;
+	}
+	if (len < n || memcmp(line, subject, n) != 0) {
+		*error_r = "the last line is not the \"stream: \" line";
+		return -1;
+	}
+	/* An ERROR's text is the whole line before " ERROR": drop the subject. */
+	if (f->verdict == PROTO_VERDICT_ERROR && strncmp(f->detail, subject, n) == 0)
+		memmove(f->detail, f->detail + n, strlen(f->detail + n) + 1);
+	return 0;
+}
+
+/* mimescan_text - the reply's text: without its terminator and trailing newlines. */
+static int mimescan_text(const char *reply, size_t len, char term, size_t *n_r,
+			 const char **error_r)
+{
+	size_t n;
+
+	if (len == 0 || reply[len - 1] != term) {
+		*error_r = "the reply was cut before its terminator";
+		return -1;
+	}
+	n = len - 1;
+	if (memchr(reply, '\0', n) != NULL) {
+		*error_r = "a NUL inside the reply";
+		return -1;
+	}
+	while (n > 0 && reply[n - 1] == '\n')
+		n--;
+	*n_r = n;
+	return 0;
+}
+
+/* mimescan_parse_reply - the verdict of a whole reply (see mimescan.h). */
+int mimescan_parse_reply(const char *reply, size_t len, char term, unsigned id,
+			 struct mimescan_final *f, const char **error_r)
+{
+	const char *last;
+	size_t n;
+
+	memset(f, 0, sizeof(*f));
+	if (mimescan_text(reply, len, term, &n, error_r) < 0)
+		return -1;
+	for (last = reply + n; last > reply && last[-1] != '\n'; last--)
+		;
+	if (mimescan_parse_final(last, n - (size_t)(last - reply), id, f, error_r) == 0)
+		return 0;
+	/* A refusal (a stream over the limit, an unknown command) is a
+	 * reply of one ERROR line, whatever its subject. */
+	if (last == reply && proto_verdict_parse(reply, n, &f->verdict, f->detail,
+						 sizeof(f->detail)) == 0 &&
+	    f->verdict == PROTO_VERDICT_ERROR) {
+		f->refusal = 1;
+		return 0;
+	}
+	memset(f, 0, sizeof(*f));
+	return -1;
+}
+
+/* mimescan_next_part - the part line at *POS (see mimescan.h). */
+int mimescan_next_part(const char *reply, size_t len, char term, unsigned id, size_t *pos,
+		       struct mimescan_part *p, const char **error_r)
+{
+	const char *line, *nl;
+	size_t n;
+
+	if (mimescan_text(reply, len, term, &n, error_r) < 0)
+		return -1;
+	if (*pos >= n)
+		return 0;
+	line = reply + *pos;
+	nl = memchr(line, '\n', n - *pos);
+	if (nl == NULL)		/* the final line */
+		return 0;
+	*pos = (size_t)(nl - reply) + 1;
+	return mimescan_parse_part(line, (size_t)(nl - line), id, p, error_r) < 0 ? -1 : 1;
+}
