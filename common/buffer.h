@@ -27,7 +27,7 @@ struct buffer {
 /* buffer_data / buffer_len - the readable bytes. */
 static inline char *buffer_data(const struct buffer *b)
 {
-	return b->mem + b->off;
+	return b->mem != NULL ? b->mem + b->off : NULL;	/* NULL + 0 is undefined */
 }
 
 static inline size_t buffer_len(const struct buffer *b)

@@ -32,6 +32,7 @@ static void test_empty(void **state)
 	(void)state;
 	memset(&zero, 0, sizeof(zero));
 	assert_int_equal(buffer_len(&zero), 0);
+	assert_null(buffer_data(&zero));	/* no storage yet (and no NULL + 0) */
 	assert_int_equal(buffer_len(&init), 0);
 	buffer_consume(&zero, 0);
 	buffer_append(&zero, "", 0);

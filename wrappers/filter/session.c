@@ -13,16 +13,17 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/smtp_client.h"
 #include "common/sock.h"
+#include "common/stream.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/body.h"
 #include "wrappers/filter/policy.h"
-#include "common/smtp_client.h"
 #include "wrappers/filter/session.h"
 #include "wrappers/filter/settings.h"
 
-#define SESSION_LINE_MAX 2048	/* a command line (RFC 5321's 512 plus parameters)
-				 * without its CR LF, less one */
+#define SESSION_LINE_MAX 2049	/* a command line with its CR LF (RFC 5321's 512
+				 * plus parameters) */
 #define SESSION_ERRORS_MAX 20	/* bad commands before the session is dropped */
 #define SESSION_XFORWARD_MAX 8	/* XFORWARD commands kept for one MAIL */
 #define SESSION_RCPT_MAX 1000	/* recipients of one transaction */
@@ -74,7 +75,7 @@ static void session_reply(struct session *s, const char *fmt, ...)
 		s->quit = 1;
 }
 
-/* session_relay_reply - the forward server's reply as ours (see relay_reply_text). */
+/* session_relay_reply - the forward server's reply as ours (see smtp_reply_relayed). */
 static void session_relay_reply(struct session *s, const struct smtp_reply *rep)
 {
 	char out[SMTP_REPLY_MAX], safe[LOG_SAFE_MAX];
@@ -524,7 +525,7 @@ void session_run(int fd, const char *peer, unsigned long id)
 		size_t len;
 		char *line;
 
-		st = stream_read_line(&s->in, SESSION_LINE_MAX + 1, STREAM_EOL_LF, &line, &len, &err);
+		st = stream_read_line(&s->in, SESSION_LINE_MAX, STREAM_EOL_LF, &line, &len, &err);
 
 		if (st == STREAM_TOO_LONG) {
 			session_reply(s, "500 5.5.2 Error: line too long");

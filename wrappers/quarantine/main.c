@@ -20,8 +20,8 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "common/xalloc.h"
 #include "common/smtp_client.h"
+#include "common/xalloc.h"
 #include "wrappers/quarantine/qstore.h"
 
 static void usage(FILE *fp)
