@@ -46,30 +46,34 @@ static enum client_status client_fail(struct client_result *r, enum client_statu
 	return st;
 }
 
-/* client_write - queue LEN bytes of the request ("write to scanner: ..." on failure). */
-static int client_write(struct stream *st, const void *buf, size_t len, const char **error_r)
+/* client_write_failed - "write to scanner: ERR" in *error_r; returns -1. */
+static int client_write_failed(const char *err, const char **error_r)
 {
 	static __thread char why[128];
-	const char *err = NULL;
 
-	if (stream_write(st, buf, len, &err) == STREAM_OK)
-		return 0;
 	snprintf(why, sizeof(why), "write to scanner: %s", err);
 	*error_r = why;
 	return -1;
 }
 
+/* client_write - queue LEN bytes of the request. */
+static int client_write(struct stream *st, const void *buf, size_t len, const char **error_r)
+{
+	const char *err = NULL;
+
+	if (stream_write(st, buf, len, &err) != STREAM_OK)
+		return client_write_failed(err, error_r);
+	return 0;
+}
+
 /* client_flush - send what the request queued. */
 static int client_flush(struct stream *st, const char **error_r)
 {
-	static __thread char why[128];
 	const char *err = NULL;
 
-	if (stream_flush(st, &err) == STREAM_OK)
-		return 0;
-	snprintf(why, sizeof(why), "write to scanner: %s", err);
-	*error_r = why;
-	return -1;
+	if (stream_flush(st, &err) != STREAM_OK)
+		return client_write_failed(err, error_r);
+	return 0;
 }
 
 /*

@@ -526,7 +526,6 @@ void session_run(int fd, const char *peer, unsigned long id)
 		char *line;
 
 		st = stream_read_line(&s->in, SESSION_LINE_MAX, STREAM_EOL_LF, &line, &len, &err);
-
 		if (st == STREAM_TOO_LONG) {
 			session_reply(s, "500 5.5.2 Error: line too long");
 			if (++s->errors >= SESSION_ERRORS_MAX)
