@@ -429,6 +429,7 @@ static void test_write_slow_reader(void **state)
 		sum = sum * 31 + (unsigned char)data[i];
 	}
 	pair(sv, 1);
+	sock_nonblock(sv[1], 0);	/* the reader blocks in recv */
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	r.fd = sv[1];
 	r.size = total;
