@@ -16,6 +16,7 @@
 #include "common/mimescan.h"
 #include "common/proto.h"
 #include "common/sock.h"
+#include "common/stream.h"
 
 void client_options_from_config(struct client_options *opts)
 {
@@ -46,48 +47,71 @@ static enum client_status client_fail(struct client_result *r, enum client_statu
 	return st;
 }
 
+/* client_write_failed - "write to scanner: ERR" in *error_r; returns -1. */
+static int client_write_failed(const char *err, const char **error_r)
+{
+	static __thread char why[128];
+
+	snprintf(why, sizeof(why), "write to scanner: %s", err);
+	*error_r = why;
+	return -1;
+}
+
+/* client_write - queue LEN bytes of the request. */
+static int client_write(struct stream *st, const void *buf, size_t len, const char **error_r)
+{
+	const char *err = NULL;
+
+	if (stream_write(st, buf, len, &err) != STREAM_OK)
+		return client_write_failed(err, error_r);
+	return 0;
+}
+
+/* client_flush - send what the request queued. */
+static int client_flush(struct stream *st, const char **error_r)
+{
+	const char *err = NULL;
+
+	if (stream_flush(st, &err) != STREAM_OK)
+		return client_write_failed(err, error_r);
+	return 0;
+}
+
 /*
  * client_read_reply - read up to the NUL terminator.  A reply the scanner
  * cut short (it closed, stopped or crashed before the terminator) is an
  * error, never parsed: a MIMESCAN reply cut after a part line could read
  * as a verdict.
  */
-static int client_read_reply(int sock, char *reply, size_t size, long long deadline,
-			     const char **error_r)
+static int client_read_reply(struct stream *st, char *reply, size_t size, const char **error_r)
 {
-	size_t len = 0;
+	static __thread char why[128];
+	const char *err = NULL;
+	char *line;
+	size_t len;
 
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= size) {
-			*error_r = "reply too long";
-			return -1;
-		}
-		n = sock_read_some(sock, reply + len, size - 1 - len, deadline, error_r);
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (memchr(reply, '\0', len) != NULL)
-			break;
-	}
-	reply[len] = '\0';
-	if (len == 0) {
-		*error_r = "scanner closed the connection without a reply";
+	switch (stream_read_line(st, size - 1, STREAM_EOL_NUL, &line, &len, &err)) {
+	case STREAM_OK:
+		break;
+	case STREAM_TOO_LONG:
+		*error_r = "reply too long";
+		return -1;
+	case STREAM_EOF:
+		*error_r = stream_input_len(st) == 0 ?
+			   "scanner closed the connection without a reply" :
+			   "scanner closed the connection in the middle of its reply";
+		return -1;
+	default:
+		snprintf(why, sizeof(why), "read from scanner: %s", err);
+		*error_r = why;
 		return -1;
 	}
-	if (memchr(reply, '\0', len) == NULL) {
-		*error_r = "scanner closed the connection in the middle of its reply";
-		return -1;
-	}
+	memcpy(reply, line, len + 1);
 	return (int)len;
 }
 
 /* client_send_stream - INSTREAM chunks from a descriptor or memory. */
-static int client_send_stream(int sock, struct client_request *rq, long long deadline,
-			      const char **error_r)
+static int client_send_stream(struct stream *st, struct client_request *rq, const char **error_r)
 {
 	const char *cmd = rq->mime ? "zMIMESCAN" : "zINSTREAM";
 	unsigned char hdr[4];
@@ -95,7 +119,7 @@ static int client_send_stream(int sock, struct client_request *rq, long long dea
 	size_t off = 0;
 	int ret = -1;
 
-	if (sock_write_all(sock, cmd, strlen(cmd) + 1, deadline, error_r) < 0)
+	if (client_write(st, cmd, strlen(cmd) + 1, error_r) < 0)
 		return -1;
 	if (rq->fd >= 0) {
 		chunk = malloc(PROTO_CHUNK_SIZE);
@@ -131,14 +155,14 @@ static int client_send_stream(int sock, struct client_request *rq, long long dea
 			off += n;
 		}
 		proto_chunk_header(hdr, (uint32_t)n);
-		if (sock_write_all(sock, hdr, 4, deadline, error_r) < 0)
+		if (client_write(st, hdr, 4, error_r) < 0)
 			goto out;
 		if (n == 0)
 			break;
-		if (sock_write_all(sock, data, n, deadline, error_r) < 0)
+		if (client_write(st, data, n, error_r) < 0)
 			goto out;
 	}
-	ret = 0;
+	ret = client_flush(st, error_r);
 out:
 	free(chunk);
 	return ret;
@@ -203,6 +227,7 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 	const char *err = NULL, *rerr = NULL;
 	int sock, is_unix, sent, n;
 	char line[1024];
+	struct stream st;
 
 	snprintf(r->endpoint, sizeof(r->endpoint), "%s", endpoint);
 	if (left <= 0)
@@ -211,31 +236,38 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 			    opts->connect_timeout_ms, &is_unix, &err);
 	if (sock < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, err);
+	stream_init(&st, sock, 0);
+	stream_set_deadline(&st, deadline);
 	if (mode == CLIENT_MODE_AUTO)
 		mode = is_unix && rq->fd >= 0 ? CLIENT_MODE_FDPASS : CLIENT_MODE_STREAM;
 	if (rq->mime)
 		mode = CLIENT_MODE_STREAM;
 	if (rq->command != NULL) {
 		snprintf(line, sizeof(line), "z%s", rq->command);
-		sent = sock_write_all(sock, line, strlen(line) + 1, deadline, &err);
+		sent = client_write(&st, line, strlen(line) + 1, &err);
 	} else if (mode == CLIENT_MODE_FDPASS) {
 		if (!is_unix || rq->fd < 0) {
 			close(sock);
 			return client_fail(r, CLIENT_TEMPFAIL,
 					   "descriptor passing needs a UNIX socket endpoint");
 		}
-		sent = sock_write_all(sock, "zFILDES", 8, deadline, &err);
+		sent = client_write(&st, "zFILDES", 8, &err);
+		if (sent == 0)
+			sent = client_flush(&st, &err);
 		if (sent == 0)
 			sent = sock_send_fd(sock, rq->fd, &err);
 	} else if (mode == CLIENT_MODE_PATH) {
 		snprintf(line, sizeof(line), "zSCAN %s", rq->path ? rq->path : "");
-		sent = sock_write_all(sock, line, strlen(line) + 1, deadline, &err);
+		sent = client_write(&st, line, strlen(line) + 1, &err);
 	} else {
-		sent = client_send_stream(sock, rq, deadline, &err);
+		sent = client_send_stream(&st, rq, &err);
 	}
+	if (sent == 0)
+		sent = client_flush(&st, &err);
 	/* A scanner that refuses a stream (size limit) answers and closes
 	 * while we still write: read its reply before giving up. */
-	n = client_read_reply(sock, reply, size, deadline, &rerr);
+	n = client_read_reply(&st, reply, size, &rerr);
+	stream_free(&st);
 	close(sock);
 	if (n < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, sent < 0 && err != NULL ? err : rerr);

@@ -131,23 +131,23 @@ static char *policy_headers(const char *status)
 static void policy_deliver(struct policy_txn *t, const char *action, const char *status,
 			   struct policy_outcome *o)
 {
-	struct relay_reply rep;
+	struct smtp_reply rep;
 	char *h = policy_headers(status), safe[LOG_SAFE_MAX];
 
 	o->action = action;
-	if (!relay_connected(t->relay)) {
+	if (!smtp_client_connected(t->relay)) {
 		rep.code = 0;
 		snprintf(rep.text, sizeof(rep.text), "connection lost before DATA");
 	} else {
-		relay_data(t->relay, t->body, h, &rep);
+		smtp_client_data(t->relay, t->body->fd, t->body->len, h, &rep);
 	}
 	free(h);
 	if (rep.code == 0)
 		log_warn("s%lu: forward server %s: %s", t->session_id, settings()->forward,
 			 log_sanitize(safe, sizeof(safe), rep.text, strlen(rep.text)));
-	relay_reply_text(&rep, o->reply, o->size);
+	smtp_reply_relayed(&rep, o->reply, o->size);
 	if (rep.code == 0 || rep.code >= 400)
-		relay_abandon(t->relay);
+		smtp_client_abandon(t->relay);
 }
 
 /* policy_own - the filter's own reply; the forward transaction is abandoned. */
@@ -156,7 +156,7 @@ static void policy_own(struct policy_txn *t, struct policy_outcome *o, const cha
 {
 	va_list ap;
 
-	relay_abandon(t->relay);
+	smtp_client_abandon(t->relay);
 	va_start(ap, fmt);
 	vsnprintf(o->reply, o->size, fmt, ap);
 	va_end(ap);
@@ -306,7 +306,7 @@ void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
 	o.size = size;
 	body_init(&orig);
 	verdict_scan(t->body, deadline, &o.v);
-	relay_set_deadline(t->relay, deadline);
+	smtp_client_set_deadline(t->relay, deadline);
 	switch (o.v.status) {
 	case CLIENT_CLEAN:
 		policy_deliver(t, "delivered", cfg->add_headers ? "Clean" : NULL, &o);
@@ -338,7 +338,7 @@ void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
 		}
 		break;
 	}
-	relay_set_deadline(t->relay, 0);
+	smtp_client_set_deadline(t->relay, 0);
 	policy_log(t, &o);
 	body_reset(&orig);
 	verdict_free(&o.v);

@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 
+#include "common/smtp_client.h"
 #include "wrappers/filter/body.h"
-#include "wrappers/filter/relay.h"
 
 /* One transaction at the end of its DATA. */
 struct policy_txn {
@@ -24,7 +24,7 @@ struct policy_txn {
 	char **rcpt;		/* accepted RCPT arguments */
 	int nrcpt;
 	struct body *body;	/* the message (may be rewritten by strip) */
-	struct relay *relay;	/* forward connection, MAIL and RCPT accepted */
+	struct smtp_client *relay;	/* forward connection, MAIL and RCPT accepted */
 	long long start;	/* end of DATA (sock_now_ms clock) */
 };
 

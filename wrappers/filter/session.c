@@ -13,16 +13,17 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/smtp_client.h"
 #include "common/sock.h"
+#include "common/stream.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/body.h"
 #include "wrappers/filter/policy.h"
-#include "wrappers/filter/relay.h"
 #include "wrappers/filter/session.h"
 #include "wrappers/filter/settings.h"
-#include "wrappers/filter/stream.h"
 
-#define SESSION_LINE_MAX 2048	/* a command line (RFC 5321's 512 plus parameters) */
+#define SESSION_LINE_MAX 2049	/* a command line with its CR LF (RFC 5321's 512
+				 * plus parameters) */
 #define SESSION_ERRORS_MAX 20	/* bad commands before the session is dropped */
 #define SESSION_XFORWARD_MAX 8	/* XFORWARD commands kept for one MAIL */
 #define SESSION_RCPT_MAX 1000	/* recipients of one transaction */
@@ -37,7 +38,7 @@ struct session {
 	int errors;
 	char peer[64];
 	struct stream in;
-	struct relay relay;
+	struct smtp_client relay;
 	char *xforward[SESSION_XFORWARD_MAX];	/* XFORWARD arguments for the next MAIL */
 	int nxforward;
 	char xf_addr[256], xf_ident[256];	/* for the log line */
@@ -49,11 +50,16 @@ struct session {
 };
 
 
-/* session_reply - one reply line (CR LF added). */
+/*
+ * session_reply - one reply line (CR LF added), queued: replies leave
+ * when the session next waits for its client (stream.h), so the replies
+ * to pipelined commands go together.
+ */
 __attribute__((format(printf, 2, 3)))
 static void session_reply(struct session *s, const char *fmt, ...)
 {
-	char line[RELAY_REPLY_MAX + 2];
+	char line[SMTP_REPLY_MAX + 2];
+	const char *err;
 	va_list ap;
 	int n;
 
@@ -65,31 +71,31 @@ static void session_reply(struct session *s, const char *fmt, ...)
 	if ((size_t)n > sizeof(line) - 3)
 		n = (int)sizeof(line) - 3;
 	memcpy(line + n, "\r\n", 2);
-	if (stream_write(&s->in, line, (size_t)n + 2) != STREAM_OK)
+	if (stream_write(&s->in, line, (size_t)n + 2, &err) != STREAM_OK)
 		s->quit = 1;
 }
 
-/* session_relay_reply - the forward server's reply as ours (see relay_reply_text). */
-static void session_relay_reply(struct session *s, const struct relay_reply *rep)
+/* session_relay_reply - the forward server's reply as ours (see smtp_reply_relayed). */
+static void session_relay_reply(struct session *s, const struct smtp_reply *rep)
 {
-	char out[RELAY_REPLY_MAX], safe[LOG_SAFE_MAX];
+	char out[SMTP_REPLY_MAX], safe[LOG_SAFE_MAX];
 
 	if (rep->code == 0)
 		log_warn("s%lu: forward server %s: %s", s->id, cfg->forward,
 			 log_sanitize(safe, sizeof(safe), rep->text, strlen(rep->text)));
-	relay_reply_text(rep, out, sizeof(out));
+	smtp_reply_relayed(rep, out, sizeof(out));
 	session_reply(s, "%s", out);
 }
 
 /* session_forward_open - connect to the forward server unless connected. */
 static int session_forward_open(struct session *s, long long deadline)
 {
-	struct relay_reply rep;
+	struct smtp_reply rep;
 
-	if (relay_connected(&s->relay))
+	if (smtp_client_connected(&s->relay))
 		return 0;
-	if (relay_open(&s->relay, cfg->forward, cfg->hostname, cfg->forward_timeout_ms, deadline,
-		       &rep) < 0) {
+	if (smtp_client_open(&s->relay, cfg->forward, cfg->hostname, cfg->forward_timeout_ms,
+			     deadline, &rep) < 0) {
 		char safe[LOG_SAFE_MAX];
 
 		log_warn("s%lu: forward server %s: %s", s->id, cfg->forward,
@@ -125,7 +131,7 @@ static void session_greet(struct session *s, int ehlo)
 	const char *x;
 
 	if (s->in_mail)
-		relay_abandon(&s->relay);
+		smtp_client_abandon(&s->relay);
 	session_reset(s);
 	s->greeted = 1;
 	session_forward_open(s, 0);
@@ -133,15 +139,15 @@ static void session_greet(struct session *s, int ehlo)
 		session_reply(s, "250 %s", cfg->hostname);
 		return;
 	}
-	x = s->relay.ext & RELAY_EXT_XFORWARD ? s->relay.xforward_attrs : NULL;
+	x = s->relay.ext & SMTP_EXT_XFORWARD ? s->relay.xforward_attrs : NULL;
 	session_reply(s, "250-%s", cfg->hostname);
 	session_reply(s, "250-PIPELINING");
 	session_reply(s, "250-SIZE %zu", cfg->max_size);
-	if (s->relay.ext & RELAY_EXT_8BITMIME)
+	if (s->relay.ext & SMTP_EXT_8BITMIME)
 		session_reply(s, "250-8BITMIME");
-	if (s->relay.ext & RELAY_EXT_SMTPUTF8)
+	if (s->relay.ext & SMTP_EXT_SMTPUTF8)
 		session_reply(s, "250-SMTPUTF8");
-	if (s->relay.ext & RELAY_EXT_DSN)
+	if (s->relay.ext & SMTP_EXT_DSN)
 		session_reply(s, "250-DSN");
 	if (x != NULL)
 		session_reply(s, "250-XFORWARD %s", x);
@@ -170,7 +176,7 @@ static void session_xforward(struct session *s, const char *args)
 {
 	const char *p = args;
 
-	if (!(s->relay.ext & RELAY_EXT_XFORWARD)) {
+	if (!(s->relay.ext & SMTP_EXT_XFORWARD)) {
 		session_reply(s, "502 5.5.1 Error: command not implemented");
 		return;
 	}
@@ -243,7 +249,7 @@ static unsigned long long session_size_param(const char *params)
 }
 
 /* session_forward_mail - the kept XFORWARD commands, then MAIL, downstream. */
-static void session_forward_mail(struct session *s, const char *args, struct relay_reply *rep)
+static void session_forward_mail(struct session *s, const char *args, struct smtp_reply *rep)
 {
 	char *line;
 	int i;
@@ -251,18 +257,18 @@ static void session_forward_mail(struct session *s, const char *args, struct rel
 	/* XFORWARD belongs just before MAIL; a refusal only costs the log. */
 	for (i = 0; i < s->nxforward; i++) {
 		line = xasprintf("XFORWARD %s", s->xforward[i]);
-		if (relay_command(&s->relay, line, rep) == 0 && rep->code != 250)
+		if (smtp_client_command(&s->relay, line, rep) == 0 && rep->code != 250)
 			log_warn("s%lu: forward server refused XFORWARD: %d", s->id, rep->code);
 		free(line);
 	}
 	line = xasprintf("MAIL FROM:%s", args);
-	relay_command(&s->relay, line, rep);
+	smtp_client_command(&s->relay, line, rep);
 	free(line);
 }
 
 static void session_mail(struct session *s, const char *args)
 {
-	struct relay_reply rep;
+	struct smtp_reply rep;
 	const char *close_br;
 	int reused;
 
@@ -284,7 +290,7 @@ static void session_mail(struct session *s, const char *args)
 		session_reply(s, "552 5.3.4 Message size exceeds fixed limit");
 		return;
 	}
-	reused = relay_connected(&s->relay);
+	reused = smtp_client_connected(&s->relay);
 	if (session_forward_open(s, 0) < 0) {
 		session_reply(s, "451 4.4.1 Error: forward server unavailable, try again later");
 		return;
@@ -303,7 +309,7 @@ static void session_mail(struct session *s, const char *args)
 
 static void session_rcpt(struct session *s, const char *args)
 {
-	struct relay_reply rep;
+	struct smtp_reply rep;
 	char *line;
 
 	if (!s->in_mail) {
@@ -320,7 +326,7 @@ static void session_rcpt(struct session *s, const char *args)
 		return;
 	}
 	line = xasprintf("RCPT TO:%s", args);
-	relay_command(&s->relay, line, &rep);
+	smtp_client_command(&s->relay, line, &rep);
 	free(line);
 	session_relay_reply(s, &rep);
 	if (rep.code >= 200 && rep.code < 300) {
@@ -344,13 +350,14 @@ static void session_txn(struct session *s, struct policy_txn *t)
 	t->start = sock_now_ms();
 }
 
-static void session_data(struct session *s)
+static void session_data(struct session *s, const char *args)
 {
-	char reply[RELAY_REPLY_MAX];
+	char reply[SMTP_REPLY_MAX];
 	struct policy_txn t;
 	enum body_status bs;
 	const char *err = NULL;
 
+	(void)args;
 	if (!s->in_mail) {
 		session_reply(s, "503 5.5.1 Error: need RCPT command");
 		return;
@@ -359,7 +366,7 @@ static void session_data(struct session *s)
 		session_reply(s, "554 5.5.1 Error: no valid recipients");
 		return;
 	}
-	if (!relay_connected(&s->relay)) {
+	if (!smtp_client_connected(&s->relay)) {
 		session_reply(s, "451 4.4.2 Error: forward server connection lost, try again later");
 		session_reset(s);
 		return;
@@ -372,12 +379,12 @@ static void session_data(struct session *s)
 	}
 	session_txn(s, &t);
 	if (bs == BODY_TOO_BIG) {
-		relay_abandon(&s->relay);
+		smtp_client_abandon(&s->relay);
 		snprintf(reply, sizeof(reply), "552 5.3.4 Error: message file too big");
 		policy_log_refused(&t, "too-big", reply);
 	} else if (bs == BODY_LOCAL) {
 		log_error("s%lu: %s", s->id, err);
-		relay_abandon(&s->relay);
+		smtp_client_abandon(&s->relay);
 		snprintf(reply, sizeof(reply),
 			 "451 4.3.0 Error: local problem storing the message, try again later");
 		policy_log_refused(&t, "tempfail", reply);
@@ -388,57 +395,112 @@ static void session_data(struct session *s)
 	session_reset(s);
 }
 
-static void session_rset(struct session *s)
+static void session_rset(struct session *s, const char *args)
 {
+	(void)args;
 	if (s->in_mail)
-		relay_abandon(&s->relay);
+		smtp_client_abandon(&s->relay);
 	session_reset(s);
 	session_reply(s, "250 2.0.0 Ok");
 }
 
-/* session_command - one command line. */
-static void session_command(struct session *s, char *line)
+static void session_ehlo(struct session *s, const char *args)
+{
+	(void)args;
+	session_greet(s, 1);
+}
+
+static void session_helo(struct session *s, const char *args)
+{
+	(void)args;
+	session_greet(s, 0);
+}
+
+static void session_noop(struct session *s, const char *args)
+{
+	(void)args;
+	session_reply(s, "250 2.0.0 Ok");
+}
+
+static void session_quit(struct session *s, const char *args)
+{
+	(void)args;
+	session_reply(s, "221 2.0.0 Bye");
+	s->quit = 1;
+}
+
+/* Command flags: what the dispatcher checks before the handler runs. */
+#define CMD_NEEDS_ARGS 1	/* no argument: 501 */
+#define CMD_NO_ARGS 2		/* an argument: 501 */
+#define CMD_UNIMPLEMENTED 4	/* known, refused with 502 */
+
+/*
+ * One verb: the argument must start with KEYWORD (case-insensitive, when
+ * not NULL) and the handler gets what follows it.
+ */
+struct session_cmd {
+	const char *verb;
+	const char *keyword;
+	unsigned flags;
+	void (*handler)(struct session *s, const char *args);
+};
+
+static const struct session_cmd session_cmds[] = {
+	{"EHLO", NULL, CMD_NEEDS_ARGS, session_ehlo},
+	{"HELO", NULL, CMD_NEEDS_ARGS, session_helo},
+	{"XFORWARD", NULL, 0, session_xforward},
+	{"MAIL", "FROM:", 0, session_mail},
+	{"RCPT", "TO:", 0, session_rcpt},
+	{"DATA", NULL, CMD_NO_ARGS, session_data},
+	{"RSET", NULL, 0, session_rset},
+	{"NOOP", NULL, 0, session_noop},
+	{"QUIT", NULL, 0, session_quit},
+	{"VRFY", NULL, CMD_UNIMPLEMENTED, NULL},
+	{"EXPN", NULL, CMD_UNIMPLEMENTED, NULL},
+	{"BDAT", NULL, CMD_UNIMPLEMENTED, NULL},
+	{"AUTH", NULL, CMD_UNIMPLEMENTED, NULL},
+	{"ETRN", NULL, CMD_UNIMPLEMENTED, NULL},
+	{"XCLIENT", NULL, CMD_UNIMPLEMENTED, NULL},
+	{"STARTTLS", NULL, CMD_UNIMPLEMENTED, NULL},
+};
+
+/* session_lookup - the table row of the LEN-byte verb at LINE, or NULL. */
+static const struct session_cmd *session_lookup(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(session_cmds) / sizeof(session_cmds[0]); i++)
+		if (strlen(session_cmds[i].verb) == len &&
+		    strncasecmp(line, session_cmds[i].verb, len) == 0)
+			return &session_cmds[i];
+	return NULL;
+}
+
+/*
+ * session_command - one command line: the verb is the text before the
+ * first space, the argument what follows that space.
+ */
+static void session_command(struct session *s, const char *line)
 {
 	size_t w = strcspn(line, " ");
-	char *args = line[w] == ' ' ? line + w + 1 : line + w;
-	int bad = 0;
+	const char *args = line[w] == ' ' ? line + w + 1 : line + w, *refusal = NULL;
+	const struct session_cmd *c = session_lookup(line, w);
+	size_t kw = c != NULL && c->keyword != NULL ? strlen(c->keyword) : 0;
 
-	if (strncasecmp(line, "MAIL FROM:", 10) == 0)
-		session_mail(s, line + 10);
-	else if (strncasecmp(line, "RCPT TO:", 8) == 0)
-		session_rcpt(s, line + 8);
-	else if (w == 4 && strncasecmp(line, "EHLO", 4) == 0 && *args != '\0')
-		session_greet(s, 1);
-	else if (w == 4 && strncasecmp(line, "HELO", 4) == 0 && *args != '\0')
-		session_greet(s, 0);
-	else if (w == 8 && strncasecmp(line, "XFORWARD", 8) == 0)
-		session_xforward(s, args);
-	else if (w == 4 && strncasecmp(line, "DATA", 4) == 0 && *args == '\0')
-		session_data(s);
-	else if (w == 4 && strncasecmp(line, "RSET", 4) == 0)
-		session_rset(s);
-	else if (w == 4 && strncasecmp(line, "NOOP", 4) == 0)
-		session_reply(s, "250 2.0.0 Ok");
-	else if (w == 4 && strncasecmp(line, "QUIT", 4) == 0) {
-		session_reply(s, "221 2.0.0 Bye");
-		s->quit = 1;
-	} else if ((w == 4 && (strncasecmp(line, "MAIL", 4) == 0 ||
-			       strncasecmp(line, "RCPT", 4) == 0 || strncasecmp(line, "EHLO", 4) == 0 ||
-			       strncasecmp(line, "HELO", 4) == 0 || strncasecmp(line, "DATA", 4) == 0))) {
-		session_reply(s, "501 5.5.4 Syntax error in parameters or arguments");
-		bad = 1;
-	} else if ((w == 4 && (strncasecmp(line, "VRFY", 4) == 0 || strncasecmp(line, "EXPN", 4) == 0 ||
-			       strncasecmp(line, "BDAT", 4) == 0 || strncasecmp(line, "AUTH", 4) == 0 ||
-			       strncasecmp(line, "ETRN", 4) == 0)) ||
-		   (w == 7 && strncasecmp(line, "XCLIENT", 7) == 0) ||
-		   (w == 8 && strncasecmp(line, "STARTTLS", 8) == 0)) {
-		session_reply(s, "502 5.5.1 Error: command not implemented");
-		bad = 1;
-	} else {
-		session_reply(s, "500 5.5.2 Error: command not recognized");
-		bad = 1;
+	if (c == NULL)
+		refusal = "500 5.5.2 Error: command not recognized";
+	else if (c->flags & CMD_UNIMPLEMENTED)
+		refusal = "502 5.5.1 Error: command not implemented";
+	else if ((kw > 0 && strncasecmp(args, c->keyword, kw) != 0) ||
+		 ((c->flags & CMD_NEEDS_ARGS) && *args == '\0') ||
+		 ((c->flags & CMD_NO_ARGS) && *args != '\0'))
+		refusal = "501 5.5.4 Syntax error in parameters or arguments";
+	if (refusal == NULL) {
+		c->handler(s, args + kw);
+		return;
 	}
-	if (bad && ++s->errors >= SESSION_ERRORS_MAX) {
+	session_reply(s, "%s", refusal);
+	if (++s->errors >= SESSION_ERRORS_MAX) {
 		session_reply(s, "421 4.7.0 %s Error: too many errors", cfg->hostname);
 		s->quit = 1;
 	}
@@ -447,21 +509,23 @@ static void session_command(struct session *s, char *line)
 void session_run(int fd, const char *peer, unsigned long id)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
-	char *line = xmalloc(SESSION_LINE_MAX + 2);
+	const char *err = NULL;
 
 	cfg = settings();
 	s->id = id;
 	s->fd = fd;
 	snprintf(s->peer, sizeof(s->peer), "%s", peer);
 	stream_init(&s->in, fd, cfg->client_timeout_ms);
-	relay_init(&s->relay);
+	smtp_client_init(&s->relay);
 	body_init(&s->body);
 	log_debug("s%lu: connect from %s", id, peer);
 	session_reply(s, "220 %s ESMTP mxscan-filter", cfg->hostname);
 	while (!s->quit) {
+		enum stream_result st;
 		size_t len;
-		enum stream_status st = stream_getline(&s->in, line, SESSION_LINE_MAX + 2, &len);
+		char *line;
 
+		st = stream_read_line(&s->in, SESSION_LINE_MAX, STREAM_EOL_LF, &line, &len, &err);
 		if (st == STREAM_TOO_LONG) {
 			session_reply(s, "500 5.5.2 Error: line too long");
 			if (++s->errors >= SESSION_ERRORS_MAX)
@@ -483,12 +547,14 @@ void session_run(int fd, const char *peer, unsigned long id)
 		}
 		session_command(s, line);
 	}
+	/* The last replies (221, 421) leave before the forward side is closed. */
+	stream_flush(&s->in, &err);
 	if (s->in_mail)
-		relay_abandon(&s->relay);
+		smtp_client_abandon(&s->relay);
 	session_reset(s);
-	relay_quit(&s->relay);
+	smtp_client_quit(&s->relay);
 	log_debug("s%lu: disconnect from %s", id, peer);
-	free(line);
+	stream_free(&s->in);
 	free(s);
 	close(fd);
 }

@@ -14,14 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/smtp_client.h"
 #include "common/xalloc.h"
-#include "wrappers/filter/body.h"
-#include "wrappers/filter/relay.h"
 #include "wrappers/quarantine/qstore.h"
 
 static void usage(FILE *fp)
@@ -117,31 +117,31 @@ static int cmd_show(const char *dir, const char *id)
  * stops the release (RSET), so the entry is never removed while a
  * recipient has not got the message.
  */
-static int release_send(const struct qstore_entry *e, const struct body *b)
+static int release_send(const struct qstore_entry *e, int fd, size_t len)
 {
 	const char *forward = config_str(CONF_FILTER_FORWARD);
 	int timeout = (int)config_num(CONF_FILTER_FORWARD_TIMEOUT), i;
 	char host[256], *line, safe[LOG_SAFE_MAX], who[LOG_SAFE_MAX];
-	struct relay r;
-	struct relay_reply rep;
+	struct smtp_client r;
+	struct smtp_reply rep;
 
 	snprintf(host, sizeof(host), "%s", config_str(CONF_FILTER_HOSTNAME));
 	if (*host == '\0' && gethostname(host, sizeof(host)) < 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	relay_init(&r);
-	if (relay_open(&r, forward, host, timeout, 0, &rep) < 0) {
+	smtp_client_init(&r);
+	if (smtp_client_open(&r, forward, host, timeout, 0, &rep) < 0) {
 		log_error("%s: %s", forward, printable(safe, sizeof(safe), rep.text));
 		return -1;
 	}
 	line = xasprintf("MAIL FROM:%s", e->mail);
-	relay_command(&r, line, &rep);
+	smtp_client_command(&r, line, &rep);
 	free(line);
 	if (rep.code != 250)
 		goto fail;
 	for (i = 0; i < e->nrcpt; i++) {
 		line = xasprintf("RCPT TO:%s", e->rcpt[i]);
-		relay_command(&r, line, &rep);
+		smtp_client_command(&r, line, &rep);
 		free(line);
 		if (rep.code < 200 || rep.code >= 300) {
 			log_error("%s: recipient %s refused", e->id,
@@ -149,35 +149,40 @@ static int release_send(const struct qstore_entry *e, const struct body *b)
 			goto fail;
 		}
 	}
-	if (relay_data(&r, b, NULL, &rep) < 0 || rep.code != 250)
+	if (smtp_client_data(&r, fd, len, NULL, &rep) < 0 || rep.code != 250)
 		goto fail;
 	log_info("%s released: %s", e->id, printable(safe, sizeof(safe), rep.text));
-	relay_quit(&r);
+	smtp_client_quit(&r);
 	return 0;
 fail:
 	log_error("%s: release refused, the message stays in the quarantine: %s", e->id,
 		  printable(safe, sizeof(safe), rep.text));
-	relay_abandon(&r);
-	relay_quit(&r);
+	smtp_client_abandon(&r);
+	smtp_client_quit(&r);
 	return -1;
 }
 
 static int cmd_release(const char *dir, const char *id)
 {
 	struct qstore_entry e;
-	struct body b;
 	const char *err = NULL;
+	struct stat st;
 	int fd, ret = 1;
 
 	if (qstore_get(dir, id, &e, &err) < 0) {
 		log_error("%s: %s", id, err);
 		return 1;
 	}
+	/* The message goes out straight from its file, read with pread. */
 	fd = qstore_open_message(dir, id, &err);
-	body_init(&b);
-	if (fd < 0 || body_load_fd(&b, fd, &err) < 0) {
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		err = "cannot read the message";
+	}
+	if (fd < 0) {
 		log_error("%s: %s", id, err);
-	} else if (release_send(&e, &b) == 0) {
+	} else if (release_send(&e, fd, (size_t)st.st_size) == 0) {
 		if (qstore_delete(dir, id, &err) < 0)
 			log_error("%s: delivered, but not removed: %s", id, err);
 		else
@@ -185,7 +190,6 @@ static int cmd_release(const char *dir, const char *id)
 	}
 	if (fd >= 0)
 		close(fd);
-	body_reset(&b);
 	qstore_entry_free(&e);
 	return ret;
 }
