@@ -158,15 +158,20 @@ def run(tests, tap=None):
     @setup function raises, or a Stop, or an interrupt (Ctrl-C, SIGTERM,
     SIGHUP) the remaining functions are not run (a # line names them),
     since they would only fail for want of what it starts.  The plan 1..N
-    is printed in every case, then the whole registry is drained."""
+    is printed in every case, then the whole registry is drained.
+    MX_TIMES=1 adds a # line with each function's duration."""
     if tap is None and isinstance(tests, dict) and isinstance(tests.get("tap"), Tap):
         tap = tests["tap"]
     tap = tap or Tap()
     fns = _test_functions(tests)
+    timed = os.environ.get("MX_TIMES") == "1"
     for i, fn in enumerate(fns):
         mark = len(_CLEANUPS)
+        t0 = time.time()
         try:
             fn(tap)
+            if timed:
+                tap.diag("%s: %.2f s" % (fn.__name__, time.time() - t0))
             continue
         except SkipAll:
             raise
