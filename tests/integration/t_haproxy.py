@@ -88,7 +88,8 @@ def scan(data):
 
 
 def test_through(tap):
-    """Requests through the one address reach both daemons; mxscan and clamdscan work through it."""
+    """Requests through the one address reach both daemons; mxscan and
+    clamdscan work through it."""
     global r
     bad = [r for r in (scan(EICAR if i % 2 else b"clean %d" % i) for i in range(40))
            if r not in (FOUND, b"stream: OK\0")]

@@ -209,7 +209,7 @@ def test_rfc2231(tap):
 
 
 def test_uuencode(tap):
-    """Uuencode inside text."""
+    """uuencode inside text."""
     raw = mimescan(mimegen.uuencode_in_text(HARMLESS_ZIP, "notes.zip"))
     lines = lines_of(raw)
     pl = part_lines(lines)
@@ -320,7 +320,7 @@ def test_idsession(tap):
 
 
 def test_n_framing(tap):
-    """N framing."""
+    """n framing."""
     msg = three_parts(HARMLESS_ZIP)
     rz = mimescan(msg)
     rn = mimescan(msg, framing="n")
@@ -331,7 +331,7 @@ def test_n_framing(tap):
 
 
 def test_mxscan_mime(tap):
-    """Mxscan --mime."""
+    """mxscan --mime."""
     files = os.path.join(work, "files")
     os.makedirs(files)
 

@@ -45,7 +45,8 @@ def run(endpoints, *args, stdin=None, timeout=60):
 
 
 def test_modes(tap):
-    """Every transfer mode and the administrative options, with mxscand and with clamd."""
+    """Every transfer mode and the administrative options, with mxscand
+    and with clamd."""
     for name, sock in (("mxscand", mx.socket), ("clamd", cd.socket)):
         ep = "unix:" + sock
         for mode in ([], ["--stream"], ["--fdpass"], ["--path"]):
