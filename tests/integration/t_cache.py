@@ -17,15 +17,22 @@ import mxtest  # noqa: E402
 from mxtest import EICAR, instream_bytes  # noqa: E402
 
 tap = mxtest.Tap()
-work = mxtest.tmpdir("tcache")
-root = os.path.join(work, "db")
-os.makedirs(os.path.join(root, "versions"))
 MARK = b"MXSCAN-CACHE-TEST-MARKER-" + b"Q" * 30
-mxtest.make_test_db(os.path.join(root, "versions", "v1"))
-mxtest.make_test_db(os.path.join(root, "versions", "v2"), extra_ndb=[("Mx-Cache-Marker", MARK.hex())])
-os.symlink("versions/v1", os.path.join(root, "current"))
 FOUND = b"stream: %s FOUND\0" % mxtest.EICAR_SIG.encode()
-mx = mxtest.Daemon(root, options={"scand_cache_size": "100", "scand_db_check_interval": "0"})
+doc = b"a clean document " * 100 + MARK
+
+
+@mxtest.setup
+def start(tap):
+    global work, root, mx
+    work = mxtest.tmpdir("tcache")
+    root = os.path.join(work, "db")
+    os.makedirs(os.path.join(root, "versions"))
+    mxtest.make_test_db(os.path.join(root, "versions", "v1"))
+    mxtest.make_test_db(os.path.join(root, "versions", "v2"),
+                        extra_ndb=[("Mx-Cache-Marker", MARK.hex())])
+    os.symlink("versions/v1", os.path.join(root, "current"))
+    mx = mxtest.Daemon(root, options={"scand_cache_size": "100", "scand_db_check_interval": "0"})
 
 
 def counts():
@@ -37,104 +44,118 @@ def scan(data):
     return mx.request(b"zINSTREAM\0" + instream_bytes(data))
 
 
-tap.eq(counts(), (0, 0, 0), "empty at start")
-doc = b"a clean document " * 100 + MARK
-tap.eq(scan(doc), b"stream: OK\0", "clean under v1")
-tap.eq(counts(), (1, 0, 1), "first scan: a miss, one entry")
-tap.eq(scan(doc), b"stream: OK\0", "same bytes again: clean")
-tap.eq(counts(), (1, 1, 1), "second scan: answered from the cache")
-st = mx.request(b"zSTATS\0")
-tap.ok(b"\nCACHE: entries 1 hits 1 misses 1\nEND\0" in st, "STATS has a CACHE line before END", st)
-tap.ok("cache=hit" in mx.logtext(), "the log line says cache=hit")
-tap.eq(scan(EICAR), FOUND, "EICAR found")
-tap.eq(scan(EICAR), FOUND, "EICAR found again (cached infected verdict)")
-tap.eq(counts()[1], 2, "infected verdicts are cached too")
-
-# INSTREAM and FILDES share entries.
-path = os.path.join(work, "doc.bin")
-with open(path, "wb") as f:
-    f.write(doc)
-hits = counts()[1]
-tap.ok(mxtest.fildes(mx.socket, path).endswith(b": OK\0"), "FILDES of the same bytes: OK")
-tap.eq(counts()[1], hits + 1, "FILDES hit the entry INSTREAM made")
-
-# An engine swap: the cached clean verdict must not survive.
-os.symlink("versions/v2", os.path.join(root, "current.tmp"))
-os.rename(os.path.join(root, "current.tmp"), os.path.join(root, "current"))
-gen = int(mx.health()["engine_generation"])
-mx.request(b"zRELOAD\0")
-tap.ok(mxtest.wait_for(lambda: int(mx.health()["engine_generation"]) > gen, 30), "v2 loaded")
-tap.eq(counts()[0], 0, "the swap empties the cache")
-tap.eq(scan(doc), b"stream: Mx-Cache-Marker.UNOFFICIAL FOUND\0",
-       "bytes cached clean under v1 are detected under v2")
-tap.ok(mxtest.fildes(mx.socket, path).endswith(b"Mx-Cache-Marker.UNOFFICIAL FOUND\0"), "also by FILDES (now a cache hit)")
-
-# Bounded: 300 distinct objects leave at most 100 entries, newest kept.
-for i in range(300):
-    scan(b"distinct object %d\n" % i * 20)
-e, h, m = counts()
-tap.eq(e, 100, "bounded at scand_cache_size entries")
-h0 = counts()[1]
-scan(b"distinct object %d\n" % 299 * 20)
-scan(b"distinct object %d\n" % 0 * 20)
-tap.eq(counts()[1], h0 + 1, "the newest entry is kept, the oldest evicted")
-
-# A storm: 1,000 copies of one infected attachment are scanned once.
-storm = b"PK\3\4 storm attachment " + EICAR + b" " * 5000
-m0 = counts()[2]
-bad = []
-lock = threading.Lock()
+def test_hits(tap):
+    tap.eq(counts(), (0, 0, 0), "empty at start")
+    tap.eq(scan(doc), b"stream: OK\0", "clean under v1")
+    tap.eq(counts(), (1, 0, 1), "first scan: a miss, one entry")
+    tap.eq(scan(doc), b"stream: OK\0", "same bytes again: clean")
+    tap.eq(counts(), (1, 1, 1), "second scan: answered from the cache")
+    st = mx.request(b"zSTATS\0")
+    tap.ok(b"\nCACHE: entries 1 hits 1 misses 1\nEND\0" in st, "STATS has a CACHE line before END", st)
+    tap.ok("cache=hit" in mx.logtext(), "the log line says cache=hit")
+    tap.eq(scan(EICAR), FOUND, "EICAR found")
+    tap.eq(scan(EICAR), FOUND, "EICAR found again (cached infected verdict)")
+    tap.eq(counts()[1], 2, "infected verdicts are cached too")
 
 
-def storm_client(n):
-    for i in range(n):
-        r = scan(storm)
-        if r != FOUND:
-            with lock:
-                bad.append(r)
+def test_fildes_shares(tap):
+    """INSTREAM and FILDES share entries."""
+    path = os.path.join(work, "doc.bin")
+    with open(path, "wb") as f:
+        f.write(doc)
+    hits = counts()[1]
+    tap.ok(mxtest.fildes(mx.socket, path).endswith(b": OK\0"), "FILDES of the same bytes: OK")
+    tap.eq(counts()[1], hits + 1, "FILDES hit the entry INSTREAM made")
 
 
-ts = [threading.Thread(target=storm_client, args=(125,)) for _ in range(8)]
-for t in ts:
-    t.start()
-for t in ts:
-    t.join()
-tap.ok(not bad, "1,000 storm copies all found", bad[:3])
-tap.ok(counts()[2] - m0 <= 8, "scanned at most once per concurrent first arrival (%d misses)"
-       % (counts()[2] - m0))
-
-# Concurrent hits and inserts on an evicting cache stay consistent.
-payloads = [(b"mix %d " % i * 50) + (EICAR if i % 2 else b"") for i in range(250)]
-bad = []
-
-
-def mixer(seed):
-    for i in range(600):
-        k = (i * 7 + seed * 13) % len(payloads)
-        r = scan(payloads[k])
-        want = FOUND if k % 2 else b"stream: OK\0"
-        if r != want:
-            with lock:
-                bad.append((k, r))
+def test_swap(tap):
+    """An engine swap: the cached clean verdict must not survive."""
+    path = os.path.join(work, "doc.bin")
+    os.symlink("versions/v2", os.path.join(root, "current.tmp"))
+    os.rename(os.path.join(root, "current.tmp"), os.path.join(root, "current"))
+    gen = int(mx.health()["engine_generation"])
+    mx.request(b"zRELOAD\0")
+    tap.ok(mxtest.wait_for(lambda: int(mx.health()["engine_generation"]) > gen, 30), "v2 loaded")
+    tap.eq(counts()[0], 0, "the swap empties the cache")
+    tap.eq(scan(doc), b"stream: Mx-Cache-Marker.UNOFFICIAL FOUND\0",
+           "bytes cached clean under v1 are detected under v2")
+    tap.ok(mxtest.fildes(mx.socket, path).endswith(b"Mx-Cache-Marker.UNOFFICIAL FOUND\0"),
+           "also by FILDES (now a cache hit)")
 
 
-ts = [threading.Thread(target=mixer, args=(j,)) for j in range(8)]
-for t in ts:
-    t.start()
-for t in ts:
-    t.join()
-e, h, m = counts()
-tap.ok(not bad, "4,800 concurrent requests over 250 objects, cache of 100: every verdict right", bad[:3])
-tap.ok(e <= 100, "still bounded under concurrency (%d entries)" % e)
-tap.eq(int(mx.health()["requests"]), h + m + 0, "every request counted once as a hit or a miss")
-mx.stop()
+def test_bounded(tap):
+    """300 distinct objects leave at most 100 entries, newest kept."""
+    for i in range(300):
+        scan(b"distinct object %d\n" % i * 20)
+    e, h, m = counts()
+    tap.eq(e, 100, "bounded at scand_cache_size entries")
+    h0 = counts()[1]
+    scan(b"distinct object %d\n" % 299 * 20)
+    scan(b"distinct object %d\n" % 0 * 20)
+    tap.eq(counts()[1], h0 + 1, "the newest entry is kept, the oldest evicted")
 
-off = mxtest.Daemon(os.path.join(root, "versions", "v1"), options={"scand_cache_size": "0"})
-off.request(b"zINSTREAM\0" + instream_bytes(doc))
-off.request(b"zINSTREAM\0" + instream_bytes(doc))
-h = off.health()
-tap.eq((h["cache_entries"], h["cache_hits"], h["cache_misses"]), ("0", "0", "0"),
-       "scand_cache_size = 0 disables the cache")
-off.stop()
-mxtest.rmtree(work)
-tap.done()
+
+def test_storm(tap):
+    """1,000 copies of one infected attachment are scanned once."""
+    storm = b"PK\3\4 storm attachment " + EICAR + b" " * 5000
+    m0 = counts()[2]
+    bad = []
+    lock = threading.Lock()
+
+    def storm_client(n):
+        for i in range(n):
+            r = scan(storm)
+            if r != FOUND:
+                with lock:
+                    bad.append(r)
+
+    ts = [threading.Thread(target=storm_client, args=(125,)) for _ in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    tap.ok(not bad, "1,000 storm copies all found", bad[:3])
+    tap.ok(counts()[2] - m0 <= 8, "scanned at most once per concurrent first arrival (%d misses)"
+           % (counts()[2] - m0))
+
+
+def test_concurrent(tap):
+    """Concurrent hits and inserts on an evicting cache stay consistent."""
+    payloads = [(b"mix %d " % i * 50) + (EICAR if i % 2 else b"") for i in range(250)]
+    bad = []
+    lock = threading.Lock()
+
+    def mixer(seed):
+        for i in range(600):
+            k = (i * 7 + seed * 13) % len(payloads)
+            r = scan(payloads[k])
+            want = FOUND if k % 2 else b"stream: OK\0"
+            if r != want:
+                with lock:
+                    bad.append((k, r))
+
+    ts = [threading.Thread(target=mixer, args=(j,)) for j in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    e, h, m = counts()
+    tap.ok(not bad, "4,800 concurrent requests over 250 objects, cache of 100: every verdict right",
+           bad[:3])
+    tap.ok(e <= 100, "still bounded under concurrency (%d entries)" % e)
+    tap.eq(int(mx.health()["requests"]), h + m + 0, "every request counted once as a hit or a miss")
+    mx.stop()
+
+
+def test_off(tap):
+    off = mxtest.Daemon(os.path.join(root, "versions", "v1"), options={"scand_cache_size": "0"})
+    off.request(b"zINSTREAM\0" + instream_bytes(doc))
+    off.request(b"zINSTREAM\0" + instream_bytes(doc))
+    h = off.health()
+    tap.eq((h["cache_entries"], h["cache_hits"], h["cache_misses"]), ("0", "0", "0"),
+           "scand_cache_size = 0 disables the cache")
+    off.stop()
+
+
+if __name__ == "__main__":
+    mxtest.run(globals())

@@ -21,6 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 sys.path.insert(0, os.path.join(HERE, ".."))
 
+import mimegen  # noqa: E402
 import mxtest  # noqa: E402
 from mxtest import EICAR, Daemon, Tap, make_test_db, tmpdir  # noqa: E402
 import conversion_emulator as ce  # noqa: E402
@@ -41,15 +42,11 @@ NOTICE_LINES = [
 ]
 
 tap = Tap()
-cleanup_dirs = []
-cleanup_daemons = []
-cleanup_fakes = []
+daemons = []   # every mxscand started here, stopped (and checked) at the end
 
 
 def mkdir(prefix):
-    d = tmpdir(prefix)
-    cleanup_dirs.append(d)
-    return d
+    return tmpdir(prefix)
 
 
 def write_conf(directory, name, **opts):
@@ -68,43 +65,23 @@ def command(conf):
 
 def make_message(parts, subject="test", msgid="<conv@example.com>",
                  boundary="=_mxtest_boundary_42"):
-    """parts: list of dicts with body (bytes), type, name, filename, cte,
-    description, raw_ctype (overrides the Content-Type line)."""
-    out = [
-        b"From: Sender <sender@example.com>",
-        b"To: rcpt@example.com",
-        b"Subject: " + subject.encode(),
-        b"Message-ID: " + msgid.encode(),
-        b"MIME-Version: 1.0",
-        b'Content-Type: multipart/mixed; boundary="' + boundary.encode() + b'"',
-        b"",
-        b"This is a multi-part message in MIME format.",
-    ]
+    """A multipart/mixed message with LF line ends (as the channel's
+    files hold it), built by mimegen.  parts: list of dicts with body
+    (bytes), type, name, filename, cte (default base64; any other is the
+    body as given), description, raw_ctype (overrides the Content-Type
+    line), raw_cdisp (the Content-Disposition value)."""
+    leaves = []
     for p in parts:
-        out.append(b"--" + boundary.encode())
-        ctype = p.get("raw_ctype")
-        if ctype is None:
-            ctype = p.get("type", "application/octet-stream")
-            if p.get("name") is not None:
-                ctype += '; name="%s"' % p["name"]
-        out.append(b"Content-Type: " + ctype.encode())
-        if p.get("raw_cdisp") is not None:
-            out.append(b"Content-Disposition: " + p["raw_cdisp"].encode())
-        elif p.get("filename") is not None:
-            out.append(('Content-Disposition: attachment; filename="%s"'
-                        % p["filename"]).encode())
-        if p.get("description"):
-            out.append(b"Content-Description: " + p["description"].encode())
-        cte = p.get("cte", "base64")
-        out.append(b"Content-Transfer-Encoding: " + cte.encode())
-        out.append(b"")
-        if cte == "base64":
-            out.append(base64.encodebytes(p["body"]).rstrip(b"\n"))
-        else:
-            out.append(p["body"].rstrip(b"\n"))
-    out.append(b"--" + boundary.encode() + b"--")
-    out.append(b"")
-    return b"\n".join(out)
+        raw = p.get("raw_ctype")
+        leaves.append(mimegen.leaf(
+            p["body"], raw if raw is not None else p.get("type", "application/octet-stream"),
+            name=None if raw is not None else p.get("name"), filename=p.get("filename"),
+            disposition=p.get("raw_cdisp"), description=p.get("description"),
+            cte=p.get("cte", "base64")))
+    return mimegen.lf(mimegen.multipart_message(
+        leaves, boundary=boundary,
+        headers=["From: Sender <sender@example.com>", "To: rcpt@example.com", "Subject: " + subject,
+                 "Message-ID: " + msgid, "MIME-Version: 1.0"]))
 
 
 TEXT_PART = {"type": "text/plain; charset=us-ascii", "cte": "7bit",
@@ -171,6 +148,7 @@ class FakeScanner:
         self.stopping = False
         self.thread = threading.Thread(target=self._loop, daemon=True)
         self.thread.start()
+        mxtest.on_cleanup(self.stop)
 
     def _loop(self):
         while not self.stopping:
@@ -222,7 +200,8 @@ class FakeScanner:
 
 # --- the tests ------------------------------------------------------------
 
-def t_clean(tap, conf):
+def test_clean(tap):
+    conf = CONF
     raw = std_message(attachment_body=b"just some harmless bytes\x00\x01\x02\n")
     res = ce.convert_message(raw, command(conf), timeout=30)
     tap.eq(res.disposition, "deliver", "(a) clean message delivered")
@@ -242,8 +221,9 @@ def t_clean(tap, conf):
            [p.leftover_files for p in res.parts])
 
 
-def t_cli(tap, conf):
+def test_cli(tap):
     """The emulator's command line: message in, delivered message out."""
+    conf = CONF
     import subprocess
     emu = os.path.join(HERE, "..", "conversion_emulator.py")
     base = [sys.executable, emu, "--command", CONV, "--arg=-c", "--arg=" + conf,
@@ -265,7 +245,8 @@ def t_cli(tap, conf):
     os.unlink(bconf)
 
 
-def t_substitute(tap, conf):
+def test_substitute(tap):
+    conf = CONF
     raw = std_message()
     res = ce.convert_message(raw, command(conf), timeout=30)
     tap.eq(res.disposition, "deliver", "(b) EICAR with substitute: message delivered")
@@ -297,7 +278,8 @@ def t_substitute(tap, conf):
            "(b) clean parts copied byte-exact")
 
 
-def t_actions(tap, d, sock):
+def test_actions(tap):
+    d, sock = WORK, SOCK
     raw = std_message()
     expect = {
         "delete": (ce.FORCEDELETE, "deliver"),
@@ -332,7 +314,8 @@ def t_actions(tap, d, sock):
             tap.ok(res.message is None, "(c) %s: nothing delivered" % action)
 
 
-def t_failure(tap, d):
+def test_failure(tap):
+    d = WORK
     dead = "unix:" + os.path.join(d, "no-such-dir", "mxscand.sock")
     raw = std_message(attachment_body=b"clean data\n", name="data.bin")
     # Default failure action (none configured) is retry.
@@ -372,10 +355,10 @@ def t_failure(tap, d):
            "(d) pass: delivered parts carry the Content-Description")
 
 
-def t_hung(tap, d):
+def test_hung(tap):
+    d = WORK
     path = os.path.join(d, "hung.sock")
     fake = FakeScanner(path)
-    cleanup_fakes.append(fake)
     conf = write_conf(d, "hung.conf", scanner_endpoints="unix:" + path,
                       conversion_timeout="1s")
     raw = make_message([{"type": "application/octet-stream", "name": "x.bin",
@@ -396,7 +379,7 @@ def t_hung(tap, d):
     # triple it.
     paths = [os.path.join(d, "hung%d.sock" % i) for i in range(3)]
     for pth in paths:
-        cleanup_fakes.append(FakeScanner(pth))
+        FakeScanner(pth)
     conf = write_conf(d, "hung3.conf", scanner_endpoints=" ".join("unix:" + x for x in paths),
                       conversion_timeout="1s")
     pr = ce.run_part(command(conf), b"some bytes", timeout=30)
@@ -414,7 +397,8 @@ def t_hung(tap, d):
            "(e) emulator: command killed at its own timeout means retry")
 
 
-def t_hostile_names(tap, d, sock):
+def test_hostile_names(tap):
+    d, sock = WORK, SOCK
     conf = write_conf(d, "hostile.conf", scanner_endpoints="unix:" + sock)
     evil_ct = ("application/octet-stream; name*=utf-8''evil%0ASTATUS%3D178030259%0D%0A"
                "OUTPUT_TYPE%3Dapplication%07%1B%22%27%5C%C3%A9.com")
@@ -462,7 +446,6 @@ def t_hostile_names(tap, d, sock):
     path = os.path.join(d, "evil.sock")
     fake = FakeScanner(path, reply=b"stream: Evil\nSTATUS=178030259\r\nOUTPUT_TYPE=x\"'\\"
                        b"\x1b[31m FOUND\0")
-    cleanup_fakes.append(fake)
     for action in ("bounce", "substitute"):
         econf = write_conf(d, "evil-%s.conf" % action, scanner_endpoints="unix:" + path,
                            conversion_infected_action=action)
@@ -522,7 +505,8 @@ def t_hostile_names(tap, d, sock):
            "(f) 5000-byte NAME truncated in the notice")
 
 
-def t_malformed(tap, d, sock):
+def test_malformed(tap):
+    d, sock = WORK, SOCK
     conf = write_conf(d, "malformed.conf", scanner_endpoints="unix:" + sock)
     cmd = command(conf)
 
@@ -614,7 +598,8 @@ def t_malformed(tap, d, sock):
            "(g) OUTPUT_FILE unwritable: STATUS=178028698")
 
 
-def t_files(tap, d, sock):
+def test_files(tap):
+    d, sock = WORK, SOCK
     conf = write_conf(d, "files.conf", scanner_endpoints="unix:" + sock)
     victim = os.path.join(mkdir("mxconv-victim"), "victim")
     with open(victim, "wb") as f:
@@ -675,10 +660,11 @@ def t_files(tap, d, sock):
     tap.ok(not any(EICAR in b for _, _, b in got), "(b) nested message: no EICAR delivered")
 
 
-def t_tcp(tap, dbdir):
+def test_tcp(tap):
+    dbdir = DBDIR
     port = mxtest.free_port()
     dm = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port})
-    cleanup_daemons.append(dm)
+    daemons.append(dm)
     mxtest.wait_ready("127.0.0.1:%d" % port, proc=dm.proc, tcp=True)
     d = mkdir("mxconv-tcp")
     conf = write_conf(d, "tcp.conf", scanner_endpoints="tcp:127.0.0.1:%d" % port)
@@ -699,7 +685,7 @@ def t_tcp(tap, dbdir):
     port2 = mxtest.free_port()
     small = Daemon(dbdir, options={"scand_tcp_listen": "127.0.0.1:%d" % port2,
                                    "scand_stream_max_length": "1k"})
-    cleanup_daemons.append(small)
+    daemons.append(small)
     mxtest.wait_ready("127.0.0.1:%d" % port2, proc=small.proc, tcp=True)
     conf2 = write_conf(d, "tcp-small.conf", scanner_endpoints="tcp:127.0.0.1:%d" % port2)
     raw = make_message([{"type": "application/octet-stream", "name": "big.bin",
@@ -717,9 +703,10 @@ def t_tcp(tap, dbdir):
            "(h) small EICAR under the limit still detected", p0.summary())
 
 
-def t_failover(tap, d, sock):
+def test_failover(tap):
+    d, sock = WORK, SOCK
     garbage_path = os.path.join(d, "garbage.sock")
-    cleanup_fakes.append(FakeScanner(garbage_path, reply=b"this is not clamd\0"))
+    FakeScanner(garbage_path, reply=b"this is not clamd\0")
     raw = std_message()
     for label, endpoints in (
             ("dead unix first", "unix:%s unix:%s" % (os.path.join(d, "gone.sock"), sock)),
@@ -741,7 +728,8 @@ def t_failover(tap, d, sock):
                "(i) failover, %s: clean parts copied (%.1fs)" % (label, took))
 
 
-def t_concurrent(tap, conf):
+def test_concurrent(tap):
+    conf = CONF
     def job(i):
         infected = i % 3 == 0
         body = (EICAR if infected else b"clean payload %d\n" % i + os.urandom(512))
@@ -785,11 +773,12 @@ def t_concurrent(tap, conf):
     tap.eq(sum(1 for i, _ in results if i % 3 == 0), 34, "(j) 34 of them carried EICAR")
 
 
-def t_testfiles(tap, d, sock):
+def test_testfiles(tap):
     """Every file of Debian's clamav-testfiles as an attachment between two
     clean parts, under each infected action: each part's outcome follows
     the verdict mxscan gives for the same file, clean parts pass byte for
     byte, and nothing infected is ever delivered."""
+    d, sock = WORK, SOCK
     import subprocess
     tf = mxtest.TESTFILES
     if not os.path.isdir(tf):
@@ -837,10 +826,11 @@ def t_testfiles(tap, d, sock):
                "\n".join(bad[:10]))
 
 
-def t_busy(tap, dbdir, d):
+def test_busy(tap):
     """A daemon at scand_max_connections: further clients wait in the
     listen backlog (config_table.h), so a conversion must wait up to
     scanner_connect_timeout for its turn, not give up at once."""
+    dbdir, d = DBDIR, WORK
     # Deterministic: a listener whose backlog is full and never accepts.
     path = os.path.join(d, "full.sock")
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -871,7 +861,7 @@ def t_busy(tap, dbdir, d):
         lsock.close()
     # The real thing: one connection at a time, 100 conversions, 20 at once.
     busy = Daemon(dbdir, options={"scand_max_connections": "1", "scand_listen_backlog": "1"})
-    cleanup_daemons.append(busy)
+    daemons.append(busy)
     conf = write_conf(d, "busy.conf", scanner_endpoints="unix:" + busy.socket)
 
     def job(i):
@@ -886,7 +876,7 @@ def t_busy(tap, dbdir, d):
            "scanned (%d failed)" % len(bad), "\n".join(bad[:3]))
 
 
-def t_emulator_self(tap):
+def test_emulator_self(tap):
     """The emulator itself must be able to see failures (guards against a
     harness that passes everything)."""
     raw = std_message(attachment_body=b"abc")
@@ -901,11 +891,12 @@ def t_emulator_self(tap):
            "emulator: a command past its timeout means retry")
 
 
-def t_lean(tap, work, conf):
+def test_lean(tap):
     """The issue's "a handful of system calls plus the scan", traced:
     one execve (its own), no other process, no shared library opened and
     a bounded count of system calls for a clean part.  Not in sanitizer
     builds, whose runtime is a shared library that makes calls of its own."""
+    work, conf = WORK, CONF
     import shutil
     import subprocess
     strace = shutil.which("strace")
@@ -938,54 +929,32 @@ def t_lean(tap, work, conf):
            names)
 
 
-def run(fn, *args):
-    """Run one group; an exception is one failed test, not a lost plan."""
-    try:
-        fn(*args)
-    except Exception:  # noqa: BLE001 - reported as a TAP failure
-        import traceback
-        tap.ok(False, "%s completed without an exception" % fn.__name__,
-               traceback.format_exc())
-
-
-def main():
+@mxtest.setup
+def start(tap):
+    global WORK, DBDIR
     if not os.access(CONV, os.X_OK) or not os.access(mxtest.MXSCAND, os.X_OK):
         Tap.skip_all("mxscan-conversion or mxscand not built")
-    work = mkdir("mxconv")
-    dbdir = make_test_db(os.path.join(work, "db"))
-    try:
-        run(t_emulator_self, tap)
-        dm = Daemon(dbdir)
-        cleanup_daemons.append(dm)
-        conf = write_conf(work, "default.conf", scanner_endpoints="unix:" + dm.socket)
-        run(t_clean, tap, conf)
-        run(t_lean, tap, work, conf)
-        run(t_cli, tap, conf)
-        run(t_substitute, tap, conf)
-        run(t_actions, tap, work, dm.socket)
-        run(t_failure, tap, work)
-        run(t_hung, tap, work)
-        run(t_hostile_names, tap, work, dm.socket)
-        run(t_malformed, tap, work, dm.socket)
-        run(t_files, tap, work, dm.socket)
-        run(t_testfiles, tap, work, dm.socket)
-        run(t_tcp, tap, dbdir)
-        run(t_failover, tap, work, dm.socket)
-        run(t_concurrent, tap, conf)
-        run(t_busy, tap, dbdir, work)
-        tap.ok(dm.proc.poll() is None, "mxscand still running after all of it")
-    finally:
-        for f in cleanup_fakes:
-            f.stop()
-        for dm in cleanup_daemons:
-            dm.stop()
-        import shutil
-        for dm in cleanup_daemons:
-            shutil.rmtree(dm.dir, ignore_errors=True)
-        for d in cleanup_dirs:
-            shutil.rmtree(d, ignore_errors=True)
-    tap.done()
+    WORK = mkdir("mxconv")
+    DBDIR = make_test_db(os.path.join(WORK, "db"))
+
+
+@mxtest.setup
+def start_daemon(tap):
+    global SOCK, CONF
+    dm = Daemon(DBDIR)
+    daemons.append(dm)
+    SOCK = dm.socket
+    CONF = write_conf(WORK, "default.conf", scanner_endpoints="unix:" + dm.socket)
+
+
+def test_still_running(tap):
+    tap.ok(daemons[0].proc.poll() is None, "mxscand still running after all of it")
+    for dm in daemons:
+        dm.stop()
 
 
 if __name__ == "__main__":
-    main()
+    mxtest.run([start, test_emulator_self, start_daemon, test_clean, test_lean, test_cli,
+                test_substitute, test_actions, test_failure, test_hung, test_hostile_names,
+                test_malformed, test_files, test_testfiles, test_tcp, test_failover,
+                test_concurrent, test_busy, test_still_running])

@@ -23,9 +23,15 @@ import mxtest  # noqa: E402
 from mxtest import EICAR, EICAR_SIG, instream_bytes  # noqa: E402
 
 tap = mxtest.Tap()
-work = mxtest.tmpdir("tmime")
-db = mxtest.make_test_db(os.path.join(work, "db"))
-mx = mxtest.Daemon(db)
+
+
+@mxtest.setup
+def start(tap):
+    global db, mx, work
+    work = mxtest.tmpdir("tmime")
+    db = mxtest.make_test_db(os.path.join(work, "db"))
+    mx = mxtest.Daemon(db)
+
 
 FINAL_FOUND = "stream: %s FOUND" % EICAR_SIG
 CLAM_SIG = mxtest.CLAM_EXE_SIG
@@ -116,13 +122,16 @@ def check_part_found(raw, path, label):
     tap.ok(ok, label, raw[-3000:])
 
 
-for vname, fn in mimegen.VARIANTS.items():
-    raw = mimescan(fn(EICAR, "eicar.com"))
-    check_found(raw, "%s: EICAR attachment FOUND" % vname)
-    check_part_found(raw, ATTACHMENT_PATH.get(vname, "2"), "%s: the attachment's own line FOUND" % vname)
-    check_found(mimescan(fn(EICAR_ZIP, "eicar.zip")), "%s: zip of EICAR FOUND" % vname)
-    check_clean(mimescan(fn(HARMLESS, "eicar.com")), "%s: harmless text of the same shape OK" % vname)
-    check_clean(mimescan(fn(HARMLESS_ZIP, "eicar.zip")), "%s: zip of harmless text OK" % vname)
+def test_variants(tap):
+    """Every trick class: EICAR, zipped EICAR, and the clean twins."""
+    for vname, fn in mimegen.VARIANTS.items():
+        raw = mimescan(fn(EICAR, "eicar.com"))
+        check_found(raw, "%s: EICAR attachment FOUND" % vname)
+        check_part_found(raw, ATTACHMENT_PATH.get(vname, "2"), "%s: the attachment's own line FOUND" % vname)
+        check_found(mimescan(fn(EICAR_ZIP, "eicar.zip")), "%s: zip of EICAR FOUND" % vname)
+        check_clean(mimescan(fn(HARMLESS, "eicar.com")), "%s: harmless text of the same shape OK" % vname)
+        check_clean(mimescan(fn(HARMLESS_ZIP, "eicar.zip")), "%s: zip of harmless text OK" % vname)
+
 
 # --- plain: exact part lines for text + pdf-like + zip -------------------------
 PDF_LIKE = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
@@ -135,306 +144,330 @@ def three_parts(zip_payload, subject=b"three parts", msgid=None):
          mimegen.attachment(zip_payload, "docs.zip")], subject=subject, msgid=msgid)
 
 
-raw = mimescan(three_parts(HARMLESS_ZIP))
-lines = lines_of(raw)
-tap.ok(lines is not None and well_formed(lines) is None, "plain 3 parts: a well-formed reply", raw)
-tap.eq(sorted(part_lines(lines).values()),
-       ['1 text/plain - OK', '2 application/pdf "report.pdf" OK', '3 application/zip "docs.zip" OK'],
-       "plain 3 parts: exact part lines")
-tap.ok(lines is not None and "raw message/rfc822 - OK" in lines, "plain 3 parts: the raw reading has its line", raw)
-tap.eq(lines and lines[-1], "stream: OK", "plain 3 parts: final OK")
-tap.eq(len(lines or []), 5, "plain 3 parts: 3 parts + raw + final, nothing else")
-
-raw = mimescan(three_parts(EICAR_ZIP))
-lines = lines_of(raw)
-pl = part_lines(lines)
-want = {"1": '1 text/plain - OK', "2": '2 application/pdf "report.pdf" OK',
-        "3": '3 application/zip "docs.zip" %s FOUND' % EICAR_SIG}
-tap.ok(lines is not None and well_formed(lines) is None, "plain 3 parts, zip infected: well-formed", raw)
-tap.ok(all(want.get(k) == v for k, v in pl.items()), "plain 3 parts, zip infected: no part line is wrong", raw)
-first_found = next((i for i, ln in enumerate(lines or []) if ln.endswith(" FOUND")), None)
-tap.ok("3" in pl or (first_found is not None and first_found < len(lines) - 1),
-       "plain 3 parts, zip infected: part 3 FOUND (or skipped after an earlier FOUND)", raw)
-tap.eq(lines and lines[-1], FINAL_FOUND, "plain 3 parts, zip infected: final FOUND")
-
-# --- nested message/rfc822: paths -------------------------------------------
-raw = mimescan(mimegen.nested_rfc822(HARMLESS_ZIP, "inner.zip"))
-pl = part_lines(lines_of(raw))
-tap.eq({k: pl.get(k) for k in ("1", "2.1.1", "2.1.2.1.1", "2.1.2.1.2")},
-       {"1": "1 text/plain - OK", "2.1.1": "2.1.1 text/plain - OK",
-        "2.1.2.1.1": "2.1.2.1.1 text/plain - OK",
-        "2.1.2.1.2": '2.1.2.1.2 application/zip "inner.zip" OK'},
-       "nested rfc822: leaf paths 1, 2.1.1, 2.1.2.1.1, 2.1.2.1.2")
-tap.ok(all(re.fullmatch(r"1|2|2\.1|2\.1\.[12]|2\.1\.2\.1|2\.1\.2\.1\.[12]", k) for k in pl),
-       "nested rfc822: no path outside the tree", raw)
-tap.ok(pl.get("2") is None or pl["2"].startswith("2 message/rfc822 "),
-       "nested rfc822: a line for 2, if any, says message/rfc822", raw)
-raw = mimescan(mimegen.nested_rfc822(EICAR, "deep.com"))
-lines = lines_of(raw)
-tap.ok(lines is not None and lines[-1] == FINAL_FOUND
-       and '2.1.2.1.2 application/octet-stream "deep.com" %s FOUND' % EICAR_SIG in lines,
-       "nested rfc822: EICAR found at 2.1.2.1.2", raw)
-
-# --- RFC 2231 names ---------------------------------------------------------
-raw = mimescan(mimegen.rfc2231_name(HARMLESS_ZIP, "invoice_2024.zip"))
-pl = part_lines(lines_of(raw))
-tap.eq((pl.get("2"), pl.get("3")),
-       ('2 application/zip "invoice_2024.zip" OK', '3 application/zip "invoice_2024.zip" OK'),
-       "RFC 2231: filename*= and filename*0*/*1* continuations decoded")
-raw = mimescan(mimegen.rfc2231_name(HARMLESS, "r\u00e9sum\u00e9.txt"))
-pl = part_lines(lines_of(raw))
-tap.eq((pl.get("2"), pl.get("3")),
-       ('2 text/plain "r\\303\\251sum\\303\\251.txt" OK', '3 text/plain "r\\303\\251sum\\303\\251.txt" OK'),
-       "RFC 2231: UTF-8 name decoded, 8-bit bytes as \\ooo")
-raw = mimescan(mimegen.rfc2231_name(EICAR, "evil.com"))
-lines = lines_of(raw)
-tap.ok(lines is not None and lines[-1] == FINAL_FOUND
-       and '2 application/octet-stream "evil.com" %s FOUND' % EICAR_SIG in lines,
-       "RFC 2231: the decoded name on the FOUND line", raw)
-
-# --- uuencode inside text ---------------------------------------------------
-raw = mimescan(mimegen.uuencode_in_text(HARMLESS_ZIP, "notes.zip"))
-lines = lines_of(raw)
-pl = part_lines(lines)
-tap.eq((pl.get("1"), pl.get("2"), pl.get("2.uu1")),
-       ("1 text/plain - OK", "2 text/plain - OK", '2.uu1 application/octet-stream "notes.zip" OK'),
-       "uuencode: the file in text part 2 is 2.uu1 with its begin-line name")
-tap.eq(lines and lines[-1], "stream: OK", "uuencode, harmless: final OK")
-two = mimegen.multipart_message([mimegen.text_part(
-    b"first:\r\n" + mimegen.uuencode(HARMLESS, "a.txt") + b"second:\r\n" + mimegen.uuencode(HARMLESS_ZIP, "b.zip"))])
-pl = part_lines(lines_of(mimescan(two)))
-tap.eq((pl.get("1.uu1"), pl.get("1.uu2")),
-       ('1.uu1 application/octet-stream "a.txt" OK', '1.uu2 application/octet-stream "b.zip" OK'),
-       "uuencode: two files in text part 1 are 1.uu1 and 1.uu2")
-raw = mimescan(mimegen.uuencode_in_text(EICAR, "uu.com"))
-lines = lines_of(raw)
-pl = part_lines(lines)
-tap.ok(lines is not None and lines[-1] == FINAL_FOUND
-       and pl.get("2.uu1", '2.uu1 application/octet-stream "uu.com" %s FOUND' % EICAR_SIG)
-       == '2.uu1 application/octet-stream "uu.com" %s FOUND' % EICAR_SIG,
-       "uuencode, EICAR: final FOUND, 2.uu1 (when reported) FOUND under its name", raw)
-
-# --- a hostile name is escaped ------------------------------------------------
-hostile = b'q"uote\\back\nnl\xe9\xfc.txt'
-att = mimegen.part(mimegen.b64_lines(HARMLESS), [
-    b"Content-Type: text/plain; name*=" + mimegen.rfc2231_encode(hostile),
-    b"Content-Disposition: attachment; filename*=" + mimegen.rfc2231_encode(hostile),
-    b"Content-Transfer-Encoding: base64"])
-att8 = mimegen.part(mimegen.b64_lines(HARMLESS), [
-    b'Content-Type: application/octet-stream; name="caf\xe9\x01.bin"',
-    b'Content-Disposition: attachment; filename="caf\xe9\x01.bin"',
-    b"Content-Transfer-Encoding: base64"])
-spaced = mimegen.attachment(HARMLESS, "my file.txt")
-raw = mimescan(mimegen.multipart_message([mimegen.text_part(), att, att8, spaced]))
-lines = lines_of(raw)
-tap.ok(lines is not None and well_formed(lines) is None, "hostile names: every line well formed (no raw newline)", raw)
-tap.eq(part_lines(lines).get("2"), '2 text/plain "q\\042uote\\134back\\012nl\\351\\374.txt" OK',
-       'hostile names: ", \\, newline and 8-bit bytes as \\ooo')
-# Raw 8-bit bytes in a header: kept as they are, or taken as Latin-1 and
-# converted to UTF-8; either way escaped, the control byte too.
-tap.ok(part_lines(lines).get("3") in ('3 application/octet-stream "caf\\351\\001.bin" OK',
-                                      '3 application/octet-stream "caf\\303\\251\\001.bin" OK'),
-       "hostile names: raw 8-bit and control bytes in a quoted name as \\ooo", raw)
-tap.eq(part_lines(lines).get("4"), '4 text/plain "my file.txt" OK',
-       "names: a space is printable, left as it is")
-tap.eq(lines and lines[-1], "stream: OK", "hostile names: final OK")
-
-# --- ClamAV's test archives as attachments -------------------------------------
-for f in ("clam.zip", "clam.7z", "clam.tar.gz", "clam.rar", "clam.cab", "clam.exe.bz2"):
-    p = os.path.join(mxtest.TESTFILES, f)
-    if not os.path.exists(p):
-        tap.diag("%s not installed: skipped" % p)
-        continue
-    with open(p, "rb") as fh:
-        data = fh.read()
-    check_found(mimescan(mimegen.plain(data, f)), "testfiles: %s attached FOUND" % f, sig=CLAM_SIG)
-    check_found(mimescan(mimegen.b64_junk(data, f)), "testfiles: %s attached with junk base64 FOUND" % f,
-                sig=CLAM_SIG)
-
-
-# --- limits -----------------------------------------------------------------
-def limit_error(raw, label):
+def test_plain(tap):
+    """Plain: exact part lines for text + pdf-like + zip."""
+    raw = mimescan(three_parts(HARMLESS_ZIP))
     lines = lines_of(raw)
-    ok = (lines is not None and re.fullmatch(r"stream: .*limit.* ERROR", lines[-1]) is not None)
-    tap.ok(ok, label, raw[-2000:])
+    tap.ok(lines is not None and well_formed(lines) is None, "plain 3 parts: a well-formed reply", raw)
+    tap.eq(sorted(part_lines(lines).values()),
+           ['1 text/plain - OK', '2 application/pdf "report.pdf" OK', '3 application/zip "docs.zip" OK'],
+           "plain 3 parts: exact part lines")
+    tap.ok(lines is not None and "raw message/rfc822 - OK" in lines, "plain 3 parts: the raw reading has its line", raw)
+    tap.eq(lines and lines[-1], "stream: OK", "plain 3 parts: final OK")
+    tap.eq(len(lines or []), 5, "plain 3 parts: 3 parts + raw + final, nothing else")
+
+    raw = mimescan(three_parts(EICAR_ZIP))
+    lines = lines_of(raw)
+    pl = part_lines(lines)
+    want = {"1": '1 text/plain - OK', "2": '2 application/pdf "report.pdf" OK',
+            "3": '3 application/zip "docs.zip" %s FOUND' % EICAR_SIG}
+    tap.ok(lines is not None and well_formed(lines) is None, "plain 3 parts, zip infected: well-formed", raw)
+    tap.ok(all(want.get(k) == v for k, v in pl.items()), "plain 3 parts, zip infected: no part line is wrong", raw)
+    first_found = next((i for i, ln in enumerate(lines or []) if ln.endswith(" FOUND")), None)
+    tap.ok("3" in pl or (first_found is not None and first_found < len(lines) - 1),
+           "plain 3 parts, zip infected: part 3 FOUND (or skipped after an earlier FOUND)", raw)
+    tap.eq(lines and lines[-1], FINAL_FOUND, "plain 3 parts, zip infected: final FOUND")
 
 
-lim = mxtest.Daemon(db, options={"scand_mime_max_parts": "10", "scand_mime_max_depth": "3"})
-limit_error(mimescan(mimegen.many_parts(50), lim), "max_parts 10: 50 parts is an ERROR naming the limit")
-check_clean(mimescan(mimegen.many_parts(5), lim), "max_parts 10: 5 parts is OK")
-raw = mimescan(mimegen.many_parts(50, lambda i: EICAR if i == 40 else b"text %d\r\n" % i), lim)
-tap.ok(raw.endswith(b"\0") and not raw.endswith(b"stream: OK\0") and (b" ERROR\0" in raw or b" FOUND\0" in raw),
-       "max_parts 10: EICAR in part 41 of 50 is never OK", raw[-2000:])
-limit_error(mimescan(mimegen.nested_levels(6, HARMLESS), lim),
-            "max_depth 3: 6 nested message/rfc822 is an ERROR naming the limit")
-raw = mimescan(mimegen.nested_levels(6, EICAR), lim)
-tap.ok(raw.endswith(b"\0") and not raw.endswith(b"stream: OK\0"),
-       "max_depth 3: 6 nested levels around EICAR never OK", raw[-2000:])
-check_clean(mimescan(mimegen.nested_levels(1, HARMLESS), lim), "max_depth 3: 1 nested level is OK")
-check_found(mimescan(mimegen.nested_levels(6, EICAR)), "default depth limit: EICAR 6 levels deep FOUND")
-limit_error(mimescan(mimegen.nested_levels(30, HARMLESS)), "default depth limit (20): 30 levels is an ERROR")
-limit_error(mimescan(mimegen.many_parts(1100)), "default part limit (1000): 1100 parts is an ERROR")
-
-# --- IDSESSION ----------------------------------------------------------------
-s = mxtest.connect(mx.socket, 60)
-s.sendall(b"zIDSESSION\0zMIMESCAN\0" + instream_bytes(three_parts(HARMLESS_ZIP))
-          + b"zMIMESCAN\0" + instream_bytes(mimegen.plain(EICAR, "eicar.com")) + b"zEND\0")
-raw = mxtest.recv_all(s)
-s.close()
-replies = {}
-for rep in raw.split(b"\0")[:-1]:
-    ls = rep.decode("latin-1").split("\n")
-    ids = {ln.split(": ", 1)[0] for ln in ls}
-    replies[ids.pop() if len(ids) == 1 else "mixed"] = ls
-tap.eq(sorted(replies), ["1", "2"], "IDSESSION: two replies, every line of each prefixed by one id")
-r1 = [ln[3:] for ln in replies.get("1", [])]
-r2 = [ln[3:] for ln in replies.get("2", [])]
-tap.ok(r1[-1:] == ["stream: OK"] and well_formed(r1) is None and len(part_lines(r1)) == 3,
-       "IDSESSION: request 1 (clean, 3 parts) answered in full under 1:", raw)
-tap.ok(r2[-1:] == [FINAL_FOUND] and well_formed(r2) is None, "IDSESSION: request 2 FOUND under 2:", raw)
-tap.ok(raw.endswith(b"\0") and b"\0\0" not in raw, "IDSESSION: one \\0 per reply", raw)
-
-# --- n framing -----------------------------------------------------------------
-msg = three_parts(HARMLESS_ZIP)
-rz = mimescan(msg)
-rn = mimescan(msg, framing="n")
-tap.ok(rn.endswith(b"\n") and b"\0" not in rn, "n framing: reply ends with \\n, no \\0", rn)
-tap.eq(sorted((lines_of(rn, b"\n") or [])), sorted(lines_of(rz) or []), "n framing: the same lines as z")
-rn = mimescan(mimegen.plain(EICAR, "eicar.com"), framing="n")
-tap.ok(rn.endswith(("\n" + FINAL_FOUND + "\n").encode()), "n framing: final FOUND line", rn)
-
-# --- mxscan --mime ---------------------------------------------------------------
-files = os.path.join(work, "files")
-os.makedirs(files)
+def test_nested(tap):
+    """Nested message/rfc822: paths."""
+    raw = mimescan(mimegen.nested_rfc822(HARMLESS_ZIP, "inner.zip"))
+    pl = part_lines(lines_of(raw))
+    tap.eq({k: pl.get(k) for k in ("1", "2.1.1", "2.1.2.1.1", "2.1.2.1.2")},
+           {"1": "1 text/plain - OK", "2.1.1": "2.1.1 text/plain - OK",
+            "2.1.2.1.1": "2.1.2.1.1 text/plain - OK",
+            "2.1.2.1.2": '2.1.2.1.2 application/zip "inner.zip" OK'},
+           "nested rfc822: leaf paths 1, 2.1.1, 2.1.2.1.1, 2.1.2.1.2")
+    tap.ok(all(re.fullmatch(r"1|2|2\.1|2\.1\.[12]|2\.1\.2\.1|2\.1\.2\.1\.[12]", k) for k in pl),
+           "nested rfc822: no path outside the tree", raw)
+    tap.ok(pl.get("2") is None or pl["2"].startswith("2 message/rfc822 "),
+           "nested rfc822: a line for 2, if any, says message/rfc822", raw)
+    raw = mimescan(mimegen.nested_rfc822(EICAR, "deep.com"))
+    lines = lines_of(raw)
+    tap.ok(lines is not None and lines[-1] == FINAL_FOUND
+           and '2.1.2.1.2 application/octet-stream "deep.com" %s FOUND' % EICAR_SIG in lines,
+           "nested rfc822: EICAR found at 2.1.2.1.2", raw)
 
 
-def mxscan_mime(path, sock):
-    cmd = [mxtest.MXSCAN, "-c", "/dev/null", "-o", "scanner_endpoints=unix:" + sock, "--mime", path]
-    return subprocess.run(cmd, capture_output=True, timeout=120)
+def test_rfc2231(tap):
+    """RFC 2231 names."""
+    raw = mimescan(mimegen.rfc2231_name(HARMLESS_ZIP, "invoice_2024.zip"))
+    pl = part_lines(lines_of(raw))
+    tap.eq((pl.get("2"), pl.get("3")),
+           ('2 application/zip "invoice_2024.zip" OK', '3 application/zip "invoice_2024.zip" OK'),
+           "RFC 2231: filename*= and filename*0*/*1* continuations decoded")
+    raw = mimescan(mimegen.rfc2231_name(HARMLESS, "r\u00e9sum\u00e9.txt"))
+    pl = part_lines(lines_of(raw))
+    tap.eq((pl.get("2"), pl.get("3")),
+           ('2 text/plain "r\\303\\251sum\\303\\251.txt" OK', '3 text/plain "r\\303\\251sum\\303\\251.txt" OK'),
+           "RFC 2231: UTF-8 name decoded, 8-bit bytes as \\ooo")
+    raw = mimescan(mimegen.rfc2231_name(EICAR, "evil.com"))
+    lines = lines_of(raw)
+    tap.ok(lines is not None and lines[-1] == FINAL_FOUND
+           and '2 application/octet-stream "evil.com" %s FOUND' % EICAR_SIG in lines,
+           "RFC 2231: the decoded name on the FOUND line", raw)
 
 
-paths = {}
-for label, data in (("clean", three_parts(HARMLESS_ZIP)), ("dirty", three_parts(EICAR_ZIP)),
-                    ("toomany", mimegen.many_parts(50))):
-    paths[label] = os.path.join(files, label + ".eml")
-    with open(paths[label], "wb") as fh:
-        fh.write(data)
-r = mxscan_mime(paths["clean"], mx.socket)
-out = r.stdout.decode("latin-1")
-tap.ok(r.returncode == 0 and out.rstrip("\n").split("\n")[-1] == paths["clean"] + ": OK",
-       "mxscan --mime: clean message, FILE: OK, exit 0", r.stdout + r.stderr)
-tap.ok(all(x in out for x in ('1 text/plain - OK', '2 application/pdf "report.pdf" OK',
-                              '3 application/zip "docs.zip" OK')),
-       "mxscan --mime: prints the per-part lines", r.stdout)
-r = mxscan_mime(paths["dirty"], mx.socket)
-out = r.stdout.decode("latin-1")
-tap.ok(r.returncode == 1 and out.rstrip("\n").split("\n")[-1] == "%s: %s FOUND" % (paths["dirty"], EICAR_SIG),
-       "mxscan --mime: infected message, FILE: SIG FOUND, exit 1", r.stdout + r.stderr)
-r = mxscan_mime(paths["toomany"], lim.socket)
-tap.ok(r.returncode == 2 and not r.stdout.decode("latin-1").rstrip("\n").endswith(": OK"),
-       "mxscan --mime: over the part limit, exit 2 and not OK", r.stdout + r.stderr)
-r = mxscan_mime(os.path.join(files, "missing.eml"), mx.socket)
-tap.eq(r.returncode, 2, "mxscan --mime: a missing file is exit 2")
-
-# --- storm: one infected attachment in 300 different messages -------------------
-hits0 = int(mx.health().get("cache_hits", "0"))
-storm_ok = 0
-bad = None
-for i in range(300):
-    # Only the attachment repeats: the text differs too, so the hits are its.
-    m = mimegen.multipart_message([mimegen.text_part(b"Your invoice number %d.\r\n" % i),
-                                   mimegen.attachment(EICAR_ZIP, "invoice.zip")],
-                                  subject=b"Invoice %d" % i, msgid="storm-%d@example.org" % i)
-    raw = mimescan(m)
-    if raw.endswith(("\n" + FINAL_FOUND + "\0").encode()):
-        storm_ok += 1
-    elif bad is None:
-        bad = raw
-tap.eq(storm_ok, 300, "storm: all 300 messages FOUND")
-if bad is not None:
-    tap.diag(bad[-1000:])
-hits = int(mx.health().get("cache_hits", "0")) - hits0
-tap.diag("storm: cache_hits grew by %d" % hits)
-tap.ok(hits >= 290, "storm: cache_hits grew by at least 290", "grew by %d" % hits)
-
-# --- storm pre-pass: known infected attachments decided before parsing -------------
-def storm_lines():
-    return sum(1 for l in mx.logtext().splitlines() if "cmd=MIMESCAN" in l and "cache=storm" in l)
+def test_uuencode(tap):
+    """uuencode inside text."""
+    raw = mimescan(mimegen.uuencode_in_text(HARMLESS_ZIP, "notes.zip"))
+    lines = lines_of(raw)
+    pl = part_lines(lines)
+    tap.eq((pl.get("1"), pl.get("2"), pl.get("2.uu1")),
+           ("1 text/plain - OK", "2 text/plain - OK", '2.uu1 application/octet-stream "notes.zip" OK'),
+           "uuencode: the file in text part 2 is 2.uu1 with its begin-line name")
+    tap.eq(lines and lines[-1], "stream: OK", "uuencode, harmless: final OK")
+    two = mimegen.multipart_message([mimegen.text_part(
+        b"first:\r\n" + mimegen.uuencode(HARMLESS, "a.txt") + b"second:\r\n" + mimegen.uuencode(HARMLESS_ZIP, "b.zip"))])
+    pl = part_lines(lines_of(mimescan(two)))
+    tap.eq((pl.get("1.uu1"), pl.get("1.uu2")),
+           ('1.uu1 application/octet-stream "a.txt" OK', '1.uu2 application/octet-stream "b.zip" OK'),
+           "uuencode: two files in text part 1 are 1.uu1 and 1.uu2")
+    raw = mimescan(mimegen.uuencode_in_text(EICAR, "uu.com"))
+    lines = lines_of(raw)
+    pl = part_lines(lines)
+    tap.ok(lines is not None and lines[-1] == FINAL_FOUND
+           and pl.get("2.uu1", '2.uu1 application/octet-stream "uu.com" %s FOUND' % EICAR_SIG)
+           == '2.uu1 application/octet-stream "uu.com" %s FOUND' % EICAR_SIG,
+           "uuencode, EICAR: final FOUND, 2.uu1 (when reported) FOUND under its name", raw)
 
 
-tap.ok(storm_lines() >= 290, "storm: later copies decided by the pre-pass (cache=storm in the log)",
-       "%d storm lines" % storm_lines())
-first = mimescan(mimegen.multipart_message([mimegen.text_part(b"x\r\n"),
-                                            mimegen.attachment(EICAR_ZIP, "invoice.zip")]))
-tap.eq(first.split(b"\n")[0], ("2 application/zip \"invoice.zip\" %s FOUND" % EICAR_SIG).encode(),
-       "pre-pass: the part line names path, type and file name as the full walk does")
-att = mimegen.attachment(EICAR_ZIP, "invoice.zip")
-txt = mimegen.text_part(b"Please find the invoice attached.\r\n")
-variants = [
-    ("token boundary, no preamble", mimegen.multipart_message(
-        [txt, att], boundary=b"plainTOKEN42", preamble=b"",
-        ct_header=b"Content-Type: multipart/mixed; boundary=plainTOKEN42"), "2"),
-    ("attachment first", mimegen.multipart_message([att, txt]), "1"),
-    ("transport padding after the delimiters", mimegen.multipart_message(
-        [txt, att], open_with=b"=_mimegen_b0und_1 \t", close_with=b"=_mimegen_b0und_1"), "2"),
-    ("no close delimiter", mimegen.multipart_message([txt, att, txt], close=False), "2"),
-    ("folded Content-Type, upper-case BASE64", mimegen.multipart_message(
-        [txt, att.replace(b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: BASE64")],
-        ct_header=b'Content-Type: multipart/mixed;\r\n\tboundary="=_mimegen_b0und_1"'), "2"),
-]
-for vname, m, path in variants:
+def test_hostile_names(tap):
+    """A hostile name is escaped."""
+    hostile = b'q"uote\\back\nnl\xe9\xfc.txt'
+    att = mimegen.part(mimegen.b64_lines(HARMLESS), [
+        b"Content-Type: text/plain; name*=" + mimegen.rfc2231_encode(hostile),
+        b"Content-Disposition: attachment; filename*=" + mimegen.rfc2231_encode(hostile),
+        b"Content-Transfer-Encoding: base64"])
+    att8 = mimegen.part(mimegen.b64_lines(HARMLESS), [
+        b'Content-Type: application/octet-stream; name="caf\xe9\x01.bin"',
+        b'Content-Disposition: attachment; filename="caf\xe9\x01.bin"',
+        b"Content-Transfer-Encoding: base64"])
+    spaced = mimegen.attachment(HARMLESS, "my file.txt")
+    raw = mimescan(mimegen.multipart_message([mimegen.text_part(), att, att8, spaced]))
+    lines = lines_of(raw)
+    tap.ok(lines is not None and well_formed(lines) is None, "hostile names: every line well formed (no raw newline)", raw)
+    tap.eq(part_lines(lines).get("2"), '2 text/plain "q\\042uote\\134back\\012nl\\351\\374.txt" OK',
+           'hostile names: ", \\, newline and 8-bit bytes as \\ooo')
+    # Raw 8-bit bytes in a header: kept as they are, or taken as Latin-1 and
+    # converted to UTF-8; either way escaped, the control byte too.
+    tap.ok(part_lines(lines).get("3") in ('3 application/octet-stream "caf\\351\\001.bin" OK',
+                                          '3 application/octet-stream "caf\\303\\251\\001.bin" OK'),
+           "hostile names: raw 8-bit and control bytes in a quoted name as \\ooo", raw)
+    tap.eq(part_lines(lines).get("4"), '4 text/plain "my file.txt" OK',
+           "names: a space is printable, left as it is")
+    tap.eq(lines and lines[-1], "stream: OK", "hostile names: final OK")
+
+
+def test_archives(tap):
+    """ClamAV's test archives as attachments."""
+    for f in ("clam.zip", "clam.7z", "clam.tar.gz", "clam.rar", "clam.cab", "clam.exe.bz2"):
+        p = os.path.join(mxtest.TESTFILES, f)
+        if not os.path.exists(p):
+            tap.diag("%s not installed: skipped" % p)
+            continue
+        with open(p, "rb") as fh:
+            data = fh.read()
+        check_found(mimescan(mimegen.plain(data, f)), "testfiles: %s attached FOUND" % f, sig=CLAM_SIG)
+        check_found(mimescan(mimegen.b64_junk(data, f)), "testfiles: %s attached with junk base64 FOUND" % f,
+                    sig=CLAM_SIG)
+
+
+def test_limits(tap):
+    """Limits."""
+    global lim, limit_error
+    def limit_error(raw, label):
+        lines = lines_of(raw)
+        ok = (lines is not None and re.fullmatch(r"stream: .*limit.* ERROR", lines[-1]) is not None)
+        tap.ok(ok, label, raw[-2000:])
+
+    lim = mxtest.Daemon(db, options={"scand_mime_max_parts": "10", "scand_mime_max_depth": "3"})
+    limit_error(mimescan(mimegen.many_parts(50), lim), "max_parts 10: 50 parts is an ERROR naming the limit")
+    check_clean(mimescan(mimegen.many_parts(5), lim), "max_parts 10: 5 parts is OK")
+    raw = mimescan(mimegen.many_parts(50, lambda i: EICAR if i == 40 else b"text %d\r\n" % i), lim)
+    tap.ok(raw.endswith(b"\0") and not raw.endswith(b"stream: OK\0") and (b" ERROR\0" in raw or b" FOUND\0" in raw),
+           "max_parts 10: EICAR in part 41 of 50 is never OK", raw[-2000:])
+    limit_error(mimescan(mimegen.nested_levels(6, HARMLESS), lim),
+                "max_depth 3: 6 nested message/rfc822 is an ERROR naming the limit")
+    raw = mimescan(mimegen.nested_levels(6, EICAR), lim)
+    tap.ok(raw.endswith(b"\0") and not raw.endswith(b"stream: OK\0"),
+           "max_depth 3: 6 nested levels around EICAR never OK", raw[-2000:])
+    check_clean(mimescan(mimegen.nested_levels(1, HARMLESS), lim), "max_depth 3: 1 nested level is OK")
+    check_found(mimescan(mimegen.nested_levels(6, EICAR)), "default depth limit: EICAR 6 levels deep FOUND")
+    limit_error(mimescan(mimegen.nested_levels(30, HARMLESS)), "default depth limit (20): 30 levels is an ERROR")
+    limit_error(mimescan(mimegen.many_parts(1100)), "default part limit (1000): 1100 parts is an ERROR")
+
+
+def test_idsession(tap):
+    """IDSESSION."""
+    s = mxtest.connect(mx.socket, 60)
+    s.sendall(b"zIDSESSION\0zMIMESCAN\0" + instream_bytes(three_parts(HARMLESS_ZIP))
+              + b"zMIMESCAN\0" + instream_bytes(mimegen.plain(EICAR, "eicar.com")) + b"zEND\0")
+    raw = mxtest.recv_all(s)
+    s.close()
+    replies = {}
+    for rep in raw.split(b"\0")[:-1]:
+        ls = rep.decode("latin-1").split("\n")
+        ids = {ln.split(": ", 1)[0] for ln in ls}
+        replies[ids.pop() if len(ids) == 1 else "mixed"] = ls
+    tap.eq(sorted(replies), ["1", "2"], "IDSESSION: two replies, every line of each prefixed by one id")
+    r1 = [ln[3:] for ln in replies.get("1", [])]
+    r2 = [ln[3:] for ln in replies.get("2", [])]
+    tap.ok(r1[-1:] == ["stream: OK"] and well_formed(r1) is None and len(part_lines(r1)) == 3,
+           "IDSESSION: request 1 (clean, 3 parts) answered in full under 1:", raw)
+    tap.ok(r2[-1:] == [FINAL_FOUND] and well_formed(r2) is None, "IDSESSION: request 2 FOUND under 2:", raw)
+    tap.ok(raw.endswith(b"\0") and b"\0\0" not in raw, "IDSESSION: one \\0 per reply", raw)
+
+
+def test_n_framing(tap):
+    """n framing."""
+    msg = three_parts(HARMLESS_ZIP)
+    rz = mimescan(msg)
+    rn = mimescan(msg, framing="n")
+    tap.ok(rn.endswith(b"\n") and b"\0" not in rn, "n framing: reply ends with \\n, no \\0", rn)
+    tap.eq(sorted((lines_of(rn, b"\n") or [])), sorted(lines_of(rz) or []), "n framing: the same lines as z")
+    rn = mimescan(mimegen.plain(EICAR, "eicar.com"), framing="n")
+    tap.ok(rn.endswith(("\n" + FINAL_FOUND + "\n").encode()), "n framing: final FOUND line", rn)
+
+
+def test_mxscan_mime(tap):
+    """mxscan --mime."""
+    files = os.path.join(work, "files")
+    os.makedirs(files)
+
+    def mxscan_mime(path, sock):
+        cmd = [mxtest.MXSCAN, "-c", "/dev/null", "-o", "scanner_endpoints=unix:" + sock, "--mime", path]
+        return subprocess.run(cmd, capture_output=True, timeout=120)
+
+    paths = {}
+    for label, data in (("clean", three_parts(HARMLESS_ZIP)), ("dirty", three_parts(EICAR_ZIP)),
+                        ("toomany", mimegen.many_parts(50))):
+        paths[label] = os.path.join(files, label + ".eml")
+        with open(paths[label], "wb") as fh:
+            fh.write(data)
+    r = mxscan_mime(paths["clean"], mx.socket)
+    out = r.stdout.decode("latin-1")
+    tap.ok(r.returncode == 0 and out.rstrip("\n").split("\n")[-1] == paths["clean"] + ": OK",
+           "mxscan --mime: clean message, FILE: OK, exit 0", r.stdout + r.stderr)
+    tap.ok(all(x in out for x in ('1 text/plain - OK', '2 application/pdf "report.pdf" OK',
+                                  '3 application/zip "docs.zip" OK')),
+           "mxscan --mime: prints the per-part lines", r.stdout)
+    r = mxscan_mime(paths["dirty"], mx.socket)
+    out = r.stdout.decode("latin-1")
+    tap.ok(r.returncode == 1 and out.rstrip("\n").split("\n")[-1] == "%s: %s FOUND" % (paths["dirty"], EICAR_SIG),
+           "mxscan --mime: infected message, FILE: SIG FOUND, exit 1", r.stdout + r.stderr)
+    r = mxscan_mime(paths["toomany"], lim.socket)
+    tap.ok(r.returncode == 2 and not r.stdout.decode("latin-1").rstrip("\n").endswith(": OK"),
+           "mxscan --mime: over the part limit, exit 2 and not OK", r.stdout + r.stderr)
+    r = mxscan_mime(os.path.join(files, "missing.eml"), mx.socket)
+    tap.eq(r.returncode, 2, "mxscan --mime: a missing file is exit 2")
+
+
+def test_storm(tap):
+    """Storm: one infected attachment in 300 different messages."""
+    global i
+    hits0 = int(mx.health().get("cache_hits", "0"))
+    storm_ok = 0
+    bad = None
+    for i in range(300):
+        # Only the attachment repeats: the text differs too, so the hits are its.
+        m = mimegen.multipart_message([mimegen.text_part(b"Your invoice number %d.\r\n" % i),
+                                       mimegen.attachment(EICAR_ZIP, "invoice.zip")],
+                                      subject=b"Invoice %d" % i, msgid="storm-%d@example.org" % i)
+        raw = mimescan(m)
+        if raw.endswith(("\n" + FINAL_FOUND + "\0").encode()):
+            storm_ok += 1
+        elif bad is None:
+            bad = raw
+    tap.eq(storm_ok, 300, "storm: all 300 messages FOUND")
+    if bad is not None:
+        tap.diag(bad[-1000:])
+    hits = int(mx.health().get("cache_hits", "0")) - hits0
+    tap.diag("storm: cache_hits grew by %d" % hits)
+    tap.ok(hits >= 290, "storm: cache_hits grew by at least 290", "grew by %d" % hits)
+
+
+def test_prepass(tap):
+    """Storm pre-pass: known infected attachments decided before parsing."""
+    def storm_lines():
+        return sum(1 for l in mx.logtext().splitlines() if "cmd=MIMESCAN" in l and "cache=storm" in l)
+
+    tap.ok(storm_lines() >= 290, "storm: later copies decided by the pre-pass (cache=storm in the log)",
+           "%d storm lines" % storm_lines())
+    first = mimescan(mimegen.multipart_message([mimegen.text_part(b"x\r\n"),
+                                                mimegen.attachment(EICAR_ZIP, "invoice.zip")]))
+    tap.eq(first.split(b"\n")[0], ("2 application/zip \"invoice.zip\" %s FOUND" % EICAR_SIG).encode(),
+           "pre-pass: the part line names path, type and file name as the full walk does")
+    att = mimegen.attachment(EICAR_ZIP, "invoice.zip")
+    txt = mimegen.text_part(b"Please find the invoice attached.\r\n")
+    variants = [
+        ("token boundary, no preamble", mimegen.multipart_message(
+            [txt, att], boundary=b"plainTOKEN42", preamble=b"",
+            ct_header=b"Content-Type: multipart/mixed; boundary=plainTOKEN42"), "2"),
+        ("attachment first", mimegen.multipart_message([att, txt]), "1"),
+        ("transport padding after the delimiters", mimegen.multipart_message(
+            [txt, att], open_with=b"=_mimegen_b0und_1 \t", close_with=b"=_mimegen_b0und_1"), "2"),
+        ("no close delimiter", mimegen.multipart_message([txt, att, txt], close=False), "2"),
+        ("folded Content-Type, upper-case BASE64", mimegen.multipart_message(
+            [txt, att.replace(b"Content-Transfer-Encoding: base64", b"Content-Transfer-Encoding: BASE64")],
+            ct_header=b'Content-Type: multipart/mixed;\r\n\tboundary="=_mimegen_b0und_1"'), "2"),
+    ]
+    for vname, m, path in variants:
+        before = storm_lines()
+        raw = mimescan(m)
+        tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and
+               raw.startswith(("%s application/zip \"invoice.zip\" %s FOUND\n" % (path, EICAR_SIG)).encode()),
+               "pre-pass, %s: FOUND at part %s" % (vname, path), raw[-300:])
+        tap.eq(storm_lines(), before + 1, "pre-pass, %s: decided unparsed" % vname)
+    # LF-only line ends: the first copy is read in full (its encoded text is
+    # new; its decoded bytes are known), the next is decided by the pre-pass.
+    lf = mimegen.multipart_message([txt, att]).replace(b"\r\n", b"\n")
+    mimescan(lf)
     before = storm_lines()
-    raw = mimescan(m)
-    tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and
-           raw.startswith(("%s application/zip \"invoice.zip\" %s FOUND\n" % (path, EICAR_SIG)).encode()),
-           "pre-pass, %s: FOUND at part %s" % (vname, path), raw[-300:])
-    tap.eq(storm_lines(), before + 1, "pre-pass, %s: decided unparsed" % vname)
-# LF-only line ends: the first copy is read in full (its encoded text is
-# new; its decoded bytes are known), the next is decided by the pre-pass.
-lf = mimegen.multipart_message([txt, att]).replace(b"\r\n", b"\n")
-mimescan(lf)
-before = storm_lines()
-raw = mimescan(lf.replace(b"Please find", b"Please see"))
-tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and storm_lines() == before + 1,
-       "pre-pass, LF-only line ends: the second copy decided unparsed", raw[-300:])
-# The pre-pass never decides clean: a known clean attachment beside an
-# infected text part, and a message it does not follow, go the full way.
-clean_att = mimegen.attachment(HARMLESS_ZIP, "notes.zip")
-mimescan(mimegen.multipart_message([txt, clean_att]))
-before = storm_lines()
-raw = mimescan(mimegen.multipart_message([mimegen.text_part(EICAR + b"\r\n"), clean_att]))
-tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and b"\n1 text/plain - " in b"\n" + raw,
-       "pre-pass: a cached clean attachment does not decide; the infected text part is FOUND", raw[-300:])
-dup = mimegen.multipart_message([txt, att], ct_header=b'Content-Type: multipart/mixed; boundary="=_mimegen_b0und_1"'
-                                b'\r\nContent-Type: text/plain')
-raw = mimescan(dup)
-tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()), "duplicate Content-Type: still FOUND", raw[-300:])
-tap.eq(storm_lines(), before, "pre-pass: neither message was decided by it")
-# A delimiter-like line that is not one ("--<boundary>X") does not end a part.
-fake = mimegen.multipart_message([mimegen.text_part(b"--=_mimegen_b0und_1X not a delimiter\r\n"), att])
-raw = mimescan(fake)
-tap.ok(raw.startswith(("2 application/zip \"invoice.zip\" %s FOUND\n" % EICAR_SIG).encode()),
-       "pre-pass: a line that only starts like the delimiter is not one", raw[-300:])
+    raw = mimescan(lf.replace(b"Please find", b"Please see"))
+    tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and storm_lines() == before + 1,
+           "pre-pass, LF-only line ends: the second copy decided unparsed", raw[-300:])
+    # The pre-pass never decides clean: a known clean attachment beside an
+    # infected text part, and a message it does not follow, go the full way.
+    clean_att = mimegen.attachment(HARMLESS_ZIP, "notes.zip")
+    mimescan(mimegen.multipart_message([txt, clean_att]))
+    before = storm_lines()
+    raw = mimescan(mimegen.multipart_message([mimegen.text_part(EICAR + b"\r\n"), clean_att]))
+    tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()) and b"\n1 text/plain - " in b"\n" + raw,
+           "pre-pass: a cached clean attachment does not decide; the infected text part is FOUND", raw[-300:])
+    dup = mimegen.multipart_message([txt, att], ct_header=b'Content-Type: multipart/mixed; boundary="=_mimegen_b0und_1"'
+                                    b'\r\nContent-Type: text/plain')
+    raw = mimescan(dup)
+    tap.ok(raw.endswith(("\n" + FINAL_FOUND + "\0").encode()), "duplicate Content-Type: still FOUND", raw[-300:])
+    tap.eq(storm_lines(), before, "pre-pass: neither message was decided by it")
+    # A delimiter-like line that is not one ("--<boundary>X") does not end a part.
+    fake = mimegen.multipart_message([mimegen.text_part(b"--=_mimegen_b0und_1X not a delimiter\r\n"), att])
+    raw = mimescan(fake)
+    tap.ok(raw.startswith(("2 application/zip \"invoice.zip\" %s FOUND\n" % EICAR_SIG).encode()),
+           "pre-pass: a line that only starts like the delimiter is not one", raw[-300:])
 
-# An attached message (message/rfc822) with an empty body: GMime gives its
-# one part no data at all.  Read as empty, OK, and the daemon goes on (a
-# null pointer offset in the uuencode reading here aborted the clang
-# UBSan build).
-for label, inner in (("empty body", b""), ("headers only", b"Subject: nothing\r\n\r\n")):
-    raw = mimescan(mimegen.multipart_message([mimegen.text_part(), mimegen.rfc822_part(inner)]))
-    check_clean(raw, "message/rfc822 with an %s: OK" % label if label == "empty body" else
-                "message/rfc822 with %s: OK" % label)
-raw = mimescan(mimegen.multipart_message([mimegen.rfc822_part(b""), mimegen.attachment(EICAR, "e.com")]))
-check_found(raw, "an empty attached message beside EICAR: FOUND")
+    # An attached message (message/rfc822) with an empty body: GMime gives its
+    # one part no data at all.  Read as empty, OK, and the daemon goes on (a
+    # null pointer offset in the uuencode reading here aborted the clang
+    # UBSan build).
+    for label, inner in (("empty body", b""), ("headers only", b"Subject: nothing\r\n\r\n")):
+        raw = mimescan(mimegen.multipart_message([mimegen.text_part(), mimegen.rfc822_part(inner)]))
+        check_clean(raw, "message/rfc822 with an %s: OK" % label if label == "empty body" else
+                    "message/rfc822 with %s: OK" % label)
+    raw = mimescan(mimegen.multipart_message([mimegen.rfc822_part(b""), mimegen.attachment(EICAR, "e.com")]))
+    check_found(raw, "an empty attached message beside EICAR: FOUND")
 
-# Files uuencoded in a text part count as parts: endless "begin" blocks end
-# in the part limit's ERROR, not in a reply too long for any client.
-blocks = b"".join(mimegen.uuencode(b"x", "n%04d-%s" % (i, "y" * 200)) for i in range(3000))
-raw = mimescan(mimegen.multipart_message([mimegen.text_part(blocks)]))
-limit_error(raw, "3000 uuencoded files in one text part")
-tap.ok(len(raw) < 1 << 20, "their reply stays under 1 MiB (%d bytes)" % len(raw))
+    # Files uuencoded in a text part count as parts: endless "begin" blocks end
+    # in the part limit's ERROR, not in a reply too long for any client.
+    blocks = b"".join(mimegen.uuencode(b"x", "n%04d-%s" % (i, "y" * 200)) for i in range(3000))
+    raw = mimescan(mimegen.multipart_message([mimegen.text_part(blocks)]))
+    limit_error(raw, "3000 uuencoded files in one text part")
+    tap.ok(len(raw) < 1 << 20, "their reply stays under 1 MiB (%d bytes)" % len(raw))
 
-for d in (mx, lim):
-    d.stop()
-mxtest.rmtree(work)
-tap.done()
+    for d in (mx, lim):
+        d.stop()
+    mxtest.rmtree(work)
+
+
+if __name__ == "__main__":
+    mxtest.run(globals())

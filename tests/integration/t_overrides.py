@@ -30,11 +30,8 @@ import mxtest  # noqa: E402
 from mxtest import EICAR, EICAR_SIG, instream_bytes  # noqa: E402
 
 tap = mxtest.Tap()
-work = mxtest.tmpdir("toverrides")
 MARKER = b"MXSCAN-OVERRIDES-TEST-MARKER-" + b"Q" * 24
 MARKER_SIG = "Mxscan-Overrides-Marker.UNOFFICIAL"
-db = mxtest.make_test_db(os.path.join(work, "db"),
-                         extra_ndb=[("Mxscan-Overrides-Marker", MARKER.hex())])
 
 
 def tar_gz(name, data):
@@ -77,17 +74,26 @@ MIME_FINAL = {
 }
 # Files scanned by descriptor (FILDES): ClamAV's test files, where installed.
 FILES = {}
-for name in ("eicar.zip", "clean.zip", "marker.tar.gz"):
-    FILES["file " + name] = os.path.join(work, name)
-    with open(FILES["file " + name], "wb") as f:
-        f.write(STREAMS[name])
-if os.path.isdir(mxtest.TESTFILES):
-    for name in sorted(os.listdir(mxtest.TESTFILES)):
-        path = os.path.join(mxtest.TESTFILES, name)
-        if os.path.isfile(path):
-            FILES["testfile " + name] = path
-else:
-    tap.diag("%s not installed: ClamAV's test files skipped" % mxtest.TESTFILES)
+
+
+@mxtest.setup
+def start(tap):
+    """The database (with the marker's signature) and the files."""
+    global work, db
+    work = mxtest.tmpdir("toverrides")
+    db = mxtest.make_test_db(os.path.join(work, "db"),
+                             extra_ndb=[("Mxscan-Overrides-Marker", MARKER.hex())])
+    for name in ("eicar.zip", "clean.zip", "marker.tar.gz"):
+        FILES["file " + name] = os.path.join(work, name)
+        with open(FILES["file " + name], "wb") as f:
+            f.write(STREAMS[name])
+    if os.path.isdir(mxtest.TESTFILES):
+        for name in sorted(os.listdir(mxtest.TESTFILES)):
+            path = os.path.join(mxtest.TESTFILES, name)
+            if os.path.isfile(path):
+                FILES["testfile " + name] = path
+    else:
+        tap.diag("%s not installed: ClamAV's test files skipped" % mxtest.TESTFILES)
 
 
 def spool_of(mx):
@@ -123,7 +129,9 @@ RUNS = [
     ("failed", {}, dict(os.environ, MXSCAND_TEST_SELFCHECK_FAIL="scratch,dbfile")),
 ]
 results = {}
-for label, options, env in RUNS:
+
+
+def run_one(tap, label, options, env):
     opts = {"scand_cache_size": "0", "scand_threads": "4"}
     opts.update(options)
     mx = mxtest.Daemon(db, workdir=mxtest.tmpdir("toverrides-" + label), options=opts, env=env)
@@ -158,24 +166,44 @@ for label, options, env in RUNS:
         tap.eq(spares, [], "failed: recycling is off, no spare is kept")
     tap.ok(mx.stop() == 0, "%s: mxscand stops cleanly" % label)
 
-on = results["on"]
-tap.ok(all(on[n] == WANT[n] for n in WANT), "on: the streams get the expected verdicts",
-       {n: on[n] for n in WANT if on[n] != WANT[n]})
-tap.ok(all(on[n].rstrip(b"\0").decode().split("\n")[-1] == MIME_FINAL[n] for n in MIME_FINAL),
-       "on: the MIME messages get the expected final lines",
-       {n: on[n] for n in MIME_FINAL})
-tap.ok(all(on["file " + n].endswith(WANT[n][len(b"stream"):]) for n in ("eicar.zip", "clean.zip",
-                                                                         "marker.tar.gz")),
-       "on: the files get the expected verdicts by FILDES",
-       {n: on[n] for n in on if n.startswith("file ")})
-testfiles = [n for n in on if n.startswith("testfile ")]
-found = [n for n in testfiles if on[n].endswith(b" FOUND\0")]
-if testfiles:
-    tap.ok(len(found) >= len(testfiles) // 2,
-           "on: ClamAV's test files are found (%d of %d)" % (len(found), len(testfiles)),
-           {n: on[n] for n in testfiles if n not in found})
-for label in ("off", "failed"):
-    diff = {n: (on[n], results[label][n]) for n in on if on[n] != results[label][n]}
-    tap.ok(not diff, "%s: every reply (%d requests) is the same as with the overrides on"
-           % (label, len(on)), diff)
-tap.done()
+
+def test_on(tap):
+    run_one(tap, *RUNS[0])
+
+
+def test_off(tap):
+    run_one(tap, *RUNS[1])
+
+
+def test_failed(tap):
+    run_one(tap, *RUNS[2])
+
+
+def test_same_verdicts(tap):
+    """The expected verdicts with the overrides on, and the same
+    replies from the other two daemons."""
+    if set(results) != {"on", "off", "failed"}:
+        raise mxtest.Stop("a daemon's corpus is missing: %s" % sorted(results))
+    on = results["on"]
+    tap.ok(all(on[n] == WANT[n] for n in WANT), "on: the streams get the expected verdicts",
+           {n: on[n] for n in WANT if on[n] != WANT[n]})
+    tap.ok(all(on[n].rstrip(b"\0").decode().split("\n")[-1] == MIME_FINAL[n] for n in MIME_FINAL),
+           "on: the MIME messages get the expected final lines",
+           {n: on[n] for n in MIME_FINAL})
+    tap.ok(all(on["file " + n].endswith(WANT[n][len(b"stream"):]) for n in ("eicar.zip", "clean.zip",
+                                                                             "marker.tar.gz")),
+           "on: the files get the expected verdicts by FILDES",
+           {n: on[n] for n in on if n.startswith("file ")})
+    testfiles = [n for n in on if n.startswith("testfile ")]
+    found = [n for n in testfiles if on[n].endswith(b" FOUND\0")]
+    if testfiles:
+        tap.ok(len(found) >= len(testfiles) // 2,
+               "on: ClamAV's test files are found (%d of %d)" % (len(found), len(testfiles)),
+               {n: on[n] for n in testfiles if n not in found})
+    for label in ("off", "failed"):
+        diff = {n: (on[n], results[label][n]) for n in on if on[n] != results[label][n]}
+        tap.ok(not diff, "%s: every reply (%d requests) is the same as with the overrides on"
+               % (label, len(on)), diff)
+
+
+mxtest.run(globals())

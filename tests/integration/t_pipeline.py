@@ -21,11 +21,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import mxtest  # noqa: E402
 
 tap = mxtest.Tap()
-work = mxtest.tmpdir("tpipeline")
-db = mxtest.make_test_db(os.path.join(work, "db"))
-mx = mxtest.Daemon(db, options={"scand_send_timeout": "3s", "scand_max_pending_reply": "64k",
-                                "scand_idle_timeout": "60s", "scand_threads": "2"})
-rss0 = mx.rss_kb()
+
+
+@mxtest.setup
+def start(tap):
+    global mx, rss0
+    work = mxtest.tmpdir("tpipeline")
+    db = mxtest.make_test_db(os.path.join(work, "db"))
+    mx = mxtest.Daemon(db, options={"scand_send_timeout": "3s", "scand_max_pending_reply": "64k",
+                                    "scand_idle_timeout": "60s", "scand_threads": "2"})
+    rss0 = mx.rss_kb()
 
 
 def trickle(cmd):
@@ -62,48 +67,55 @@ def trickle(cmd):
         s.close()
 
 
-for cmd in (b"zHEALTH\0", b"zVERSION\0"):
-    dropped, peak = trickle(cmd)
-    tap.ok(dropped is not None and dropped < 10,
-           "trickle-reading %s pipeliner dropped by scand_send_timeout (after %s s)"
-           % (cmd[1:-1].decode(), "%.1f" % dropped if dropped else "never"))
-    tap.ok(peak - rss0 < 64 * 1024, "mxscand's RSS grew by %d kB at most (bound 64 MB)"
-           % (peak - rss0))
-    tap.ok(mxtest.ping(mx.socket), "mxscand still answers after the %s pipeliner"
-           % cmd[1:-1].decode())
-
-# An honest client: 20000 pipelined commands, every reply read as it comes.
-N = 20000
-s = mxtest.connect(mx.socket, 60)
-s.sendall(b"zIDSESSION\0")
+def test_trickle(tap):
+    """A trickle-reading pipeliner is dropped by scand_send_timeout."""
+    for cmd in (b"zHEALTH\0", b"zVERSION\0"):
+        dropped, peak = trickle(cmd)
+        tap.ok(dropped is not None and dropped < 10,
+               "trickle-reading %s pipeliner dropped by scand_send_timeout (after %s s)"
+               % (cmd[1:-1].decode(), "%.1f" % dropped if dropped else "never"))
+        tap.ok(peak - rss0 < 64 * 1024, "mxscand's RSS grew by %d kB at most (bound 64 MB)"
+               % (peak - rss0))
+        tap.ok(mxtest.ping(mx.socket), "mxscand still answers after the %s pipeliner"
+               % cmd[1:-1].decode())
 
 
-def sender():
-    for i in range(0, N, 500):
-        s.sendall(b"zVERSION\0" * 500)
-    s.sendall(b"zEND\0")
+def test_honest(tap):
+    # An honest client: 20000 pipelined commands, every reply read as it comes.
+    N = 20000
+    s = mxtest.connect(mx.socket, 60)
+    s.sendall(b"zIDSESSION\0")
+
+    def sender():
+        for i in range(0, N, 500):
+            s.sendall(b"zVERSION\0" * 500)
+        s.sendall(b"zEND\0")
+
+    th = threading.Thread(target=sender)
+    th.start()
+    got = mxtest.recv_all(s, limit=1 << 26)
+    th.join()
+    s.close()
+    replies = got.split(b"\0")
+    ids = [int(r.split(b":", 1)[0]) for r in replies if r]
+    tap.eq(ids, list(range(1, N + 1)), "an honest pipeliner gets all %d replies, in order" % N)
+    tap.ok(all(r.split(b": ", 1)[1].startswith(b"ClamAV ") for r in replies if r),
+           "every one of them a VERSION reply")
 
 
-th = threading.Thread(target=sender)
-th.start()
-got = mxtest.recv_all(s, limit=1 << 26)
-th.join()
-s.close()
-replies = got.split(b"\0")
-ids = [int(r.split(b":", 1)[0]) for r in replies if r]
-tap.eq(ids, list(range(1, N + 1)), "an honest pipeliner gets all %d replies, in order" % N)
-tap.ok(all(r.split(b": ", 1)[1].startswith(b"ClamAV ") for r in replies if r),
-       "every one of them a VERSION reply")
+def test_half_closed(tap):
+    # A client that pipelines everything, closes its sending side, then reads.
+    s = mxtest.connect(mx.socket, 60)
+    s.sendall(b"zIDSESSION\0" + b"zPING\0" * 5000)
+    s.shutdown(socket.SHUT_WR)
+    got = mxtest.recv_all(s, limit=1 << 26)
+    s.close()
+    tap.eq(got.count(b"PONG\0"), 5000,
+           "pipelined, half-closed, then read: every reply is delivered before the close")
+    tap.ok(mx.rss_kb() - rss0 < 64 * 1024, "RSS bounded at the end (%d kB over start)"
+           % (mx.rss_kb() - rss0))
+    tap.eq(mx.stop(), 0, "mxscand stops cleanly")
 
-# A client that pipelines everything, closes its sending side, then reads.
-s = mxtest.connect(mx.socket, 60)
-s.sendall(b"zIDSESSION\0" + b"zPING\0" * 5000)
-s.shutdown(socket.SHUT_WR)
-got = mxtest.recv_all(s, limit=1 << 26)
-s.close()
-tap.eq(got.count(b"PONG\0"), 5000,
-       "pipelined, half-closed, then read: every reply is delivered before the close")
-tap.ok(mx.rss_kb() - rss0 < 64 * 1024, "RSS bounded at the end (%d kB over start)"
-       % (mx.rss_kb() - rss0))
-tap.eq(mx.stop(), 0, "mxscand stops cleanly")
-tap.done()
+
+if __name__ == "__main__":
+    mxtest.run(globals())

@@ -22,23 +22,20 @@ Shows:
 The Postfix wiring is the shipped kit in scripts/postfix (the harness
 builds its instances from it); its files are also checked with postconf.
 """
-import base64
 import glob
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import mimegen  # noqa: E402
 import mxtest  # noqa: E402
 import postfix  # noqa: E402
 from mxtest import EICAR, EICAR_SIG  # noqa: E402
 
 tap = mxtest.Tap()
-# killed by make check's timeout: still run the cleanup below
-signal.signal(signal.SIGTERM, lambda signum, _f: sys.exit(128 + signum))
 missing = postfix.available()
 if missing:
     tap.skip_all("missing: " + ", ".join(missing))
@@ -47,11 +44,18 @@ from smtptest import FILTER, SLOW, Filter, quarantine  # noqa: E402
 if not os.access(FILTER, os.X_OK):
     # part of this build: a missing binary is a failure, not a skip
     tap.ok(False, "mxscan-filter is built", FILTER)
-    tap.done()
+    tap.done()  # before any test function runs
 
 T = 30 * SLOW  # patience for one delivery step (ASan builds are slower)
-work = mxtest.tmpdir("t_postfix")
-db = mxtest.make_test_db(os.path.join(work, "db"))
+
+
+@mxtest.setup
+def start(tap):
+    global db, work
+    work = mxtest.tmpdir("t_postfix")
+    db = mxtest.make_test_db(os.path.join(work, "db"))
+
+
 rng = random.Random(4242)
 filters = []
 instances = []
@@ -70,28 +74,16 @@ def message(subject, attachment, name="report.bin", ctype="application/octet-str
     """A complete RFC 5322 message (CRLF) with every header Postfix's
     cleanup would otherwise add, so the delivered copy can be compared."""
     n = rng.getrandbits(64)
-    att = base64.encodebytes(attachment).replace(b"\n", b"\r\n")
     text = ("Hello Bob,\r\n\r\nthe file for case %x is attached.\r\n"
             ".a line with a leading dot\r\n..and two\r\n"
             "\r\nAlice\r\n" % n).encode()
-    return (b"From: Alice <alice@example.test>\r\n"
-            b"To: Bob <bob@example.test>\r\n"
-            b"Subject: " + subject.encode() + b"\r\n"
-            b"Date: Mon, 23 Nov 2026 12:00:00 +0000\r\n"
-            b"Message-ID: <%x.t_postfix@example.test>\r\n" % n +
-            b"MIME-Version: 1.0\r\n"
-            b"Content-Type: multipart/mixed; boundary=\"=_b_%x\"\r\n" % n +
-            b"\r\n"
-            b"This is a multi-part message in MIME format.\r\n"
-            b"--=_b_%x\r\n" % n +
-            b"Content-Type: text/plain; charset=us-ascii\r\n"
-            b"\r\n" + text +
-            b"--=_b_%x\r\n" % n +
-            b"Content-Type: " + ctype.encode() + b"; name=\"" + name.encode() + b"\"\r\n"
-            b"Content-Disposition: attachment; filename=\"" + name.encode() + b"\"\r\n"
-            b"Content-Transfer-Encoding: base64\r\n"
-            b"\r\n" + att +
-            b"--=_b_%x--\r\n" % n)
+    return mimegen.multipart_message(
+        [mimegen.leaf(text, "text/plain; charset=us-ascii", cte=None),
+         mimegen.leaf(attachment, ctype, name=name, filename=name)],
+        boundary=b"=_b_%x" % n,
+        headers=["From: Alice <alice@example.test>", "To: Bob <bob@example.test>",
+                 "Subject: " + subject, "Date: Mon, 23 Nov 2026 12:00:00 +0000",
+                 "Message-ID: <%x.t_postfix@example.test>" % n, "MIME-Version: 1.0"])
 
 
 def clean_message(subject):
@@ -199,13 +191,27 @@ def check_conf_snippet():
            out.stdout + out.stderr)
 
 
-try:
+def test_conf_snippet(tap):
+    """scripts/postfix/mxscan.conf.filter as shipped."""
     check_conf_snippet()
+
+
+@mxtest.setup
+def start_scanner(tap):
+    global scand
     os.mkdir(os.path.join(work, "scand"))
     scand = mxtest.Daemon(db, workdir=os.path.join(work, "scand"))
+
+
+def test_snippets(tap):
+    """The shipped Postfix snippets parse in postconf."""
     check_snippets()
 
-    # --- (a) after-queue ------------------------------------------------
+
+@mxtest.setup
+def test_after_queue(tap):
+    """(a) after-queue."""
+    global fa, m_inf, pa, qdir, reinject, send_after, sent
     reinject = mxtest.free_port()
     qdir = os.path.join(work, "quarantine")
     fa = Filter(scand.socket, "127.0.0.1:%d" % reinject, work,
@@ -279,7 +285,11 @@ try:
            "infected, two recipients: delivered to neither")
     no_bounce(pa, "two recipients")
 
-    # --- (c) before-queue (while the scanner is up) ----------------------
+
+@mxtest.setup
+def test_before_queue(tap):
+    """(c) before-queue (while the scanner is up)."""
+    global pb
     reinject_b = mxtest.free_port()
     fb = Filter(scand.socket, "127.0.0.1:%d" % reinject_b, work,
                 {"filter_mode": "before-queue", "filter_infected_action": "reject",
@@ -308,7 +318,10 @@ try:
            "before-queue: one delivery in maillog (the clean one)", pb.logtext()[-2000:])
     no_bounce(pb, "before-queue")
 
-    # --- (b) scanner down --------------------------------------------------
+
+def test_scanner_down(tap):
+    """(b) scanner down."""
+    global scand
     scand.stop()
     m_down_clean = clean_message("clean while scanner down")
     m_down_inf = infected_message("infected while scanner down")
@@ -334,7 +347,9 @@ try:
            "scanner back: the infected one was quarantined")
     no_bounce(pa, "scanner down and back")
 
-    # --- (b') the filter itself down (stopped), then back on its port ----
+
+def test_filter_down(tap):
+    """(b') the filter itself down (stopped), then back on its port."""
     tap.eq(fa.stop(), 0, "filter down: mxscan-filter exits 0 on SIGTERM")
     m_fd = clean_message("clean while the filter is down")
     send_after(m_fd, "filter down, clean")
@@ -355,16 +370,18 @@ try:
     delivered_as_sent(pa, "bob", m_fd, "filter back, clean")
     no_bounce(pa, "filter down and back")
 
-    # --- (b'') a message mxscand will never scan (over scand_mime_max_parts)
-    # leaves Postfix's queue at once, into the quarantine (filter_limit_action).
+
+def test_part_limit(tap):
+    """(b'') a message mxscand will never scan (over scand_mime_max_parts)
+    leaves Postfix's queue at once, into the quarantine (filter_limit_action)."""
     nparts = 1001
     bnd = b"=_many_%x" % rng.getrandbits(32)
-    m_many = (b"From: Alice <alice@example.test>\r\nTo: Bob <bob@example.test>\r\n"
-              b"Subject: a thousand and one parts\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n"
-              b"Message-ID: <%x.many@example.test>\r\nMIME-Version: 1.0\r\n" % rng.getrandbits(64) +
-              b"Content-Type: multipart/mixed; boundary=\"" + bnd + b"\"\r\n\r\n" +
-              b"".join(b"--" + bnd + b"\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % k
-                       for k in range(nparts)) + b"--" + bnd + b"--\r\n")
+    m_many = mimegen.multipart_message(
+        [mimegen.leaf(b"part %d" % k, "text/plain", cte=None) for k in range(nparts)],
+        boundary=bnd, preamble=b"",
+        headers=["From: Alice <alice@example.test>", "To: Bob <bob@example.test>",
+                 "Subject: a thousand and one parts", "Date: Mon, 23 Nov 2026 12:00:00 +0000",
+                 "Message-ID: <%x.many@example.test>" % rng.getrandbits(64), "MIME-Version: 1.0"])
     tr = send_after(m_many, "%d MIME parts" % nparts)
     qid = tr.split("queued as ")[-1].split()[0] if "queued as " in tr else "?"
     tap.ok(pa.wait_queue_empty(T) and not pa.log_lines(r"%s: .*status=deferred" % qid),
@@ -378,7 +395,9 @@ try:
     tap.eq((sent["after"], pa.maildir_count("bob") + len(quarantined(qdir))), (8, 8),
            "after-queue: messages sent = delivered + quarantined")
 
-    # --- (d) release from quarantine ------------------------------------
+
+def test_release(tap):
+    """(d) release from quarantine."""
     entry = quarantine_entries(qdir, m_inf)
     first = os.path.basename(entry[0])[:-4] if entry else "none"
     rc, out, err = quarantine(fa.conf, "-o", "filter_forward=127.0.0.1:%d" % pa.reinject_port,
@@ -394,7 +413,11 @@ try:
 
     for f in filters[1:]:  # the first one was stopped above
         tap.eq(f.stop(), 0, "mxscan-filter on %d exits 0 on SIGTERM" % f.port)
-finally:
+
+
+def test_stop(tap):
+    """Everything stopped; the directory kept on a failure with MX_KEEP."""
+    # --- the end
     # Everything is removed, failed or not; MX_KEEP=1 keeps a failed run's
     # directory (Postfix configuration, maillog, filter logs) for a look.
     keep = bool(tap.failed and os.environ.get("MX_KEEP"))
@@ -408,4 +431,7 @@ finally:
         tap.diag("work directory kept: " + work)
     else:
         mxtest.rmtree(work)
-tap.done()
+
+
+if __name__ == "__main__":
+    mxtest.run(globals())

@@ -44,30 +44,36 @@ SLOW = 4 if os.environ.get("MX_ASAN") else 1
 tap = mxtest.Tap()
 tap.diag("seed %d, %.0f s, %d workers (MX_PROTOFUZZ_SEED=%d replays)" %
          (SEED, SECONDS, WORKERS, SEED))
-work = mxtest.tmpdir("tprotofuzz")
-db = mxtest.make_test_db(os.path.join(work, "db"))
-mx = mxtest.Daemon(db, options={
-    "scand_threads": "2", "scand_queue_max": "4", "scand_max_connections": "64",
-    "scand_command_timeout": "1s", "scand_idle_timeout": "1s", "scand_request_timeout": "3s",
-    "scand_send_timeout": "1s", "scand_drain_timeout": "200ms",
-    "scand_stream_max_length": "1m", "scand_stream_memory_max": "64k",
-    "scand_max_pending_reply": "4k", "scand_engine_cache": "yes",
-    "scand_scan_roots": work})
 
-files = os.path.join(work, "files")
-os.makedirs(files)
-EFILE = os.path.join(files, "eicar.com")
-CFILE = os.path.join(files, "clean.txt")
-with open(EFILE, "wb") as f:
-    f.write(EICAR)
-with open(CFILE, "wb") as f:
-    f.write(b"harmless text\n" * 50)
-VERDICT_OK = re.compile(rb"^(?:\d+: )?(?:stream|fd\[\d+\]|/\S*): OK$")
-COMMANDS = [b"PING", b"VERSION", b"VERSIONCOMMANDS", b"STATS", b"HEALTH", b"END",
-            b"INSTREAM", b"MIMESCAN", b"FILDES", b"IDSESSION", b"SCAN " + EFILE.encode(),
-            b"CONTSCAN " + files.encode(), b"MULTISCAN " + EFILE.encode(),
-            b"ALLMATCHSCAN " + EFILE.encode(), b"DETSTATS", b"SELFCHECK",
-            b"NOSUCHCOMMAND", b"SCAN /etc/passwd"]
+
+@mxtest.setup
+def start(tap):
+    global CFILE, COMMANDS, EFILE, VERDICT_OK, files, mx
+    work = mxtest.tmpdir("tprotofuzz")
+    db = mxtest.make_test_db(os.path.join(work, "db"))
+    mx = mxtest.Daemon(db, options={
+        "scand_threads": "2", "scand_queue_max": "4", "scand_max_connections": "64",
+        "scand_command_timeout": "1s", "scand_idle_timeout": "1s", "scand_request_timeout": "3s",
+        "scand_send_timeout": "1s", "scand_drain_timeout": "200ms",
+        "scand_stream_max_length": "1m", "scand_stream_memory_max": "64k",
+        "scand_max_pending_reply": "4k", "scand_engine_cache": "yes",
+        "scand_scan_roots": work})
+
+    files = os.path.join(work, "files")
+    os.makedirs(files)
+    EFILE = os.path.join(files, "eicar.com")
+    CFILE = os.path.join(files, "clean.txt")
+    with open(EFILE, "wb") as f:
+        f.write(EICAR)
+    with open(CFILE, "wb") as f:
+        f.write(b"harmless text\n" * 50)
+    VERDICT_OK = re.compile(rb"^(?:\d+: )?(?:stream|fd\[\d+\]|/\S*): OK$")
+    COMMANDS = [b"PING", b"VERSION", b"VERSIONCOMMANDS", b"STATS", b"HEALTH", b"END",
+                b"INSTREAM", b"MIMESCAN", b"FILDES", b"IDSESSION", b"SCAN " + EFILE.encode(),
+                b"CONTSCAN " + files.encode(), b"MULTISCAN " + EFILE.encode(),
+                b"ALLMATCHSCAN " + EFILE.encode(), b"DETSTATS", b"SELFCHECK",
+                b"NOSUCHCOMMAND", b"SCAN /etc/passwd"]
+
 
 lock = threading.Lock()
 stats = {"connections": 0, "requests": 0, "bytes": 0, "violations": [], "hangups": 0,
@@ -266,75 +272,81 @@ def run_conversation(rng, infected):
                     stats["violations"].append((line, steps[:3]))
 
 
-deadline = time.time() + SECONDS
-rss0 = mx.rss_kb()
-fds0 = len(os.listdir("/proc/%d/fd" % mx.proc.pid))
-peak = {"rss": rss0, "fds": fds0}
-stuck = []
-harness = []
+def test_fuzz(tap):
+    """WORKERS clients with random conversations for SECONDS, a monitor pinging."""
+    global fds0, harness, peak, rss0, stuck
+    deadline = time.time() + SECONDS
+    rss0 = mx.rss_kb()
+    fds0 = len(os.listdir("/proc/%d/fd" % mx.proc.pid))
+    peak = {"rss": rss0, "fds": fds0}
+    stuck = []
+    harness = []
 
-
-def worker(n):
-    rng = random.Random(SEED * 100 + n)
-    while time.time() < deadline:
-        try:
-            run_conversation(rng, rng.random() < 0.6)
-        except Exception as e:  # a fault of the harness, reported below
-            harness.append(repr(e))
-            return
-        with lock:
-            stats["connections"] += 1
-
-
-def monitor():
-    next_report = time.time() + 60
-    while time.time() < deadline:
-        if time.time() >= next_report:  # progress of a long run
-            next_report += 60
+    def worker(n):
+        rng = random.Random(SEED * 100 + n)
+        while time.time() < deadline:
+            try:
+                run_conversation(rng, rng.random() < 0.6)
+            except Exception as e:  # a fault of the harness, reported below
+                harness.append(repr(e))
+                return
             with lock:
-                tap.diag("%.0f s: %d conversations, %d requests, %d violations, RSS peak %d kB"
-                         % (time.time() - deadline + SECONDS, stats["connections"],
-                            stats["requests"], len(stats["violations"]), peak["rss"]))
-        t = time.time()
-        ok = mxtest.ping(mx.socket)
-        if not ok or time.time() - t > 5 * SLOW:
-            stuck.append(time.time() - t)
-        try:
-            peak["rss"] = max(peak["rss"], mx.rss_kb())
-            peak["fds"] = max(peak["fds"], len(os.listdir("/proc/%d/fd" % mx.proc.pid)))
-        except OSError:
-            break
-        time.sleep(0.5)  # sampling interval of the oracle
+                stats["connections"] += 1
+
+    def monitor():
+        next_report = time.time() + 60
+        while time.time() < deadline:
+            if time.time() >= next_report:  # progress of a long run
+                next_report += 60
+                with lock:
+                    tap.diag("%.0f s: %d conversations, %d requests, %d violations, RSS peak %d kB"
+                             % (time.time() - deadline + SECONDS, stats["connections"],
+                                stats["requests"], len(stats["violations"]), peak["rss"]))
+            t = time.time()
+            ok = mxtest.ping(mx.socket)
+            if not ok or time.time() - t > 5 * SLOW:
+                stuck.append(time.time() - t)
+            try:
+                peak["rss"] = max(peak["rss"], mx.rss_kb())
+                peak["fds"] = max(peak["fds"], len(os.listdir("/proc/%d/fd" % mx.proc.pid)))
+            except OSError:
+                break
+            time.sleep(0.5)  # sampling interval of the oracle
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
+    threads.append(threading.Thread(target=monitor))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
-threads = [threading.Thread(target=worker, args=(i,)) for i in range(WORKERS)]
-threads.append(threading.Thread(target=monitor))
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
+def test_oracle(tap):
+    """The oracle, once the clients are gone."""
+    tap.diag("connections %d, requests %d, bytes %d, descriptors passed %d, stalls %d, hang-ups %d"
+             % (stats["connections"], stats["requests"], stats["bytes"], stats["fds"],
+                stats["stalls"], stats["hangups"]))
+    tap.diag("RSS %d kB at start, %d kB peak; descriptors %d at start, %d peak"
+             % (rss0, peak["rss"], fds0, peak["fds"]))
+    tap.ok(stats["connections"] > 0 and not harness,
+           "the fuzzer ran %d conversations" % stats["connections"], harness[:3])
+    tap.ok(not stats["violations"], "no EICAR-bearing object was answered OK",
+           "\n".join(repr(v) for v in stats["violations"][:5]))
+    tap.ok(not stuck, "PING answered within %d s every time while fuzzed" % (5 * SLOW), stuck[:5])
+    tap.ok(mx.proc.poll() is None, "mxscand is still running")
+    idle = mx.wait_health(lambda h: h.get("threads_busy") == "0" and h.get("queue_depth") == "0"
+                          and int(h.get("connections", "99")) <= 1, 60 * SLOW)
+    tap.ok(idle is not None, "afterwards no scan thread is busy, nothing queued, no client left")
+    tap.ok(peak["rss"] - rss0 < 512 * 1024, "RSS stayed bounded (%d kB over start)"
+           % (peak["rss"] - rss0))
+    fds1 = len(os.listdir("/proc/%d/fd" % mx.proc.pid))
+    tap.ok(peak["fds"] < fds0 + 64 + 64 * 20 and fds1 <= fds0 + 2,
+           "descriptors bounded while fuzzed (peak %d) and released after (%d, %d at start)"
+           % (peak["fds"], fds1, fds0))
+    r = mx.request(b"zINSTREAM\0" + mxtest.instream_bytes(EICAR))
+    tap.eq(r, b"stream: " + mxtest.EICAR_SIG.encode() + b" FOUND\0", "EICAR is still found")
+    tap.eq(mx.stop(), 0, "mxscand stops cleanly")
 
-tap.diag("connections %d, requests %d, bytes %d, descriptors passed %d, stalls %d, hang-ups %d"
-         % (stats["connections"], stats["requests"], stats["bytes"], stats["fds"],
-            stats["stalls"], stats["hangups"]))
-tap.diag("RSS %d kB at start, %d kB peak; descriptors %d at start, %d peak"
-         % (rss0, peak["rss"], fds0, peak["fds"]))
-tap.ok(stats["connections"] > 0 and not harness,
-       "the fuzzer ran %d conversations" % stats["connections"], harness[:3])
-tap.ok(not stats["violations"], "no EICAR-bearing object was answered OK",
-       "\n".join(repr(v) for v in stats["violations"][:5]))
-tap.ok(not stuck, "PING answered within %d s every time while fuzzed" % (5 * SLOW), stuck[:5])
-tap.ok(mx.proc.poll() is None, "mxscand is still running")
-idle = mx.wait_health(lambda h: h.get("threads_busy") == "0" and h.get("queue_depth") == "0"
-                      and int(h.get("connections", "99")) <= 1, 60 * SLOW)
-tap.ok(idle is not None, "afterwards no scan thread is busy, nothing queued, no client left")
-tap.ok(peak["rss"] - rss0 < 512 * 1024, "RSS stayed bounded (%d kB over start)"
-       % (peak["rss"] - rss0))
-fds1 = len(os.listdir("/proc/%d/fd" % mx.proc.pid))
-tap.ok(peak["fds"] < fds0 + 64 + 64 * 20 and fds1 <= fds0 + 2,
-       "descriptors bounded while fuzzed (peak %d) and released after (%d, %d at start)"
-       % (peak["fds"], fds1, fds0))
-r = mx.request(b"zINSTREAM\0" + mxtest.instream_bytes(EICAR))
-tap.eq(r, b"stream: " + mxtest.EICAR_SIG.encode() + b" FOUND\0", "EICAR is still found")
-tap.eq(mx.stop(), 0, "mxscand stops cleanly")
-tap.done()
+
+if __name__ == "__main__":
+    mxtest.run(globals())

@@ -1,7 +1,14 @@
-"""mimegen - malformed MIME variants of a message carrying an attachment.
+"""mimegen - the tests' one MIME builder: whole messages, parts, and
+malformed MIME variants of a message carrying an attachment.
+
+Builders (bytes, CRLF line ends; lf() turns a message into LF ends):
+message() a header block and a body; multipart_message() / multipart()
+around parts made by text_part(), attachment(), rfc822_part(), part() or
+leaf() (a part in the shape of a hand-written message, any headers and
+encoding); uuencode(), b64_lines(), zip_of() for the bodies.
 
 Every variant function takes (payload_bytes, filename) and returns the raw
-RFC 5322 message (bytes, CRLF line ends).  VARIANTS maps the trick class
+RFC 5322 message.  VARIANTS maps the trick class
 name to its function.  The shapes are documented per function so a test
 can predict the per-part paths mxscand's MIMESCAN reports.
 
@@ -41,6 +48,17 @@ def _hdr(subject=b"test message", msgid=None, mime=True, extra=()):
 
 def _msg(headers, body):
     return CRLF.join(headers) + CRLF + CRLF + body
+
+
+def message(headers, body):
+    """A whole message: HEADERS (lines without their line ends, str or
+    bytes), a blank line, BODY as it is."""
+    return _msg([_b(h) for h in headers], body)
+
+
+def lf(msg):
+    """MSG with LF line ends (as a local file or a Unix channel holds it)."""
+    return msg.replace(CRLF, b"\n")
 
 
 def b64_lines(data, width=76):
@@ -96,24 +114,58 @@ def text_part(text=TEXT_BODY, ctype=b"text/plain; charset=us-ascii"):
     return part(text, [b"Content-Type: " + _b(ctype), b"Content-Transfer-Encoding: 7bit"])
 
 
+def leaf(body, ctype=b"application/octet-stream", name=None, filename=None, cte="base64",
+         description=None, disposition=None):
+    """A part in the shape of a hand-written message: Content-Type CTYPE
+    (with ; name="NAME" when NAME is given), Content-Disposition
+    (DISPOSITION as given, or attachment; filename="FILENAME"),
+    Content-Description, Content-Transfer-Encoding CTE (none when CTE is
+    None), the blank line, then the body: base64-encoded when CTE is
+    base64, otherwise BODY as given (already in that encoding).  The
+    body's last line break (CRLF or LF) is left out: the one before the
+    next delimiter ends it (RFC 2046), so multipart() puts the delimiter
+    right after the text."""
+    ct = _b(ctype) + (b'; name="' + _b(name) + b'"' if name is not None else b"")
+    headers = [b"Content-Type: " + ct]
+    if disposition is not None:
+        headers.append(b"Content-Disposition: " + _b(disposition))
+    elif filename is not None:
+        headers.append(b'Content-Disposition: attachment; filename="' + _b(filename) + b'"')
+    if description:
+        headers.append(b"Content-Description: " + _b(description))
+    if cte is not None:
+        headers.append(b"Content-Transfer-Encoding: " + _b(cte))
+    text = b64_lines(body) if cte == "base64" else body
+    if text.endswith(CRLF):
+        text = text[:-2]
+    elif text.endswith(b"\n"):
+        text = text[:-1]
+    return part(text, headers)
+
+
 def multipart(parts, boundary=b"=_mimegen_b0und_1", close=True, subtype=b"mixed",
-              open_with=None, close_with=None, preamble=b"This is a multi-part message in MIME format.\r\n"):
-    """The body of a multipart entity (not its header)."""
+              open_with=None, close_with=None, preamble=b"This is a multi-part message in MIME format.\r\n",
+              epilogue=b""):
+    """The body of a multipart entity (not its header): PREAMBLE, each
+    part after its delimiter line, the close delimiter, EPILOGUE."""
     bnd = _b(boundary)
     out = preamble
     for p in parts:
         out += b"--" + (open_with or bnd) + CRLF + p + CRLF
     if close:
         out += b"--" + (close_with or open_with or bnd) + b"--" + CRLF
-    return out
+    return out + epilogue
 
 
 def multipart_message(parts, boundary=b"=_mimegen_b0und_1", subject=b"test message", msgid=None,
-                      mime=True, ct_header=None, **kw):
-    """A whole message: multipart/mixed of PARTS (children 1, 2, ...)."""
+                      mime=True, ct_header=None, headers=None, **kw):
+    """A whole message: multipart/mixed of PARTS (children 1, 2, ...).
+    HEADERS (lines) replace the default From/To/Subject/Date/Message-ID/
+    MIME-Version block; the Content-Type line follows either way."""
     bnd = _b(boundary)
     ct = ct_header or (b'Content-Type: multipart/mixed; boundary="' + bnd + b'"')
-    return _msg(_hdr(subject, msgid, mime) + [ct], multipart(parts, bnd, **kw))
+    head = [_b(h) for h in headers] if headers is not None else _hdr(subject, msgid, mime)
+    return _msg(head + [ct], multipart(parts, bnd, **kw))
 
 
 def rfc822_part(inner_message):
@@ -215,10 +267,12 @@ def rfc2231_name(payload, filename):
     return multipart_message([text_part(), a2, a3])
 
 
-def uuencode(payload, filename, mode=b"644"):
+def uuencode(payload, filename, mode=b"644", backtick=True):
+    """PAYLOAD uuencoded as FILENAME (begin ... end); BACKTICK False writes
+    a zero sextet as a space, as old encoders do."""
     out = b"begin " + _b(mode) + b" " + _b(filename) + CRLF
     for i in range(0, len(payload), 45):
-        out += binascii.b2a_uu(payload[i:i + 45], backtick=True).rstrip(b"\n") + CRLF
+        out += binascii.b2a_uu(payload[i:i + 45], backtick=backtick).rstrip(b"\n") + CRLF
     out += b"`" + CRLF + b"end" + CRLF
     return out
 

@@ -1,10 +1,34 @@
 """mxtest - shared helpers for mxscan's integration tests (TAP output).
 
-Every integration test is a python3 script that prints TAP through the
-Tap class, starts the daemons it needs through Daemon/Clamd, waits for
-readiness with the PING probe (never with sleeps), and cleans up on exit.
-Paths come from MX_BUILDDIR / MX_SRCDIR (set by `make check`), falling
-back to the source tree when run by hand.
+Every integration test is a python3 script made of test functions run by
+one runner (run() below), which prints TAP through the Tap class.  A test
+starts the daemons it needs through Daemon/Clamd, waits for readiness with
+the PING probe (never with sleeps), and proves that something did not
+happen with a positive signal (a marker that must arrive after it, a log
+line, a counter), never by waiting out a time-out.
+
+The shape of a test file:
+
+    tap = mxtest.Tap()
+
+    @mxtest.setup                 # the later functions need what it starts
+    def start(tap):
+        global mx
+        mx = mxtest.Daemon(mxtest.make_test_db(mxtest.tmpdir("x")))
+
+    def test_ping(tap):
+        tap.eq(mx.request(b"zPING\0"), b"PONG\0", "PING answers PONG")
+
+    if __name__ == "__main__":
+        mxtest.run(globals())
+
+Cleanup has one mechanism, the registry below (on_cleanup): temp dirs,
+daemons, helper servers and child processes register themselves when they
+are made; the registry is drained last first when the test ends (normal
+end, exception, SIGTERM or SIGHUP), and the runner drains what a test
+function registered when that function raises.  Paths come from
+MX_BUILDDIR / MX_SRCDIR (set by `make check`), falling back to the source
+tree when run by hand.
 """
 import atexit
 import os
@@ -16,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 SRCDIR = os.environ.get("MX_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -68,20 +93,107 @@ class Tap:
 
     @staticmethod
     def skip_all(reason):
+        """The whole test is not run here: the plan 1..0 with a SKIP
+        directive, and exit 0.  Only before the first test point."""
         print("1..0 # SKIP %s" % reason, flush=True)
-        sys.exit(0)
+        raise SkipAll(0)
 
-    def done(self):
-        # A daemon that exited badly (a sanitizer report at exit, a crash)
-        # fails the test that ran it.
-        stopped = [d for d in DAEMONS if d.proc.poll() is not None]
+    def finish(self):
+        """The closing test point and the plan: a daemon that exited badly
+        (a sanitizer report at exit, a crash) fails the test that ran it;
+        daemons killed by the cleanup registry are not counted."""
+        stopped = [d for d in DAEMONS if d.proc.poll() is not None and not d.reaped]
         bad = [(d.proc.returncode, d.logtext()[-3000:]) for d in stopped
                if d.proc.returncode != 0]
         if stopped:
             self.ok(not bad, "every mxscand this test stopped exited 0",
                     "\n".join("exit %s:\n%s" % b for b in bad))
         print("1..%d" % self.n, flush=True)
-        sys.exit(1 if self.failed else 0)
+        return 1 if self.failed else 0
+
+    def done(self):
+        """finish(), then exit (the end of a script that does not use run())."""
+        sys.exit(self.finish())
+
+
+class SkipAll(SystemExit):
+    """Raised by Tap.skip_all: the runner lets it through."""
+
+
+class Stop(Exception):
+    """Raised by a test function that has reported its own failure (a
+    not ok line) when the functions after it cannot run without what
+    failed: the runner adds no test point, drains what the function
+    registered for cleanup and runs nothing more."""
+
+
+def setup(fn):
+    """Decorator: FN starts what the later test functions use; run() runs
+    it whatever its name, and stops the run when it raises."""
+    fn.mx_setup = True
+    return fn
+
+
+def _test_functions(tests):
+    if isinstance(tests, dict):
+        mod = tests.get("__name__")
+        return [v for k, v in tests.items()
+                if callable(v) and getattr(v, "__module__", None) == mod
+                and (k.startswith("test_") or getattr(v, "mx_setup", False))]
+    return list(tests)
+
+
+def run(tests, tap=None):
+    """The runner: call each test function with TAP, in definition order,
+    print the plan and exit (1 if a test point failed).
+
+    TESTS is a module's globals() (its functions named test_* and those
+    marked @setup, in the order they are defined) or a list of functions.
+    TAP defaults to the namespace's own `tap` (a Tap), so helpers that
+    report through that global report into the same numbering.
+
+    A function that raises gets one `not ok` line naming it and the
+    exception, the traceback as # comments; what it registered for
+    cleanup is drained (last first) and the next function runs.  After a
+    @setup function raises, or a Stop, or an interrupt (Ctrl-C, SIGTERM,
+    SIGHUP) the remaining functions are not run (a # line names them),
+    since they would only fail for want of what it starts.  The plan 1..N
+    is printed in every case, then the whole registry is drained.
+    MX_TIMES=1 adds a # line with each function's duration."""
+    if tap is None and isinstance(tests, dict) and isinstance(tests.get("tap"), Tap):
+        tap = tests["tap"]
+    tap = tap or Tap()
+    fns = _test_functions(tests)
+    timed = os.environ.get("MX_TIMES") == "1"
+    for i, fn in enumerate(fns):
+        mark = len(_CLEANUPS)
+        t0 = time.time()
+        try:
+            fn(tap)
+            if timed:
+                tap.diag("%s: %.2f s" % (fn.__name__, time.time() - t0))
+            continue
+        except SkipAll:
+            raise
+        except Stop as e:
+            tap.diag("stopped in %s: %s" % (fn.__name__, e))
+            stop = True
+        except BaseException as e:  # noqa: BLE001 - reported as a TAP failure
+            first = (str(e).splitlines() or [""])[0]
+            tap.ok(False, "%s raised %s%s" % (fn.__name__, type(e).__name__,
+                                              ": " + first if first else ""),
+                   traceback.format_exc())
+            stop = (getattr(fn, "mx_setup", False)
+                    or isinstance(e, (KeyboardInterrupt, SystemExit)))
+        run_cleanups(mark)
+        if stop:
+            rest = [f.__name__ for f in fns[i + 1:]]
+            if rest:
+                tap.diag("not run: " + ", ".join(rest))
+            break
+    status = tap.finish()
+    run_cleanups()
+    sys.exit(status)
 
 
 def need_root_tools(tap_reason_tools):
@@ -89,6 +201,69 @@ def need_root_tools(tap_reason_tools):
     missing = [t for t in tap_reason_tools if shutil.which(t) is None]
     if missing:
         Tap.skip_all("missing programs: " + ", ".join(missing))
+
+
+# --- cleanup: the one registry ------------------------------------------------
+
+_CLEANUPS = []
+
+
+def on_cleanup(fn, *args):
+    """Register FN(*ARGS) to run when the test ends, or when the runner's
+    test function that registered it raises; the last registered runs
+    first, and an error in one does not stop the others.  Every cleanup
+    must be harmless when what it undoes is already gone.  Returns FN."""
+    _CLEANUPS.append((fn, args))
+    return fn
+
+
+def run_cleanups(mark=0):
+    """Drain the registry down to MARK entries (all by default), last
+    registered first."""
+    while len(_CLEANUPS) > mark:
+        fn, args = _CLEANUPS.pop()
+        try:
+            fn(*args)
+        except Exception as e:  # noqa: BLE001 - cleanup must go on
+            print("# cleanup %s failed: %r" % (getattr(fn, "__name__", fn), e), flush=True)
+
+
+def _on_signal(signum, _frame):
+    # make check's time-out, or a terminal hang-up: unwind (finally blocks,
+    # the runner, atexit) so the registry is drained.
+    raise SystemExit(128 + signum)
+
+
+atexit.register(run_cleanups)
+for _sig in (signal.SIGTERM, signal.SIGHUP):
+    try:
+        if signal.getsignal(_sig) == signal.SIG_DFL:
+            signal.signal(_sig, _on_signal)
+    except (ValueError, OSError):  # not the main thread
+        pass
+
+
+def kill_process(proc):
+    """SIGKILL PROC if it still runs, and reap it (a cleanup)."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def spawn(argv, **kw):
+    """subprocess.Popen(ARGV, **KW), killed at cleanup if still running."""
+    proc = subprocess.Popen(argv, **kw)
+    on_cleanup(kill_process, proc)
+    return proc
+
+
+def remove_dir(path):
+    """Remove PATH (a cleanup); MX_KEEP=1 keeps it for a post-mortem."""
+    if os.environ.get("MX_KEEP") == "1":
+        if os.path.isdir(path):
+            print("# MX_KEEP: kept %s" % path, flush=True)
+        return
+    shutil.rmtree(path, ignore_errors=True)
 
 
 TMPDIRS = []
@@ -100,20 +275,8 @@ def tmpdir(prefix="mxtest"):
     d = tempfile.mkdtemp(prefix=prefix + ".")
     os.chmod(d, 0o755)
     TMPDIRS.append(d)
+    on_cleanup(remove_dir, d)
     return d
-
-
-def _cleanup():
-    for d in DAEMONS:
-        if d.proc.poll() is None:
-            d.proc.kill()
-            d.proc.wait()
-    if os.environ.get("MX_KEEP") != "1":
-        for d in TMPDIRS:
-            shutil.rmtree(d, ignore_errors=True)
-
-
-atexit.register(_cleanup)
 
 
 def make_test_db(dirpath, extra_ndb=()):
@@ -264,7 +427,7 @@ class Daemon:
     """An mxscand in the foreground on a private socket."""
 
     def __init__(self, dbroot, workdir=None, options=None, wait=True, env=None):
-        DAEMONS.append(self)
+        self.reaped = False
         self.dir = workdir or tmpdir("mxscand")
         self.socket = os.path.join(self.dir, "mxscand.sock")
         self.log = os.path.join(self.dir, "mxscand.log")
@@ -288,8 +451,19 @@ class Daemon:
             cmd = ["valgrind", "-q", "--error-exitcode=99"] + cmd
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT, env=env)
+        DAEMONS.append(self)
+        on_cleanup(self.reap)
         if wait:
             wait_ready(self.socket, proc=self.proc)
+
+    def reap(self):
+        """Kill the daemon if it still runs (a cleanup: its exit status is
+        then not the test's business)."""
+        if self.proc.poll() is None:
+            self.reaped = True
+            kill_process(self.proc)
+        if not self.logf.closed:
+            self.logf.close()
 
     def request(self, payload, timeout=30.0):
         return request(self.socket, payload, timeout)
@@ -341,8 +515,8 @@ class Clamd:
         lines += list(extra or [])
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
-        self.proc = subprocess.Popen(["clamd", "-c", self.conf], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = spawn(["clamd", "-c", self.conf], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
         if wait:
             wait_ready(self.socket, proc=self.proc)
 
@@ -383,6 +557,28 @@ def free_port():
 
 def rmtree(path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+def listen_backlog(addr):
+    """How many connections wait, not yet accepted, in the listen backlog
+    of ADDR: a UNIX socket path, or the port (int) of a loopback TCP
+    listener; None when no such listener exists.  The positive sign that
+    a client is held back (neither served nor refused), instead of
+    waiting to see that no reply comes."""
+    if isinstance(addr, int):
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as f:
+                for line in list(f)[1:]:
+                    p = line.split()
+                    if p[3] == "0A" and p[1].endswith(":%04X" % addr):
+                        return int(p[4].split(":")[1], 16)
+        return None
+    out = subprocess.run(["ss", "-xlnH"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) > 4 and p[4] == addr:
+            return int(p[2])
+    return None
 
 
 def wait_for(pred, timeout):

@@ -6,7 +6,7 @@ and demo.
     rc, transcript = pf.swaks("bob@example.test", data=message_bytes)
     pf.wait_queue_empty()
     pf.maildir("bob")        # [(path, bytes), ...]
-    pf.stop()                # also run at exit, even when a test fails
+    pf.stop()                # also run at cleanup, even when a test fails
 
 Everything lives in one temporary directory: main.cf/master.cf, its own
 queue_directory and data_directory, the Maildirs (virtual(8) delivery for
@@ -36,7 +36,6 @@ well under a second, needs no syslog, and a parent that dies takes the
 instance with it (PR_SET_PDEATHSIG).  The queue directories are created
 here with the ownership and modes of Debian's postfix-files.
 """
-import atexit
 import ctypes
 import glob
 import grp
@@ -48,7 +47,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -136,12 +134,6 @@ def snippet_master(name):
             else:
                 out.append((line.split(), []))
     return out
-
-
-def _on_term(signum, _frame):
-    # a test killed by its harness (make check's timeout) still runs its
-    # finally blocks and the atexit handler below, so instances are removed
-    raise SystemExit(128 + signum)
 
 
 def _master_path(conf_dir):
@@ -234,6 +226,7 @@ class Postfix:
         self.proc = None
         self.swaks_count = 0
         INSTANCES.append(self)
+        mxtest.on_cleanup(self.stop)
 
     # --- configuration -------------------------------------------------
 
@@ -392,9 +385,6 @@ class Postfix:
         self._write()
         if check:
             self.check()
-        if (signal.getsignal(signal.SIGTERM) == signal.SIG_DFL and
-                threading.current_thread() is threading.main_thread()):
-            signal.signal(signal.SIGTERM, _on_term)
         master = _master_path(self.conf_dir)
         env = dict(os.environ, MAIL_CONFIG=self.conf_dir)
         self.master_log = open(os.path.join(self.log_dir, "master.out"), "ab")
@@ -552,13 +542,3 @@ class Postfix:
     def wait_log(self, pattern, timeout=30.0, n=1):
         return mxtest.wait_for(lambda: len(self.log_lines(pattern)) >= n, timeout)
 
-
-def _stop_all():
-    for pf in INSTANCES:
-        try:
-            pf.stop()
-        except Exception:  # noqa: BLE001 - best effort at exit
-            pass
-
-
-atexit.register(_stop_all)

@@ -5,7 +5,8 @@ smtpd) that records every transaction byte for byte: XFORWARD lines, the
 MAIL and RCPT arguments and the message as unstuffed from DATA.
 Client: a raw SMTP client that can pipeline and sends DATA with exact
 dot-stuffing.  Filter: an mxscan-filter in the foreground on free ports,
-ready when it greets with 220.
+ready when it greets with 220.  Captures and filters register themselves
+in mxtest's cleanup registry.
 """
 import os
 import socket
@@ -68,6 +69,7 @@ class Capture:
         self.cond = threading.Condition(self.lock)
         self.stopping = False
         threading.Thread(target=self._accept, daemon=True).start()
+        mxtest.on_cleanup(self.stop)
 
     def _accept(self):
         while not self.stopping:
@@ -248,6 +250,7 @@ class Filter:
         self.logf = open(self.log, "ab")
         self.proc = subprocess.Popen([FILTER, "-f", "-c", self.conf], stdout=self.logf,
                                      stderr=subprocess.STDOUT)
+        mxtest.on_cleanup(self.reap)
         if wait:
             self.wait_ready()
 
@@ -271,6 +274,12 @@ class Filter:
 
     def client(self, timeout=30.0):
         return Client(self.port, timeout)
+
+    def reap(self):
+        """Kill the filter if it still runs (a cleanup)."""
+        mxtest.kill_process(self.proc)
+        if not self.logf.closed:
+            self.logf.close()
 
     def stop(self):
         mxtest.stop_process(self.proc, 30 * SLOW)

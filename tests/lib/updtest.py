@@ -4,10 +4,10 @@ Real parts only: a throwaway CA and server certificate made with the
 openssl tool, a private nginx serving a mirror tree over HTTPS (and plain
 HTTP) with fault locations, the minisign tool for bundle signatures, and
 mxscand (through mxtest.Daemon).  Everything lives in the test's private
-temp dir; nginx, helper servers and tmpfs mounts are registered for
-cleanup at exit (normal exit, exception or SIGTERM), and nginx runs as a
-single process that dies with the test process (PR_SET_PDEATHSIG), so a
-killed test leaves no server behind.
+temp dir; nginx, helper servers and tmpfs mounts are registered in
+mxtest's cleanup registry (drained at the end, on an exception or on
+SIGTERM), and nginx runs as a single process that dies with the test
+process (PR_SET_PDEATHSIG), so a killed test leaves no server behind.
 
 Fault locations of Nginx (prefix of the URL path, mapped to the docroot):
   /e404/ /e500/ /e403/     answer that status for every request
@@ -16,7 +16,6 @@ Fault locations of Nginx (prefix of the URL path, mapped to the docroot):
   /tofile/                 302 to file:///etc/passwd
   /m/                      the docroot (any mirror tree below it)
 """
-import atexit
 import ctypes
 import gzip
 import hashlib
@@ -36,27 +35,13 @@ import mxtest
 UPDATER = os.path.join(mxtest.BUILDDIR, "updater", "mxscan-update")
 CVD_DIR = mxtest.SHARED_CVD
 
-# --- cleanup ----------------------------------------------------------------
-
-_CLEANUPS = []
+# --- cleanup (mxtest's registry) ------------------------------------------------
 
 
 def at_cleanup(fn):
-    """Run FN at exit (last registered first); errors are ignored."""
-    _CLEANUPS.append(fn)
-    return fn
-
-
-def _run_cleanups():
-    while _CLEANUPS:
-        fn = _CLEANUPS.pop()
-        try:
-            fn()
-        except Exception:  # noqa: BLE001 - cleanup must go on
-            pass
-
-
-atexit.register(_run_cleanups)
+    """Run FN when the test ends (mxtest.on_cleanup: last registered first,
+    also on an exception or SIGTERM); errors are reported and skipped."""
+    return mxtest.on_cleanup(fn)
 
 
 def subdir(parent, name):
@@ -67,23 +52,9 @@ def subdir(parent, name):
 
 
 def cleanup_dir(path):
-    """Remove PATH at exit, unless MX_KEEP is set (then say where it is)."""
-    if os.environ.get("MX_KEEP"):
-        at_cleanup(lambda: print("# MX_KEEP: kept %s" % path, flush=True))
-    else:
-        at_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
+    """Remove PATH when the test ends, unless MX_KEEP=1 (then say where it is)."""
+    mxtest.on_cleanup(mxtest.remove_dir, path)
 
-
-def _on_term(signum, frame):
-    _run_cleanups()
-    os._exit(128 + signum)
-
-
-for _sig in (signal.SIGTERM, signal.SIGHUP):
-    try:
-        signal.signal(_sig, _on_term)
-    except (ValueError, OSError):
-        pass
 
 _PR_SET_PDEATHSIG = 1
 
