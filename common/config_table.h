@@ -80,6 +80,8 @@ X(SCAND_MAX_SCANTIME, "scand_max_scantime", TIME, "120s", 0, 3600000, \
   "mxscand: engine MaxScanTime, engine time for one request; 0 means none.") \
 X(SCAND_CACHE_SIZE, "scand_cache_size", INT, "65536", 0, 10000000, \
   "mxscand: verdicts remembered by SHA-256 of the scanned bytes for the current engine (least recently used out); 0 disables.") \
+X(SCAND_STORM_MEMORY, "scand_storm_memory", SIZE, "64m", 0, 1073741824LL, \
+  "mxscand: MIMESCAN: memory for the encoded attachments found infected, kept whole so that a copy in a later message is answered at once, without a scan thread (compared byte for byte; least recently used out); 0 disables, as does scand_cache_size 0.") \
 X(SCAND_ENGINE_CACHE, "scand_engine_cache", BOOL, "yes", 0, 1, \
   "mxscand: keep libclamav's own clean-file cache (MD5 of every layer) beside the SHA-256 verdict cache: it spares the rescan of a repeated attachment inside whole messages; no stopped scan ever enters it.") \
 X(SCAND_MIME_MAX_PARTS, "scand_mime_max_parts", INT, "1000", 1, 100000, \

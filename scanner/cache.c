@@ -129,6 +129,13 @@ int cache_lookup(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen
 	return hit;
 }
 
+void cache_count_hit(void)
+{
+	pthread_mutex_lock(&cache_lock);
+	cache_hits++;
+	pthread_mutex_unlock(&cache_lock);
+}
+
 void cache_insert(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
 		  const char *sig)
 {

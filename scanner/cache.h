@@ -30,6 +30,9 @@ void cache_init(size_t max);
 int cache_lookup(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen, char *sig,
 		 size_t size);
 
+/* cache_count_hit - count a hit answered elsewhere for the lookup it spared (storm.c). */
+void cache_count_hit(void);
+
 /* cache_insert - remember SIG (NULL or "" for clean) for KEY under GEN. */
 void cache_insert(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
 		  const char *sig);

@@ -5,9 +5,11 @@
  * command table; INSTREAM chunk data is received straight into the
  * request's job (in memory up to scand_stream_memory_max, then in an
  * unlinked spool file), so a scan thread only ever sees a complete
- * request and the bytes of a stream land in memory once.  Complete
- * requests go to the pool; when the queue is full the connection waits,
- * unread, in a first-come queue that every finished job serves.
+ * request and the bytes of a stream land in memory once.  A complete
+ * request that needs no scan (a storm's copy of an attachment known
+ * infected) is answered here at once; the others go to the pool, and
+ * when its queue is full the connection waits, unread, in a first-come
+ * queue that every finished job serves.
  */
 #include "auto-config.h"
 
@@ -267,7 +269,7 @@ static void conn_flush_posted(void *arg)
 	conn_unref(c);
 }
 
-/* conn_sink_write - a job's reply lines (scan thread). */
+/* conn_sink_write - a job's reply lines (a scan thread, or the loop for job_try_now). */
 static void conn_sink_write(void *ctx, const char *data, size_t len)
 {
 	struct conn *c = ctx;
@@ -354,9 +356,17 @@ static void conn_work_done(struct pool_work *w)
 	conn_unpark();
 }
 
-/* conn_submit - hand a complete job to the pool, or park it until there is room. */
+/*
+ * conn_submit - answer a complete job at once when it needs no scan (a
+ * storm's copy, job_try_now), else hand it to the pool, or park it until
+ * there is room.
+ */
 static void conn_submit(struct conn *c, struct job *job)
 {
+	if (job_try_now(job)) {
+		job_free(job);
+		return;
+	}
 	job->work.run = conn_work_run;
 	job->work.done = conn_work_done;
 	job->work.what = job->cmd;

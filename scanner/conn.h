@@ -9,8 +9,9 @@
  * sends them itself at once (a non-blocking send); what does not fit is
  * left for the loop, which it wakes.  The loop writes everything else.
  * The connection asks command.c what a frame means and applies the
- * answer; it submits complete requests to the pool and finishes them
- * when their done() comes back.
+ * answer; it answers a request that needs no scan at once (job_try_now)
+ * and submits the others to the pool, finishing them when their done()
+ * comes back.
  */
 #ifndef MX_CONN_H
 #define MX_CONN_H

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
+#include "scanner/bodies.h"
 #include "scanner/cache.h"
 #include "scanner/dbfile.h"
 #include "scanner/generation.h"
@@ -207,6 +208,7 @@ static int generation_load(const char *dir)
 	log_info("engine generation %llu ready: %s, %u signatures, version %u, %lld ms",
 		 g->id, dir, db->sigs, db->version, sock_now_ms() - t0);
 	cache_clear();	/* verdicts of the old engine answer for nothing now */
+	bodies_clear();
 	generation_release(old);
 	return 0;
 }

@@ -537,14 +537,13 @@ static void job_scan_mime(struct job *job, struct generation *gen, struct job_ou
 	o->cache = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
 }
 
+static void job_finish(struct job *job);
+
 void job_run(struct job *job)
 {
 	struct generation *gen = generation_acquire();
 	struct job_outcome *o = &job->outcome;
-	char logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
-	unsigned long long reqno = atomic_fetch_add(&job_requests, 1) + 1;
 	const char *why = NULL;
-	long long bytes;
 
 	o->verdict = JOB_ERROR;
 	o->detail[0] = '\0';
@@ -563,6 +562,16 @@ void job_run(struct job *job)
 	else
 		job_scan_one(job, gen, o);
 	generation_release(gen);
+	job_finish(job);
+}
+
+/* job_finish - count and log the request whose outcome is set. */
+static void job_finish(struct job *job)
+{
+	const struct job_outcome *o = &job->outcome;
+	char logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
+	unsigned long long reqno = atomic_fetch_add(&job_requests, 1) + 1;
+	long long bytes;
 
 	bytes = (long long)job->len;
 	stats_add(STATS_REQUESTS, 1);
@@ -577,4 +586,27 @@ void job_run(struct job *job)
 	log_info("req=%llu client=%s cmd=%s name=%s bytes=%lld verdict=%s sig=%s ms=%lld cache=%s",
 		 reqno, job->peer, job->cmd, logpath, bytes, job_verdict_name(o->verdict),
 		 *logsig ? logsig : "-", sock_now_ms() - job->start_ms, o->cache);
+}
+
+int job_try_now(struct job *job)
+{
+	struct generation *gen;
+	struct mime_result r;
+	int answered;
+
+	if (job->scan != JOB_MIME || job->kind != JOB_STREAM_MEM || job->len == 0)
+		return 0;
+	if ((gen = generation_acquire()) == NULL)
+		return 0;
+	answered = mime_quick(job->buf, job->len, gen->id, job->id, job->term, &r);
+	generation_release(gen);
+	if (!answered)
+		return 0;
+	job->sink.write(job->sink.ctx, r.reply, r.len);
+	free(r.reply);
+	job->outcome.verdict = JOB_FOUND;	/* only a known infected body answers */
+	snprintf(job->outcome.detail, sizeof(job->outcome.detail), "%s", r.sig);
+	job->outcome.cache = "storm";
+	job_finish(job);
+	return 1;
 }

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "common/privs.h"
 #include "common/xalloc.h"
+#include "scanner/bodies.h"
 #include "scanner/cache.h"
 #include "scanner/dbfile.h"
 #include "scanner/generation.h"
@@ -99,6 +100,7 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 32 << 20);
 #endif
 	cache_init((size_t)config_num(CONF_SCAND_CACHE_SIZE));
+	bodies_init((size_t)config_num(CONF_SCAND_STORM_MEMORY));
 	mime_init();
 	pool_start((int)config_num(CONF_SCAND_THREADS), (int)config_num(CONF_SCAND_QUEUE_MAX));
 	generation_start(&settings);
@@ -114,6 +116,7 @@ int main(int argc, char **argv)
 	spool_close();
 	generation_stop();
 	cache_free();
+	bodies_free();
 	mime_shutdown();
 	config_free();
 	daemon_options_free();

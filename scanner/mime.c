@@ -22,6 +22,7 @@
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/mime.h"
+#include "scanner/bodies.h"
 #include "scanner/storm.h"
 
 /* A leaf part found by the walk, and the reply lines of its readings. */
@@ -376,6 +377,10 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 			mime_decoded(w, path, type, name, enc, bytes);
 			if (ekeyed && w->errors == errors && !(w->stop && w->found == found))
 				cache_insert(ekey, w->gen->id, w->found > found ? w->sig : NULL);
+			/* A top-level attachment found infected: its next copy
+			 * is recognised before a scan thread (storm.c). */
+			if (known != NULL && found == 0 && w->found > 0 && w->errors == errors)
+				bodies_remember((const char *)in.data, in.len, w->gen->id, w->sig);
 		}
 		if (enc_mem != NULL)
 			g_object_unref(enc_mem);
@@ -478,6 +483,39 @@ static void mime_storm_line(struct mime_walk *w, const struct storm_part *p, con
 	g_object_unref(hs);
 }
 
+/*
+ * mime_result - the message's verdict from what the walk W found (STOPPED:
+ * the deadline passed or the client left before anything was found), the
+ * final line after the part lines, and the counts.
+ */
+static void mime_result(struct mime_walk *w, int stopped, char term, struct mime_result *r)
+{
+	char final[PROTO_ID_PREFIX_MAX + sizeof(r->sig) + 32];
+	int n;
+
+	if (stopped) {
+		r->verdict = PROTO_VERDICT_ERROR;
+		snprintf(r->sig, sizeof(r->sig), "Request deadline exceeded.");
+	} else if (w->found && !(w->limited && strncmp(w->sig, "Heuristics.Limits.", 18) == 0)) {
+		/* A signature decides; an engine limit hit where our own limit
+		 * already stopped the walk is that limit's ERROR instead. */
+		r->verdict = PROTO_VERDICT_INFECTED;
+		snprintf(r->sig, sizeof(r->sig), "%s", w->sig);
+	} else if (w->errors) {
+		r->verdict = PROTO_VERDICT_ERROR;
+		snprintf(r->sig, sizeof(r->sig), "%s", w->error);
+	} else {
+		r->verdict = PROTO_VERDICT_CLEAN;
+		r->sig[0] = '\0';
+	}
+	n = mimescan_format_final(final, sizeof(final), w->id, r->verdict, r->sig, term);
+	if (n > 0)	/* always: sig is bounded */
+		buffer_append(&w->out, final, (size_t)n);
+	r->reply = buffer_steal(&w->out, &r->len);
+	r->parts = w->leaves;
+	r->hits = w->hits;
+}
+
 void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
 	       unsigned id, char term, struct mime_result *r)
 {
@@ -491,8 +529,6 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(borrowed);
 	GMimeParser *parser;
 	GMimeMessage *msg;
-	char final[PROTO_ID_PREFIX_MAX + sizeof(r->sig) + 32];
-	int n;
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	w.cur = &w.out;
@@ -521,26 +557,27 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	g_object_unref(stream);
 	g_byte_array_free(borrowed, FALSE);
 
-	if ((ctx->stopped || ctx->stop(ctx->arg)) && !w.found) {
-		r->verdict = PROTO_VERDICT_ERROR;
-		snprintf(r->sig, sizeof(r->sig), "Request deadline exceeded.");
-	} else if (w.found && !(w.limited && strncmp(w.sig, "Heuristics.Limits.", 18) == 0)) {
-		/* A signature decides; an engine limit hit where our own limit
-		 * already stopped the walk is that limit's ERROR instead. */
-		r->verdict = PROTO_VERDICT_INFECTED;
-		snprintf(r->sig, sizeof(r->sig), "%s", w.sig);
-	} else if (w.errors) {
-		r->verdict = PROTO_VERDICT_ERROR;
-		snprintf(r->sig, sizeof(r->sig), "%s", w.error);
-	} else {
-		r->verdict = PROTO_VERDICT_CLEAN;
-		r->sig[0] = '\0';
-	}
-	n = mimescan_format_final(final, sizeof(final), id, r->verdict, r->sig, term);
-	if (n > 0)	/* always: sig is bounded */
-		buffer_append(&w.out, final, (size_t)n);
-	r->reply = buffer_steal(&w.out, &r->len);
-	r->parts = w.leaves;
-	r->hits = w.hits;
+	mime_result(&w, (ctx->stopped || ctx->stop(ctx->arg)) && !w.found, term, r);
 	r->storm = hit >= 0;
+}
+
+int mime_quick(const char *buf, size_t len, unsigned long long gen, unsigned id, char term,
+	       struct mime_result *r)
+{
+	struct mime_walk w = {.base = buf, .id = id};
+	struct storm storm = {.n = 0};
+	char sig[256];
+	int hit;
+
+	if (!cache_enabled() || !bodies_active())
+		return 0;
+	hit = storm_quick(buf, len, gen, &storm, sig, sizeof(sig));
+	if (hit < 0)
+		return 0;
+	cache_count_hit();	/* the lookup the pre-pass would have made */
+	w.cur = &w.out;
+	mime_storm_line(&w, &storm.part[hit], sig);
+	mime_result(&w, 0, term, r);
+	r->storm = 1;
+	return 1;
 }

@@ -46,4 +46,13 @@ struct mime_result {
 void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
 	       unsigned id, char term, struct mime_result *r);
 
+/*
+ * mime_quick - on the loop thread, answer BUF/LEN without a scan when a
+ * top-level attachment is a body kept as known infected for generation
+ * GEN (bodies.h): returns 1 with r filled as mime_scan() would (the
+ * caller frees r->reply), or 0 when the message needs mime_scan().
+ */
+int mime_quick(const char *buf, size_t len, unsigned long long gen, unsigned id, char term,
+	       struct mime_result *r);
+
 #endif

@@ -18,6 +18,11 @@
  * an end) ends the pre-pass without a verdict.  The full walk then reuses
  * the keys computed here for the same byte ranges, so a message pays for
  * each hash once.
+ *
+ * storm_quick() is the same split on the loop thread, for a message
+ * whose attachment is kept whole as known infected (bodies.h): a copy is
+ * answered without a scan thread and without SHA-256.  Both the pre-pass
+ * and the full walk keep the body they find infected there.
  */
 #include "auto-config.h"
 
@@ -26,6 +31,7 @@
 #include <strings.h>
 
 #include "common/engine.h"
+#include "scanner/bodies.h"
 #include "scanner/storm.h"
 
 #define STORM_BOUNDARY_MAX 70	/* RFC 2046 */
@@ -248,11 +254,27 @@ int storm_check(const char *buf, size_t len, unsigned long long gen, struct stor
 		if (engine_hash_tagged("base64", buf + p->off, p->len, p->key) != 0)
 			break;
 		if (cache_lookup(p->key, gen, sig, sigsize) && *sig != '\0') {
+			/* The next copy is recognised before a scan thread. */
+			bodies_remember(buf + p->off, p->len, gen, sig);
 			st->n = i + 1;
 			return i;
 		}
 	}
 	st->n = i;	/* only the keys computed */
+	return -1;
+}
+
+int storm_quick(const char *buf, size_t len, unsigned long long gen, struct storm *st,
+		char *sig, size_t sigsize)
+{
+	int i;
+
+	if (!storm_split(buf, len, st))
+		return -1;
+	for (i = 0; i < st->n; i++)
+		if (bodies_lookup(buf + st->part[i].off, st->part[i].len, gen, sig, sigsize))
+			return i;
+	st->n = 0;	/* no keys were computed: storm_key finds none */
 	return -1;
 }
 

@@ -34,6 +34,16 @@ struct storm {
 int storm_check(const char *buf, size_t len, unsigned long long gen, struct storm *st,
 		char *sig, size_t sigsize);
 
+/*
+ * storm_quick - the loop thread's look at BUF/LEN: its top-level base64
+ * bodies compared with the bodies kept as known infected (bodies.h).
+ * Returns the index into st->part of the first one kept for generation
+ * GEN (its signature in SIG), or -1.  It computes no key: st is only
+ * for naming the part, never for storm_key.
+ */
+int storm_quick(const char *buf, size_t len, unsigned long long gen, struct storm *st,
+		char *sig, size_t sigsize);
+
 /* storm_key - the key computed for exactly the bytes at OFF/LEN, or NULL. */
 const unsigned char *storm_key(const struct storm *st, size_t off, size_t len);
 

@@ -4,7 +4,10 @@
  *
  * The cache and the hash are stubbed: the target checks that every range
  * the pre-pass reports lies inside the message, header block before body,
- * parts in order, and that it never reads outside the input (ASan).
+ * parts in order, and that it never reads outside the input (ASan).  The
+ * store of bodies known infected (scanner/bodies.c) is real: a body the
+ * pre-pass found is kept, and the loop thread's storm_quick() must then
+ * find it (or an earlier part) in the same message.
  */
 #include "auto-config.h"
 
@@ -13,6 +16,7 @@
 #include <string.h>
 
 #include "common/engine.h"
+#include "scanner/bodies.h"
 #include "scanner/storm.h"
 
 int engine_hash_tagged(const char *tag, const void *buf, size_t len, unsigned char out[32])
@@ -51,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (msg == NULL)
 		return 0;
+	if (!bodies_active())
+		bodies_init(1 << 20);
 	memcpy(msg, data, size);
 	hit = storm_check(msg, size, 1, &st, sig, sizeof(sig));
 	if (hit >= st.n || st.n > STORM_PARTS_MAX)
@@ -62,6 +68,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    p->index < 1 || storm_key(&st, p->off, p->len) == NULL)
 			abort();
 		last = p->off + p->len;
+	}
+	if (hit >= 0) {	/* kept by storm_check: the quick look finds it */
+		struct storm quick;
+		int q = storm_quick(msg, size, 1, &quick, sig, sizeof(sig));
+
+		if (q < 0 || q > hit || quick.part[q].off != st.part[q].off ||
+		    quick.part[q].len != st.part[q].len)
+			abort();
 	}
 	free(msg);
 	return 0;

@@ -18,13 +18,11 @@ never holds a scan thread), and a descriptor's verdict is cached from a
 private copy, so a client rewriting its file during the scan cannot
 attach a verdict to bytes that were not scanned.
 """
-import io
 import os
 import socket
 import sys
 import threading
 import time
-import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import mimegen  # noqa: E402
@@ -50,17 +48,6 @@ def unique(tag):
     """Bytes no scan has seen before: EICAR plus a unique suffix."""
     serial[0] += 1
     return EICAR + b" %s-%d-%d" % (tag.encode(), os.getpid(), serial[0])
-
-
-def member_zip(n, tail):
-    """A stored zip of N small members and, last, TAIL: scanning it walks N
-    layers, so a stop lands between two of them."""
-    b = io.BytesIO()
-    with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
-        for i in range(n):
-            z.writestr("m%05d.txt" % i, os.urandom(48))
-        z.writestr("zz.com", tail)
-    return b.getvalue()
 
 
 def found(reply, subject=b"stream"):
@@ -127,7 +114,7 @@ def test_stopped_early(tap):
 
         # -- 2. the client leaves in the middle of an archive -----------------
         tail = unique("midscan")
-        z = member_zip(8000, tail)
+        z = mimegen.member_zip(8000, tail)
         before = cancelled_count(mx)
         s = mxtest.connect(mx.socket, 30)
         s.sendall(b"zINSTREAM\0" + instream_bytes(z))
@@ -286,7 +273,7 @@ def test_filter_retry(tap):
     # Hold the only scan thread for longer than the filter's 3 s.
     n = 20000
     while True:
-        z = member_zip(n, b"nothing to see " + unique("hog")[len(EICAR):])
+        z = mimegen.member_zip(n, b"nothing to see " + unique("hog")[len(EICAR):])
         hog_reply.clear()
         t0 = time.time()
         th = threading.Thread(target=hog, args=(z,))

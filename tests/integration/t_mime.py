@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import mimegen  # noqa: E402
@@ -385,6 +386,64 @@ def test_storm(tap):
     hits = int(mx.health().get("cache_hits", "0")) - hits0
     tap.diag("storm: cache_hits grew by %d" % hits)
     tap.ok(hits >= 290, "storm: cache_hits grew by at least 290", "grew by %d" % hits)
+
+
+def test_storm_without_scan_thread(tap):
+    """A storm's copy is answered by the thread that received it: while a
+    long scan holds the only scan thread, a copy of an attachment known
+    infected is answered before that scan ends (its log line first); with
+    scand_storm_memory = 0 the same copy waits for the scan thread."""
+    worm = mimegen.zip_of("worm.com", EICAR + b"\nheld-thread storm\n")
+
+    def copy(i):
+        return mimegen.multipart_message([mimegen.text_part(b"Copy %d of the storm.\r\n" % i),
+                                          mimegen.attachment(worm, "worm.zip")],
+                                         subject=b"Storm %d" % i, msgid="held-%d@example.org" % i)
+
+    def order(d):
+        """'copy' or 'hog': whose request line the log shows first."""
+        for line in d.logtext().splitlines():
+            if "req=" in line and "cmd=INSTREAM" in line:
+                return "hog"
+            if "req=" in line and "cmd=MIMESCAN" in line and "cache=storm" in line:
+                return "copy"
+        return None
+
+    for label, memory, want in (("on", "64m", "copy"), ("off", "0", "hog")):
+        d = mxtest.Daemon(db, options={"scand_threads": "1", "scand_storm_memory": memory,
+                                       "scand_stream_max_length": "200m", "scand_max_files": "400000"})
+        first = mimescan(copy(0), daemon=d)
+        check_found(first, "held thread, %s: the first copy is FOUND (read in full)" % label)
+        n = 20000
+        while True:
+            hog = mimegen.member_zip(n, b"nothing to see here")
+            hog_reply = []
+            th = threading.Thread(target=lambda: hog_reply.append(
+                mxtest.request(d.socket, b"zINSTREAM\0" + instream_bytes(hog), timeout=300)))
+            th.start()
+            held = d.wait_health(lambda h: h.get("threads_busy") == "1", 30)
+            raw = mimescan(copy(n), daemon=d, timeout=300)
+            th.join(300)
+            first_logged = order(d)
+            # A scan that ended before the copy arrived proves nothing: a longer one.
+            if first_logged == want or label == "off" or n >= 320000:
+                break
+            d.stop()
+            d = mxtest.Daemon(db, options={"scand_threads": "1", "scand_storm_memory": memory,
+                                           "scand_stream_max_length": "200m",
+                                           "scand_max_files": "400000"})
+            mimescan(copy(0), daemon=d)
+            n *= 2
+        tap.ok(held is not None, "held thread, %s: the long scan holds the only scan thread" % label)
+        tap.ok(raw.startswith(('2 application/zip "worm.zip" %s FOUND\n' % EICAR_SIG).encode())
+               and raw.endswith(("\n" + FINAL_FOUND + "\0").encode()),
+               "held thread, %s: the copy is FOUND, its part named as the full walk names it" % label,
+               raw[-300:])
+        tap.eq(hog_reply, [b"stream: OK\0"], "held thread, %s: the long scan ends OK" % label)
+        tap.eq(first_logged, want, "held thread, %s: %s" % (label, {
+            "copy": "the copy is answered while the scan thread is busy (logged first)",
+            "hog": "the copy waits for the scan thread (logged after the long scan)"}[want]))
+        tap.eq(d.stop(), 0, "held thread, %s: mxscand stops cleanly" % label)
 
 
 def test_prepass(tap):

@@ -66,6 +66,18 @@ def b64_lines(data, width=76):
     return CRLF.join(enc[i:i + width] for i in range(0, len(enc), width)) + CRLF
 
 
+def member_zip(n, tail):
+    """A stored zip of N small random members and, last, TAIL as zz.com:
+    scanning it walks N layers (a scan that takes a while, and a stop
+    lands between two layers)."""
+    bio = io.BytesIO()
+    with zipfile.ZipFile(bio, "w", zipfile.ZIP_STORED) as z:
+        for i in range(n):
+            z.writestr("m%05d.txt" % i, os.urandom(48))
+        z.writestr("zz.com", tail)
+    return bio.getvalue()
+
+
 def zip_of(name, data):
     """A deflated zip holding DATA as NAME (fixed timestamp: same input,
     same bytes)."""

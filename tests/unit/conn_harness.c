@@ -92,6 +92,23 @@ void job_run(struct job *job)
 		job->sink.write(job->sink.ctx, line, (size_t)n);
 }
 
+/*
+ * job_try_now - answer at once, as a storm's copy is answered: a MIMESCAN
+ * whose data holds "KNOWN" (never reaches the pool, so no job is recorded).
+ */
+int job_try_now(struct job *job)
+{
+	char line[256];
+	int n;
+
+	if (job->scan != JOB_MIME || job->len < 5 || memmem(job->buf, job->len, "KNOWN", 5) == NULL)
+		return 0;
+	n = proto_reply_found(line, sizeof(line), job->id, "stream", "Known.Worm", job->term);
+	if (n > 0)
+		job->sink.write(job->sink.ctx, line, (size_t)n);
+	return 1;
+}
+
 const char *job_verdict_name(enum job_verdict v)
 {
 	return v == JOB_OK ? "OK" : "ERROR";

@@ -72,6 +72,12 @@ static const struct row rows[] = {
 	 {J(JOB_STREAM_MEM, JOB_INSTREAM, 0, "hello")}, 1},
 	{"MIMESCAN is a stream of kind MIME", {P("nMIMESCAN\n" C5 "EICAR" C0)}, 0,
 	 R("stream: Eicar-Test-Signature FOUND\n"), 1, {J(JOB_STREAM_MEM, JOB_MIME, 0, "EICAR")}, 1},
+	{"MIMESCAN answered at once (a storm's copy): no job reaches the pool",
+	 {P("nMIMESCAN\n" C5 "KNOWN" C0)}, 0, R("stream: Known.Worm FOUND\n"), 1, {{0}}, 0},
+	{"a session: one request answered at once, the next scanned, ids in order",
+	 {P("zIDSESSION" Z "zMIMESCAN" Z C5 "KNOWN" C0 "zINSTREAM" Z C5 "hello" C0), P("zEND" Z)}, 0,
+	 R("1: stream: Known.Worm FOUND" Z "2: stream: OK" Z), 1,
+	 {J(JOB_STREAM_MEM, JOB_INSTREAM, 2, "hello")}, 1},
 	{"a session: ids in order, END closes", {P("zIDSESSION" Z "zPING" Z "zINSTREAM" Z C5 "hello"
 	 C0 "zVERSION" Z), P("zEND" Z)}, 0,
 	 R("1: PONG" Z "2: stream: OK" Z "3: ClamAV 1.0.test" Z), 1,
