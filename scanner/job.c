@@ -537,7 +537,27 @@ static void job_scan_mime(struct job *job, struct generation *gen, struct job_ou
 	o->cache = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
 }
 
-static void job_finish(struct job *job);
+/* job_finish - count and log the request whose outcome is set. */
+static void job_finish(struct job *job)
+{
+	const struct job_outcome *o = &job->outcome;
+	char logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
+	unsigned long long reqno = atomic_fetch_add(&job_requests, 1) + 1;
+	long long bytes = (long long)job->len;
+
+	stats_add(STATS_REQUESTS, 1);
+	if (o->verdict == JOB_FOUND)
+		stats_add(STATS_INFECTED, 1);
+	else if (o->verdict != JOB_OK)
+		stats_add(STATS_ERRORS, 1);
+	log_sanitize(logpath, sizeof(logpath), job->path ? job->path : "",
+		     job->path ? strlen(job->path) : 0);
+	/* The log's sig= is the signature, or the reason of an engine error. */
+	log_sanitize(logsig, sizeof(logsig), o->detail, strlen(o->detail));
+	log_info("req=%llu client=%s cmd=%s name=%s bytes=%lld verdict=%s sig=%s ms=%lld cache=%s",
+		 reqno, job->peer, job->cmd, logpath, bytes, job_verdict_name(o->verdict),
+		 *logsig ? logsig : "-", sock_now_ms() - job->start_ms, o->cache);
+}
 
 void job_run(struct job *job)
 {
@@ -563,29 +583,6 @@ void job_run(struct job *job)
 		job_scan_one(job, gen, o);
 	generation_release(gen);
 	job_finish(job);
-}
-
-/* job_finish - count and log the request whose outcome is set. */
-static void job_finish(struct job *job)
-{
-	const struct job_outcome *o = &job->outcome;
-	char logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
-	unsigned long long reqno = atomic_fetch_add(&job_requests, 1) + 1;
-	long long bytes;
-
-	bytes = (long long)job->len;
-	stats_add(STATS_REQUESTS, 1);
-	if (o->verdict == JOB_FOUND)
-		stats_add(STATS_INFECTED, 1);
-	else if (o->verdict != JOB_OK)
-		stats_add(STATS_ERRORS, 1);
-	log_sanitize(logpath, sizeof(logpath), job->path ? job->path : "",
-		     job->path ? strlen(job->path) : 0);
-	/* The log's sig= is the signature, or the reason of an engine error. */
-	log_sanitize(logsig, sizeof(logsig), o->detail, strlen(o->detail));
-	log_info("req=%llu client=%s cmd=%s name=%s bytes=%lld verdict=%s sig=%s ms=%lld cache=%s",
-		 reqno, job->peer, job->cmd, logpath, bytes, job_verdict_name(o->verdict),
-		 *logsig ? logsig : "-", sock_now_ms() - job->start_ms, o->cache);
 }
 
 int job_try_now(struct job *job)

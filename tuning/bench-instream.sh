@@ -23,7 +23,7 @@ MXSCAN=$BUILDDIR/wrappers/mxscan/mxscan
 PATH=$PATH:/usr/sbin:/sbin
 
 DURATION=5 ROUNDS=3 CONCS="1 2 4" THREADS=4 NFILES=200 BIGCONC=100
-TIMEOUT=30 SIGS=0 DBDIR='' OUT='' KEEP=0
+TIMEOUT=30 SIGS=0 DBDIR='' OUT='' KEEP=0 NEIGHBOURS=0 NB_PIDS=()
 
 usage() {
 	cat <<EOF
@@ -40,6 +40,9 @@ Benchmark mxscand against stock clamd with INSTREAM requests (tuning/mxbench).
                        generated two-signature test database
       --sigs N         add N random body signatures to the generated
                        database, to give the engine (and a reload) some weight
+      --neighbours N   run N CPU-bound busy loops beside both daemons during
+                       the throughput rounds (a mail relay is never idle;
+                       default $NEIGHBOURS)
       --out DIR        results directory (default: a new /tmp/mxbench.XXXX)
       --keep           keep the work directory (database, corpus, configs)
   -h, --help           this help
@@ -65,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--sigs) SIGS=${2:?}; shift ;;
 	--out) OUT=${2:?}; shift ;;
 	--keep) KEEP=1 ;;
+	--neighbours) NEIGHBOURS=${2:?}; shift ;;
 	-h|--help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -99,7 +103,14 @@ stop_pid() {
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
+# neighbours_stop - end the busy loops of --neighbours.
+neighbours_stop() {
+	local p
+	for p in "${NB_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	NB_PIDS=()
+}
 cleanup() {
+	neighbours_stop
 	stop_pid "$MX_PID"
 	stop_pid "$CL_PID"
 	cp -f "$WORK"/mxscand/mxscand.log "$WORK"/clamd/clamd.log "$OUT"/ 2>/dev/null || true
@@ -265,12 +276,17 @@ for d in mxscand clamd; do
 done
 
 # --- throughput, interleaved ------------------------------------------------
-echo "throughput: ${DURATION}s runs, $ROUNDS rounds, concurrency $CONCS:"
+echo "throughput: ${DURATION}s runs, $ROUNDS rounds, concurrency $CONCS, $NEIGHBOURS CPU-bound neighbours:"
+for i in $(seq "$NEIGHBOURS"); do
+	sh -c 'while :; do :; done' &
+	NB_PIDS+=($!)
+done
 for c in $CONCS; do
 	for r in $(seq "$ROUNDS"); do
 		for d in mxscand clamd; do bench rps $d "$c" "$r" -d "$DURATION"; done
 	done
 done
+neighbours_stop
 
 # --- memory -----------------------------------------------------------------
 note() { [ -z "${RESTARTED[$1]:-}" ] || echo "restarted after a crash"; }
@@ -335,7 +351,7 @@ total() { tr / '\n' | awk '{ s += $1 } END { print s + 0 }'; }
 memv() { awk -F, -v d="$1" -v p="$2" -v k="$3" '$1 == d && $2 == p { print $k }' "$MEMCSV"; }
 {
 	echo
-	echo "Throughput, requests/s (INSTREAM, ${DURATION}s runs, $THREADS scan threads, $(nproc) CPUs):"
+	echo "Throughput, requests/s (INSTREAM, ${DURATION}s runs, $THREADS scan threads, $(nproc) CPUs, $NEIGHBOURS CPU-bound neighbours):"
 	printf '%-5s %-26s %8s %-26s %8s %6s %11s\n' conc "mxscand rounds" median "clamd rounds" median ratio "errors m/c"
 	for c in $CONCS; do
 		m=$(col mxscand "$c" 10 | median)

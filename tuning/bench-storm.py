@@ -13,6 +13,14 @@ database (the test signatures plus --sigs random body signatures and
 one) and are driven by the same client with the same concurrency; the
 phases are interleaved over --rounds rounds and the medians reported.
 
+--before DIR adds an mxscand from another build directory (its
+scanner/mxscand, e.g. a build of an earlier commit) for MIMESCAN and
+INSTREAM, so a change is measured before and after in the same run.
+
+Beside messages per second, the CPU time each daemon spent (user plus
+system, from /proc/PID/stat) is reported per message: what a storm costs
+the host, not only how fast it is answered.
+
 --engine-cache adds a second mxscand with scand_engine_cache = yes
 (libclamav's own clean-file cache beside mxscand's verdict cache), so the
 cost of leaving it off (the default) is measured in the same run: whole
@@ -21,7 +29,7 @@ libclamav's per-layer cache can save a rescan of a repeated attachment.
 
   tuning/bench-storm.py [--storm 1000] [--ordinary 200] [--conc 4]
                         [--rounds 2] [--sigs 20000] [--hashes 1000000]
-                        [--engine-cache]
+                        [--engine-cache] [--before DIR]
 
 Needs root (clamd runs as root), Debian's clamav-daemon, and mxscand built
 in MX_BUILDDIR (default build-dev).  Prints messages per second per phase
@@ -70,10 +78,18 @@ def message(i, attachment, name, ctype, rnd):
 MXBENCH = os.path.join(os.environ["MX_BUILDDIR"], "tuning", "mxbench")
 
 
-def run(sock, mode, files, conc, want_found):
-    """One pass over FILES with mxbench (the C client): messages per second
-    and the number of wrong verdicts."""
+def cpu_seconds(pid):
+    """User plus system CPU time of PID so far (all its threads)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(sock, mode, files, conc, want_found, pid):
+    """One pass over FILES with mxbench (the C client): messages per second,
+    the number of wrong verdicts, and the daemon's CPU ms per message."""
     import subprocess
+    cpu0 = cpu_seconds(pid)
     r = subprocess.run([MXBENCH, "-s", "unix:" + sock, "-c", str(conc), "-m", mode, "-n", str(len(files)),
                         "-q"] + files, capture_output=True, text=True)
     kv = dict(x.split("=", 1) for x in r.stdout.split() if "=" in x)
@@ -81,7 +97,7 @@ def run(sock, mode, files, conc, want_found):
         sys.exit("mxbench failed: %s %s" % (r.stdout, r.stderr))
     found, ok, errors = int(kv["found"]), int(kv["ok"]), int(kv["errors"])
     wrong = errors + (ok if want_found else found)
-    return float(kv["rps"]), wrong
+    return float(kv["rps"]), wrong, (cpu_seconds(pid) - cpu0) * 1000.0 / len(files)
 
 
 def main():
@@ -95,6 +111,8 @@ def main():
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--engine-cache", action="store_true",
                     help="also run an mxscand with scand_engine_cache = yes")
+    ap.add_argument("--before", metavar="DIR",
+                    help="also run the mxscand of build directory DIR (MIMESCAN and INSTREAM)")
     a = ap.parse_args()
     rnd = random.Random(42)
     work = mxtest.tmpdir("storm")
@@ -134,24 +152,29 @@ def main():
     # One daemon per target: MIMESCAN and INSTREAM on one mxscand would
     # answer each other's messages from the shared caches.
     daemons, targets = [], []
+    current = mxtest.MXSCAND
     for name, extra, mode in (("mxscand MIMESCAN", {}, "mimescan"), ("mxscand INSTREAM", {}, "instream"),
+                              ("before MIMESCAN", {}, "mimescan"), ("before INSTREAM", {}, "instream"),
                               ("mxscand+ec MIMESCAN", {"scand_engine_cache": "yes"}, "mimescan"),
                               ("mxscand+ec INSTREAM", {"scand_engine_cache": "yes"}, "instream")):
-        if "+ec" in name and not a.engine_cache:
+        if ("+ec" in name and not a.engine_cache) or (name.startswith("before") and not a.before):
             continue
         t0 = time.time()
+        mxtest.MXSCAND = (os.path.join(os.path.abspath(a.before), "scanner", "mxscand")
+                          if name.startswith("before") else current)
         d = mxtest.Daemon(db, options=dict(opts, **extra))
+        mxtest.MXSCAND = current
         print("load: %s %.1f s" % (name, time.time() - t0), flush=True)
         daemons.append(d)
-        targets.append((name, d.socket, mode))
+        targets.append((name, d.socket, mode, d.proc.pid))
     mx = daemons[0]
     t0 = time.time()
     cd = mxtest.Clamd(db, extra=["MaxThreads %d" % a.threads, "StreamMaxLength 50M"])
     daemons.append(cd)
     print("load: clamd %.1f s" % (time.time() - t0), flush=True)
-    targets.append(("clamd INSTREAM", cd.socket, "instream"))
+    targets.append(("clamd INSTREAM", cd.socket, "instream", cd.proc.pid))
     phases = ("storm", "clean storm", "ordinary")
-    res = {}
+    res, cpu = {}, {}
     bad = 0
     try:
         for rnd_no in range(a.rounds):
@@ -164,23 +187,29 @@ def main():
             if rnd_no % 2:
                 order.reverse()
             for phase, msgs, found in zip(phases, (storm, clean, ordinary), (True, False, False)):
-                for name, sock, cmd in order:
-                    rate, wrong = run(sock, cmd, msgs, a.conc, found)
+                for name, sock, cmd, pid in order:
+                    rate, wrong, ms = run(sock, cmd, msgs, a.conc, found, pid)
                     bad += wrong
                     res.setdefault((phase, name), []).append(rate)
-                    print("  round %d %-11s %-19s %8.1f msg/s  wrong %d"
-                          % (rnd_no + 1, phase, name, rate, wrong), flush=True)
+                    cpu.setdefault((phase, name), []).append(ms)
+                    print("  round %d %-11s %-19s %8.1f msg/s  %7.2f CPU ms/msg  wrong %d"
+                          % (rnd_no + 1, phase, name, rate, ms, wrong), flush=True)
         h = mx.health()
         print("\nmessages per second (median of %d rounds, %d clients, %d scan threads each), "
               "and the ratio to clamd:" % (a.rounds, a.conc, a.threads))
         print("%-20s" % "" + "".join("%22s" % p for p in phases))
-        for name, _, _ in targets:
+        for name, _, _, _ in targets:
             row = "%-20s" % name
             for phase in phases:
                 m = statistics.median(res[(phase, name)])
                 c = statistics.median(res[(phase, "clamd INSTREAM")])
                 row += "%13.1f (%5.1fx)" % (m, m / c)
             print(row)
+        print("\ndaemon CPU (user + system) per message, ms (median of %d rounds):" % a.rounds)
+        print("%-20s" % "" + "".join("%22s" % p for p in phases))
+        for name, _, _, _ in targets:
+            print("%-20s" % name + "".join("%22.2f" % statistics.median(cpu[(phase, name)])
+                                           for phase in phases))
         print("mxscand (MIMESCAN) cache: %s entries, %s hits, %s misses; RSS mxscand %d kB, clamd %d kB"
               % (h["cache_entries"], h["cache_hits"], h["cache_misses"], mx.rss_kb(), cd.rss_kb()))
         print("wrong verdicts: %d" % bad)
