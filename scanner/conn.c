@@ -36,6 +36,7 @@
 #include "scanner/events.h"
 #include "scanner/job.h"
 #include "scanner/pool.h"
+#include "scanner/scan.h"
 #include "scanner/stats.h"
 
 #define CONN_READ_SIZE (64 * 1024)
@@ -269,7 +270,7 @@ static void conn_flush_posted(void *arg)
 	conn_unref(c);
 }
 
-/* conn_sink_write - a job's reply lines (a scan thread, or the loop for job_try_now). */
+/* conn_sink_write - a job's reply lines (a scan thread, or the loop for scan_try_now). */
 static void conn_sink_write(void *ctx, const char *data, size_t len)
 {
 	struct conn *c = ctx;
@@ -338,7 +339,7 @@ static void conn_finish_request(struct conn *c)
 /* conn_work_run - a scan thread runs the job. */
 static void conn_work_run(struct pool_work *w)
 {
-	job_run((struct job *)((char *)w - offsetof(struct job, work)));
+	scan_run((struct job *)((char *)w - offsetof(struct job, work)));
 }
 
 static void conn_unpark(void);
@@ -358,12 +359,12 @@ static void conn_work_done(struct pool_work *w)
 
 /*
  * conn_submit - answer a complete job at once when it needs no scan (a
- * storm's copy, job_try_now), else hand it to the pool, or park it until
+ * storm's copy, scan_try_now), else hand it to the pool, or park it until
  * there is room.
  */
 static void conn_submit(struct conn *c, struct job *job)
 {
-	if (job_try_now(job)) {
+	if (scan_try_now(job)) {
 		job_free(job);
 		return;
 	}

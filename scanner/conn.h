@@ -9,7 +9,7 @@
  * sends them itself at once (a non-blocking send); what does not fit is
  * left for the loop, which it wakes.  The loop writes everything else.
  * The connection asks command.c what a frame means and applies the
- * answer; it answers a request that needs no scan at once (job_try_now)
+ * answer; it answers a request that needs no scan at once (scan_try_now)
  * and submits the others to the pool, finishing them when their done()
  * comes back.
  */

@@ -3,11 +3,9 @@
  *
  * A job owns what it scans (a memory buffer, a spooled or passed file
  * descriptor, or a path) and writes its reply lines to a sink; it never
- * sees a connection.  job_run() executes on a scan thread: it takes a
- * generation reference, scans, writes the reply through the sink, logs
- * the request's line and returns one outcome.  The sink's write() is
- * called from that scan thread, or from the loop thread for a job that
- * job_try_now() answers without a scan; its gone() tells the scan to
+ * sees a connection.  scan.h runs it.  The sink's write() is called from
+ * the scan thread that runs it, or from the loop thread for a job that
+ * scan_try_now() answers without a scan; its gone() tells the scan to
  * stop (the client left) and to write nothing more.
  */
 #ifndef MX_JOB_H
@@ -91,18 +89,6 @@ void job_stream_commit(struct job *job, size_t n);
  * or -1 with *error_r set to the reply's reason.
  */
 int job_stream_append(struct job *job, const char *data, size_t n, const char **error_r);
-
-/* job_run - scan, reply and log; fills job->outcome (scan thread). */
-void job_run(struct job *job);
-
-/*
- * job_try_now - answer JOB on the calling thread when that needs no scan:
- * a MIMESCAN held in memory whose attachment is a body kept as known
- * infected (bodies.h).  Returns 1 when answered (reply written through
- * the sink, outcome set, counted and logged as job_run() does), 0 when
- * it must go to job_run() on a scan thread.
- */
-int job_try_now(struct job *job);
 
 /* job_verdict_name - "OK", "FOUND", "ERROR", "CANCELLED". */
 const char *job_verdict_name(enum job_verdict v);

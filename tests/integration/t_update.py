@@ -65,11 +65,7 @@ def start(tap):
     if HAVE_CVD:
         updtest.make_cvd_mirror(os.path.join(doc, "clamav"), 3)
 
-    mx = mxtest.Daemon(root, workdir=updtest.subdir(work, "mxscand"), wait=False, options={"scand_db_check_interval": "0",
-                                                  "scand_reload_retry_min": "60s",
-                                                  "scand_reload_retry_max": "60s"})
-    updtest.at_cleanup(mx.stop)  # also when the test dies half-way
-    mxtest.wait_for(lambda: mx.health().get("status") is not None, 30)
+    mx = updtest.start_daemon(work, root)
 
     up = updtest.Updater(work, root, {
         "update_mirrors": ng.url("/m/clamav"),

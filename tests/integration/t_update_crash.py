@@ -64,11 +64,7 @@ def start(tap):
         key.sign(bundle)
 
     publish(0)
-    mx = mxtest.Daemon(root, workdir=updtest.subdir(work, "mxscand"), wait=False, options={"scand_db_check_interval": "0",
-                                                  "scand_reload_retry_min": "60s",
-                                                  "scand_reload_retry_max": "60s"})
-    updtest.at_cleanup(mx.stop)  # also when the test dies half-way
-    mxtest.wait_for(lambda: mx.health().get("status") is not None, 30)
+    mx = updtest.start_daemon(work, root)
     up = updtest.Updater(work, root, {
         "update_databases": "", "update_bundles": ng.url("/m/site.tar.gz"),
         "update_trusted_keys": key.pub, "update_ca_file": ca.ca_cert, "update_retry_delay": "0",

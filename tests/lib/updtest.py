@@ -629,6 +629,19 @@ class Updater:
 
 # --- daemon probes ----------------------------------------------------------
 
+def start_daemon(work, root):
+    """An mxscand on database root ROOT (which may be empty yet) that only
+    the updater's RELOAD changes: no change detection, no quick retry of a
+    failed load.  Stopped at cleanup; returned once it answers HEALTH."""
+    mx = mxtest.Daemon(root, workdir=subdir(work, "mxscand"), wait=False,
+                       options={"scand_db_check_interval": "0",
+                                "scand_reload_retry_min": "60s",
+                                "scand_reload_retry_max": "60s"})
+    at_cleanup(mx.stop)  # also when the test dies half-way
+    mxtest.wait_for(lambda: mx.health().get("status") is not None, 30)
+    return mx
+
+
 def scan(daemon, data):
     """INSTREAM verdict text of DATA, without the terminator."""
     return daemon.request(b"zINSTREAM\0" + mxtest.instream_bytes(data)).rstrip(b"\0").decode(

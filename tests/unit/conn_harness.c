@@ -1,6 +1,7 @@
 /*
- * conn_harness.c - an in-process mxscand connection (see conn_harness.h),
- * with the job layer and the pool replaced by recording stubs.
+ * conn_harness.c - an in-process mxscand connection (see conn_harness.h):
+ * the real request objects (job.c), with the scans (scan.c) and the pool
+ * replaced by recording stubs.
  */
 #include "auto-config.h"
 
@@ -21,64 +22,17 @@
 #include "scanner/events.h"
 #include "scanner/job.h"
 #include "scanner/pool.h"
+#include "scanner/scan.h"
 #include "tests/unit/conn_harness.h"
 
 static struct harness *cur;
 static struct job *held[HARNESS_JOBS_MAX];
 static int nheld;
 
-/* -- the job layer, in memory only -------------------------------------- */
+/* -- the scans, in memory only ------------------------------------------ */
 
-struct job *job_new(const struct job_sink *sink, enum job_kind kind, enum job_scan scan,
-		    const char *cmd, unsigned id, char term, const char *peer)
-{
-	struct job *job = xcalloc(1, sizeof(*job));
-
-	job->sink = *sink;
-	job->kind = kind;
-	job->scan = scan;
-	job->cmd = cmd;
-	job->id = id;
-	job->term = term;
-	job->fd = -1;
-	snprintf(job->peer, sizeof(job->peer), "%s", peer);
-	job->start_ms = sock_now_ms();
-	return job;
-}
-
-char *job_stream_room(struct job *job, size_t n)
-{
-	if (job->len + n > (size_t)config_num(CONF_SCAND_STREAM_MEMORY_MAX))
-		return NULL;
-	if (job->len + n > job->cap) {
-		job->cap = job->len + n;
-		job->buf = xrealloc(job->buf, job->cap);
-	}
-	return job->buf + job->len;
-}
-
-void job_stream_commit(struct job *job, size_t n)
-{
-	job->len += n;
-}
-
-int job_stream_append(struct job *job, const char *data, size_t n, const char **error_r)
-{
-	char *room;
-
-	if (job->len + n > job->cap) {	/* the harness never spools */
-		job->cap = job->len + n;
-		job->buf = xrealloc(job->buf, job->cap);
-	}
-	room = job->buf + job->len;
-	(void)error_r;
-	memcpy(room, data, n);
-	job->len += n;
-	return 0;
-}
-
-/* job_run - answer as a scan would: FOUND when the data holds "EICAR". */
-void job_run(struct job *job)
+/* scan_run - answer as a scan would: FOUND when the data holds "EICAR". */
+void scan_run(struct job *job)
 {
 	char line[256];
 	int n;
@@ -93,10 +47,10 @@ void job_run(struct job *job)
 }
 
 /*
- * job_try_now - answer at once, as a storm's copy is answered: a MIMESCAN
+ * scan_try_now - answer at once, as a storm's copy is answered: a MIMESCAN
  * whose data holds "KNOWN" (never reaches the pool, so no job is recorded).
  */
-int job_try_now(struct job *job)
+int scan_try_now(struct job *job)
 {
 	char line[256];
 	int n;
@@ -107,22 +61,6 @@ int job_try_now(struct job *job)
 	if (n > 0)
 		job->sink.write(job->sink.ctx, line, (size_t)n);
 	return 1;
-}
-
-const char *job_verdict_name(enum job_verdict v)
-{
-	return v == JOB_OK ? "OK" : "ERROR";
-}
-
-void job_free(struct job *job)
-{
-	if (job == NULL)
-		return;
-	if (job->fd >= 0)
-		close(job->fd);
-	free(job->buf);
-	free(job->path);
-	free(job);
 }
 
 /* -- the pool ----------------------------------------------------------- */
