@@ -92,6 +92,13 @@ def check_found(raw, label, sig=EICAR_SIG):
     tap.ok(ok, label, raw[-3000:])
 
 
+def found_at(msg, line, label):
+    """MSG scanned: FOUND, with LINE among the part lines."""
+    raw = mimescan(msg)
+    lines = lines_of(raw)
+    tap.ok(lines is not None and lines[-1] == FINAL_FOUND and line in lines, label, raw)
+
+
 def check_clean(raw, label):
     lines = lines_of(raw)
     ok = (lines is not None and well_formed(lines) is None and lines[-1] == "stream: OK"
@@ -183,11 +190,9 @@ def test_nested(tap):
            "nested rfc822: no path outside the tree", raw)
     tap.ok(pl.get("2") is None or pl["2"].startswith("2 message/rfc822 "),
            "nested rfc822: a line for 2, if any, says message/rfc822", raw)
-    raw = mimescan(mimegen.nested_rfc822(EICAR, "deep.com"))
-    lines = lines_of(raw)
-    tap.ok(lines is not None and lines[-1] == FINAL_FOUND
-           and '2.1.2.1.2 application/octet-stream "deep.com" %s FOUND' % EICAR_SIG in lines,
-           "nested rfc822: EICAR found at 2.1.2.1.2", raw)
+    found_at(mimegen.nested_rfc822(EICAR, "deep.com"),
+             '2.1.2.1.2 application/octet-stream "deep.com" %s FOUND' % EICAR_SIG,
+             "nested rfc822: EICAR found at 2.1.2.1.2")
 
 
 def test_rfc2231(tap):
@@ -202,11 +207,9 @@ def test_rfc2231(tap):
     tap.eq((pl.get("2"), pl.get("3")),
            ('2 text/plain "r\\303\\251sum\\303\\251.txt" OK', '3 text/plain "r\\303\\251sum\\303\\251.txt" OK'),
            "RFC 2231: UTF-8 name decoded, 8-bit bytes as \\ooo")
-    raw = mimescan(mimegen.rfc2231_name(EICAR, "evil.com"))
-    lines = lines_of(raw)
-    tap.ok(lines is not None and lines[-1] == FINAL_FOUND
-           and '2 application/octet-stream "evil.com" %s FOUND' % EICAR_SIG in lines,
-           "RFC 2231: the decoded name on the FOUND line", raw)
+    found_at(mimegen.rfc2231_name(EICAR, "evil.com"),
+             '2 application/octet-stream "evil.com" %s FOUND' % EICAR_SIG,
+             "RFC 2231: the decoded name on the FOUND line")
 
 
 def test_uuencode(tap):

@@ -255,11 +255,7 @@ def test_rollback(tap):
 def test_lock(tap):
     # 5. the lock: a second run while the first holds it
     publish_bundle([A, B, updtest.marker("bundle-C")])
-    try:
-        first, _ = updtest.start_paused(up, "fetch")
-    except RuntimeError as e:
-        first = None
-        tap.ok(False, "a run paused at fetch (MXSCAN_UPDATE_PAUSE_AT)", e)
+    first = updtest.paused(tap, up, "fetch", "a run paused at fetch (MXSCAN_UPDATE_PAUSE_AT)")
     if first is not None:
         before = up.snapshot()
         mark = ng.mark()

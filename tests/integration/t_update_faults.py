@@ -432,14 +432,22 @@ def test_cooldown(tap):
     """Cool-down (5), on their own ports (cool-down is per scheme, host, port)."""
     # a bundle URL that answers 429
     c429b = {"update_bundles": ng.url("/e429/x/site.tar.gz", "http", ng.alt_port)}
-    mark = ng.mark()
-    expect("bundle URL answers 429 with Retry-After", (5, 6), c429b)
-    first = ng.requests_since(mark)
-    tap.ok(any(" /e429/" in q and " 429 " in q for q in first), "the 429 came from nginx", "\n".join(first))
-    mark = ng.mark()
-    expect("the next run, bundle origin on cool-down", 5, c429b)
-    again = [q for q in ng.requests_since(mark) if q.startswith("%d " % ng.alt_port)]
-    tap.eq(again, [], "the run on cool-down did not contact the bundle's origin (nginx access log)")
+
+    def refused_then_cooled(what, cfg, port, later, origin):
+        """A run refused with 429 (from nginx), then a run that leaves
+        the origin on PORT alone (nginx's access log)."""
+        mark = ng.mark()
+        expect(what, (5, 6), cfg)
+        first = ng.requests_since(mark)
+        tap.ok(any(" /e429/" in q and " 429 " in q for q in first), "the 429 came from nginx",
+               "\n".join(first))
+        mark = ng.mark()
+        expect(later, 5, cfg)
+        again = [q for q in ng.requests_since(mark) if q.startswith("%d " % port)]
+        tap.eq(again, [], "the run on cool-down did not contact the %s (nginx access log)" % origin)
+
+    refused_then_cooled("bundle URL answers 429 with Retry-After", c429b, ng.alt_port,
+                        "the next run, bundle origin on cool-down", "bundle's origin")
 
     def cooldown_left(port):
         """Seconds of cool-down --status reports for the origin on PORT."""
@@ -466,14 +474,8 @@ def test_cooldown(tap):
     c429 = {"update_bundles": ng.url("/e429/x/site.tar.gz", "http")}
     if HAVE_CVD:
         c429["update_mirrors"] = ng.url("/e429/x", "http")
-    mark = ng.mark()
-    expect("429 with Retry-After", (5, 6), c429)
-    first = ng.requests_since(mark)
-    tap.ok(any(" /e429/" in q and " 429 " in q for q in first), "the 429 came from nginx", "\n".join(first))
-    mark = ng.mark()
-    expect("the next run, mirror on cool-down", 5, c429)
-    again = [q for q in ng.requests_since(mark) if q.startswith("%d " % ng.http_port)]
-    tap.eq(again, [], "the run on cool-down did not contact the mirror (nginx access log)")
+    refused_then_cooled("429 with Retry-After", c429, ng.http_port,
+                        "the next run, mirror on cool-down", "mirror")
     r = up.run(["--status"])
     tap.ok(r.rc == 0 and any(line.startswith("cooldown:") and str(ng.http_port) in line
                              for line in r.out.splitlines()),

@@ -716,6 +716,16 @@ def start_paused(updater, stage, overrides=None, timeout=60):
     raise RuntimeError("run did not pause at %s: %s" % (stage, err.decode("utf-8", "replace")))
 
 
+def paused(tap, updater, stage, label):
+    """start_paused's Popen, or None after a not ok line LABEL saying why
+    the run did not pause at STAGE."""
+    try:
+        return start_paused(updater, stage)[0]
+    except RuntimeError as e:
+        tap.ok(False, label, e)
+        return None
+
+
 def finish(p, timeout=120, t0=None):
     """Wait for a Popen'ed run (killed after TIMEOUT) and collect its
     output; returns a Result.  Output is read until end of file or 5 s
