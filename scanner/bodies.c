@@ -194,8 +194,14 @@ void bodies_remember(const char *data, size_t len, unsigned long long gen, const
 	hash = bodies_hash(data, len);
 	pthread_mutex_lock(&bodies_lock);
 	e = bodies_find(hash, data, len);
+	if (e != NULL && e->gen == gen) {	/* already kept: only fresher now */
+		bodies_unlink_recency(e);
+		bodies_link_newest(e);
+		pthread_mutex_unlock(&bodies_lock);
+		return;
+	}
 	if (e != NULL)
-		bodies_remove(e);	/* kept again, under this generation */
+		bodies_remove(e);	/* from another engine: kept again under this one */
 	while (bodies_used + len > bodies_max && bodies_oldest != NULL)
 		bodies_remove(bodies_oldest);
 	e = xmalloc(sizeof(*e) + len);

@@ -412,10 +412,14 @@ def test_storm_without_scan_thread(tap):
                 return "copy"
         return None
 
-    for label, memory, want in (("on", "64m", "copy"), ("off", "0", "hog")):
+    def fresh(memory):
+        """A daemon with one scan thread whose first copy is read in full; and its reply."""
         d = mxtest.Daemon(db, options={"scand_threads": "1", "scand_storm_memory": memory,
                                        "scand_stream_max_length": "200m", "scand_max_files": "400000"})
-        first = mimescan(copy(0), daemon=d)
+        return d, mimescan(copy(0), daemon=d)
+
+    for label, memory, want in (("on", "64m", "copy"), ("off", "0", "hog")):
+        d, first = fresh(memory)
         check_found(first, "held thread, %s: the first copy is FOUND (read in full)" % label)
         n = 20000
         while True:
@@ -432,10 +436,7 @@ def test_storm_without_scan_thread(tap):
             if first_logged == want or label == "off" or n >= 320000:
                 break
             d.stop()
-            d = mxtest.Daemon(db, options={"scand_threads": "1", "scand_storm_memory": memory,
-                                           "scand_stream_max_length": "200m",
-                                           "scand_max_files": "400000"})
-            mimescan(copy(0), daemon=d)
+            d, _ = fresh(memory)
             n *= 2
         tap.ok(held is not None, "held thread, %s: the long scan holds the only scan thread" % label)
         tap.ok(raw.startswith(('2 application/zip "worm.zip" %s FOUND\n' % EICAR_SIG).encode())

@@ -4,7 +4,8 @@
  * byte changed, one byte more or less, another engine generation, or a
  * clean verdict is never found; an equal hash with other bytes is no
  * hit (the byte-for-byte confirmation, with the hash forced equal); the
- * memory bound evicts the least recently used; 0 disables; a swap
+ * memory bound evicts the least recently used; a body kept again is one
+ * copy made the newest; 0 disables; a swap
  * empties it.  The file is included so the test can force a collision.
  */
 #include "../../scanner/bodies.c"
@@ -110,6 +111,28 @@ static void test_bound_and_recency(void **state)
 	free(c);
 }
 
+/* Kept again under the same generation: one copy, made the newest. */
+static void test_remember_again(void **state)
+{
+	char sig[256], *a = body_of(400, 9), *b = body_of(400, 10), *c = body_of(400, 11);
+
+	(void)state;
+	bodies_init(1000);	/* room for two */
+	bodies_remember(a, 400, 3, "A");
+	bodies_remember(b, 400, 3, "B");
+	bodies_remember(a, 400, 3, "A");
+	assert_int_equal(bodies_used, 800);
+	bodies_remember(c, 400, 3, "C");			/* B, the oldest now, goes */
+	assert_false(bodies_lookup(b, 400, 3, sig, sizeof(sig)));
+	assert_true(bodies_lookup(a, 400, 3, sig, sizeof(sig)));
+	bodies_remember(a, 400, 4, "A4");			/* another engine: replaced */
+	assert_true(bodies_lookup(a, 400, 4, sig, sizeof(sig)));
+	assert_string_equal(sig, "A4");
+	free(a);
+	free(b);
+	free(c);
+}
+
 static void test_disabled(void **state)
 {
 	char sig[256], *a = body_of(64, 8);
@@ -128,6 +151,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_hit_and_near_misses, teardown),
 		cmocka_unit_test_teardown(test_collision_is_confirmed, teardown),
 		cmocka_unit_test_teardown(test_bound_and_recency, teardown),
+		cmocka_unit_test_teardown(test_remember_again, teardown),
 		cmocka_unit_test_teardown(test_disabled, teardown),
 	};
 
