@@ -6,6 +6,7 @@
 #include "auto-config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <setjmp.h>
@@ -190,12 +191,68 @@ static void test_feeds_bad(void **state)
 	}
 }
 
+/* test_man_example - the worked example of mxscan-update(8) parses
+ * (srcdir is set by make check; run alone, the test is skipped). */
+static void test_man_example(void **state)
+{
+	const char *srcdir = getenv("srcdir"), *err = NULL;
+	char path[4096], *text, *start, *end, *p, *q;
+	struct feed *f = NULL;
+	size_t n = 0;
+	long len;
+	FILE *fp;
+
+	(void)state;
+	if (srcdir == NULL)
+		skip();
+	snprintf(path, sizeof(path), "%s/doc/mxscan-update.8", srcdir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	len = ftell(fp);
+	rewind(fp);
+	text = calloc(1, (size_t)len + 1);
+	assert_non_null(text);
+	assert_int_equal(fread(text, 1, (size_t)len, fp), (size_t)len);
+	fclose(fp);
+	start = strstr(text, "update_feeds =\n");
+	assert_non_null(start);
+	start += strlen("update_feeds =");
+	end = strstr(start, "\n.fi");
+	assert_non_null(end);
+	*end = '\0';
+	/* Undo the roff escapes used there: \- and \fI...\fP. */
+	for (p = q = start; *p; p++) {
+		if (p[0] == '\\' && p[1] == '-') {
+			*q++ = '-';
+			p++;
+		} else if (p[0] == '\\' && p[1] == 'f' && p[2]) {
+			p += 2;
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	if (feed_parse(start, &f, &n, &err) < 0)
+		fail_msg("the example of mxscan-update(8) does not parse: %s", err);
+	assert_int_equal(n, 3);
+	assert_string_equal(f[0].name, "sanesecurity");
+	assert_int_equal(f[0].verify, FEED_VERIFY_GPG);
+	assert_int_equal(f[0].nfiles, 7);
+	assert_string_equal(f[1].name, "urlhaus");
+	assert_int_equal(f[1].interval_ms, 3600LL * 1000);
+	assert_string_equal(f[2].name, "securiteinfo");
+	assert_int_equal(f[2].nfiles, 6);
+	feed_free_all(f, n);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cvd_record), cmocka_unit_test(test_cvd_record_bad),
 		cmocka_unit_test(test_db_record), cmocka_unit_test(test_feeds),
-		cmocka_unit_test(test_feeds_bad),
+		cmocka_unit_test(test_feeds_bad), cmocka_unit_test(test_man_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
