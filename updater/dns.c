@@ -203,8 +203,11 @@ static void dns_wait(ares_channel channel, struct dns_lookup *l, long long deadl
 			return;
 		}
 		for (i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			short ev = (short)((ARES_GETSOCK_READABLE(mask, i) ? POLLIN : 0) |
-					   (ARES_GETSOCK_WRITABLE(mask, i) ? POLLOUT : 0));
+			/* Not c-ares' ARES_GETSOCK_* macros: their int shift by 31
+			 * is undefined. */
+			unsigned bits = (unsigned)mask;
+			short ev = (short)((bits & (1u << i) ? POLLIN : 0) |
+					   (bits & (1u << (i + ARES_GETSOCK_MAXNUM)) ? POLLOUT : 0));
 
 			if (ev == 0)
 				continue;
