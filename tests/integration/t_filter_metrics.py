@@ -11,6 +11,7 @@ the endpoint answers only GET of metrics_path; without
 filter_metrics_listen the filter listens on filter_listen alone.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -78,6 +79,10 @@ def test_messages_counted(tap):
     text, before = promtext.scrape(fport)
     ok, out = promtext.check(text)
     tap.ok(ok, "promtool check metrics passes on mxscan-filter's page", out)
+    page = open(os.path.join(mxtest.SRCDIR, "doc", "mxscan-filter.8")).read().replace("\\-", "-")
+    families = set(re.findall(r"^# TYPE (\S+)", text, re.M))
+    tap.ok(families and all(f in page for f in families), "mxscan-filter(8) names every family",
+           sorted(f for f in families if f not in page))
     _, sbefore = promtext.scrape(sport)
     n = 0
     for i in range(M_CLEAN):

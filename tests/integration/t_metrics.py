@@ -11,6 +11,7 @@ it is off by default (no TCP listener at all), a bare port binds
 metrics_allow_remote = yes.
 """
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -56,6 +57,10 @@ def test_promtool(tap):
             "mxscand_reload_state", "mxscand_reload_consecutive_failures", "mxscand_reloads_total",
             "mxscand_cache_entries", "mxscand_cache_hit_ratio", "mxscand_build_info"}
     tap.ok(want <= names, "every promised family is on the page", sorted(want - names))
+    page = open(os.path.join(mxtest.SRCDIR, "doc", "mxscand.8")).read().replace("\\-", "-")
+    families = set(re.findall(r"^# TYPE (\S+)", text, re.M))
+    tap.ok(families and all(f in page for f in families), "mxscand(8) names every family",
+           sorted(f for f in families if f not in page))
 
 
 def mx_version():
