@@ -206,8 +206,7 @@ struct metrics_http *metrics_http_start(int fd, const char *path, metrics_http_p
 				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_TIMEOUT,
 				  MHD_OPTION_END);
-	if (h->mhd == NULL) {
-		close(fd);
+	if (h->mhd == NULL) {	/* whether it closed FD is its own business */
 		free(h->path);
 		free(h);
 		*error_r = "libmicrohttpd could not start serving the metrics endpoint";

@@ -37,7 +37,8 @@ int metrics_http_listen(const char *listen, int allow_remote, const char **error
 /*
  * metrics_http_start - serve GET PATH on FD (from metrics_http_listen,
  * owned by the endpoint from now on) with pages from PAGE(OUT, ARG).
- * Returns the endpoint, or NULL with *error_r set (FD is closed).
+ * Returns the endpoint, or NULL with *error_r set; FD is then not to be
+ * used again (libmicrohttpd may have closed it).
  */
 struct metrics_http *metrics_http_start(int fd, const char *path, metrics_http_page_fn *page,
 					void *arg, const char **error_r);
