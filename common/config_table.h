@@ -199,7 +199,15 @@ X(UPDATE_FEEDS, "update_feeds", STR, "", 0, 0, \
 X(UPDATE_HAM_DIR, "update_ham_dir", STR, "", 0, 0, \
   "mxscan-update: folder of known-good mail scanned by every new set in its self-test; any detection refuses the set. Empty: no ham gate.") \
 X(UPDATE_IGNORE_SIGNATURES, "update_ignore_signatures", LIST, "", 0, 0, \
-  "mxscan-update: signature names silenced in every set the updater builds (written as mxscan-local.ign2).")
+  "mxscan-update: signature names silenced in every set the updater builds (written as mxscan-local.ign2).") \
+X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
+  "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \
+  "mxscan-filter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(METRICS_PATH, "metrics_path", STR, "/metrics", 0, 0, \
+  "mxscand and mxscan-filter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
+X(METRICS_ALLOW_REMOTE, "metrics_allow_remote", BOOL, "no", 0, 1, \
+  "mxscand and mxscan-filter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
 
 /*
  * The words of the CHOICE parameters, declared once.  CONFIG_CHOICES(X)
