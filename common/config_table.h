@@ -190,6 +190,16 @@ X(UPDATE_SELFTEST_TIMEOUT, "update_selftest_timeout", TIME, "600s", 1000, 360000
   "mxscan-update: time the self-test child has to load, compile and test a new set.") \
 X(UPDATE_RELOAD_TIMEOUT, "update_reload_timeout", TIME, "300s", 1000, 3600000, \
   "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.") \
+X(UPDATE_DNS_TXT, "update_dns_txt", STR, "current.cvd.clamav.net", 0, 0, \
+  "mxscan-update: DNS TXT record announcing ClamAV database versions, read before any HTTP request; empty checks the mirrors by range request (private mirrors).") \
+X(UPDATE_DNS_SERVER, "update_dns_server", STR, "", 0, 0, \
+  "mxscan-update: DNS server for update_dns_txt as IPv4[:port] or [IPv6]:port; empty uses the system's resolvers.") \
+X(UPDATE_FEEDS, "update_feeds", STR, "", 0, 0, \
+  "mxscan-update: third-party signature feeds, one entry each: NAME verify=gpg|minisign|sha256|cvd|none url=BASE files=F,... [companions=F,...] [interval=TIME] [gpg_home=DIR] [minisign_key=FILE].") \
+X(UPDATE_HAM_DIR, "update_ham_dir", STR, "", 0, 0, \
+  "mxscan-update: folder of known-good mail scanned by every new set in its self-test; any detection refuses the set. Empty: no ham gate.") \
+X(UPDATE_IGNORE_SIGNATURES, "update_ignore_signatures", LIST, "", 0, 0, \
+  "mxscan-update: signature names silenced in every set the updater builds (written as mxscan-local.ign2).") \
 X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
   "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
 X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \
