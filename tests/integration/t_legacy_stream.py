@@ -308,5 +308,16 @@ def test_no_data_connection(tap):
     tap.eq(short.request(b"zPING\0"), b"PONG\0", "the daemon goes on")
 
 
+def test_stop(tap):
+    """An orderly stop with a data port still open: every daemon exits 0
+    (under the sanitizers: no leak, no error at exit)."""
+    pending = OldClient(mx, "z")
+    tap.ok(pending.port is not None, "a STREAM left pending")
+    for d in (mx, old, short, off):
+        tap.eq(d.stop(), 0, "mxscand stops and exits 0")
+    tap.eq(mxtest.recv_all(pending.cmd), b"", "the pending client's connection is closed")
+    tap.ok(refused(pending.port), "and its data port with it")
+
+
 if __name__ == "__main__":
     mxtest.run(globals())
