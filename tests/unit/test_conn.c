@@ -263,6 +263,7 @@ enum stream_step {
 	FOREIGN_THEN_SEND,	/* a connection from 127.0.0.2 first, then SEND_CLOSE */
 	NOTHING,		/* never connect */
 	CLIENT_LEAVES,		/* the client closes the command connection */
+	HALF_CLOSED,		/* the client half-closes the command connection, then SEND_CLOSE */
 };
 
 struct stream_row {
@@ -296,6 +297,8 @@ static const struct stream_row stream_rows[] = {
 	{"a data connection that stalls: read time-out", "zSTREAM" Z, SEND_STAY, "abc", 1,
 	 "read timeout ERROR" Z, NULL, 1},
 	{"the client leaves while the port waits", "zSTREAM" Z, CLIENT_LEAVES, "", 0, "", NULL, 1},
+	{"a half-closed command connection still gets the verdict", "zSTREAM" Z, HALF_CLOSED,
+	 "EICAR", 0, "stream: Eicar-Test-Signature FOUND" Z, "EICAR", 1},
 };
 
 /* data_connect - a TCP connection from SOURCE to 127.0.0.1:PORT. */
@@ -377,8 +380,13 @@ static void test_legacy_stream(void **state)
 				close(f);
 			}
 		}
+		if (row->step == HALF_CLOSED) {
+			harness_shut(&h);
+			harness_settle(&h);
+			assert_int_equal(h.closed, 0);
+		}
 		if (row->step == SEND_CLOSE || row->step == SEND_STAY ||
-		    row->step == FOREIGN_THEN_SEND) {
+		    row->step == FOREIGN_THEN_SEND || row->step == HALF_CLOSED) {
 			d = data_connect("127.0.0.1", port);
 			assert_true(d >= 0);
 			assert_int_equal(send(d, row->data, strlen(row->data), MSG_NOSIGNAL),
