@@ -196,7 +196,15 @@ X(UPDATE_SIGNATURE_DROP_MAX, "update_signature_drop_max", INT, "20", 0, 100, \
 X(UPDATE_SELFTEST_TIMEOUT, "update_selftest_timeout", TIME, "600s", 1000, 3600000, \
   "mxscan-update: time the self-test child has to load, compile and test a new set.") \
 X(UPDATE_RELOAD_TIMEOUT, "update_reload_timeout", TIME, "300s", 1000, 3600000, \
-  "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.")
+  "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.") \
+X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
+  "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \
+  "mxscan-filter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(METRICS_PATH, "metrics_path", STR, "/metrics", 0, 0, \
+  "mxscand and mxscan-filter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
+X(METRICS_ALLOW_REMOTE, "metrics_allow_remote", BOOL, "no", 0, 1, \
+  "mxscand and mxscan-filter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
 
 /*
  * The words of the CHOICE parameters, declared once.  CONFIG_CHOICES(X)

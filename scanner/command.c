@@ -23,6 +23,7 @@
 #include "scanner/cache.h"
 #include "scanner/command.h"
 #include "scanner/generation.h"
+#include "scanner/meter.h"
 #include "scanner/pool.h"
 #include "scanner/roots.h"
 #include "scanner/stats.h"
@@ -401,6 +402,7 @@ void command_dispatch(struct command_conn *cc, const struct proto_frame *frame,
 		return;
 	}
 	cmd = command_lookup(frame->cmd, frame->cmd_len, &x.arg);
+	meter_command(cmd != NULL ? cmd->name : NULL);
 	if (cc->in_session && (cmd == NULL || !(cmd->flags & CMD_SESSION))) {
 		/* clamd answers this with the request's id and ends the session. */
 		command_reply_error(&r->reply, cc->next_id++, r->term, NULL,

@@ -36,6 +36,7 @@
 #include "scanner/dataport.h"
 #include "scanner/events.h"
 #include "scanner/job.h"
+#include "scanner/meter.h"
 #include "scanner/pool.h"
 #include "scanner/scan.h"
 #include "scanner/stats.h"
@@ -444,6 +445,7 @@ static int conn_stream_step(struct conn *c)
 				 config_num(CONF_SCAND_STREAM_MAX_LENGTH), len,
 				 (unsigned long long)c->job->len);
 			stats_add(STATS_ERRORS, 1);
+			meter_limit(c->job->cmd);
 			conn_fail_error(c, c->job->id, c->job->term, NULL, PROTO_LIMIT_STREAM);
 			return 0;
 		}

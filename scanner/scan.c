@@ -35,6 +35,7 @@
 #include "scanner/mime.h"
 #include "scanner/roots.h"
 #include "scanner/scan.h"
+#include "scanner/meter.h"
 #include "scanner/stats.h"
 
 #define SCAN_MAX_DEPTH 64
@@ -459,14 +460,15 @@ static void scan_scan_mime(struct job *job, struct generation *gen, struct job_o
 	o->cache = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
 }
 
-/* scan_finish - count and log the request whose outcome is set. */
-static void scan_finish(struct job *job)
+/* scan_finish - count and log the request whose outcome is set (scanned since START_US). */
+static void scan_finish(struct job *job, long long start_us)
 {
 	const struct job_outcome *o = &job->outcome;
 	char logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
 	unsigned long long reqno = atomic_fetch_add(&scan_requests, 1) + 1;
 	long long bytes = (long long)job->len;
 
+	meter_request(job, start_us);
 	stats_add(STATS_REQUESTS, 1);
 	if (o->verdict == JOB_FOUND)
 		stats_add(STATS_INFECTED, 1);
@@ -486,6 +488,7 @@ void scan_run(struct job *job)
 	struct generation *gen = generation_acquire();
 	struct job_outcome *o = &job->outcome;
 	const char *why = NULL;
+	long long start_us = meter_now_us();
 
 	o->verdict = JOB_ERROR;
 	o->detail[0] = '\0';
@@ -504,13 +507,14 @@ void scan_run(struct job *job)
 	else
 		scan_scan_one(job, gen, o);
 	generation_release(gen);
-	scan_finish(job);
+	scan_finish(job, start_us);
 }
 
 int scan_try_now(struct job *job)
 {
 	struct generation *gen;
 	struct mime_result r;
+	long long start_us = meter_now_us();
 	int answered;
 
 	if (job->scan != JOB_MIME || job->kind != JOB_STREAM_MEM || job->len == 0)
@@ -526,6 +530,6 @@ int scan_try_now(struct job *job)
 	job->outcome.verdict = JOB_FOUND;	/* only a known infected body answers */
 	snprintf(job->outcome.detail, sizeof(job->outcome.detail), "%s", r.sig);
 	job->outcome.cache = "storm";
-	scan_finish(job);
+	scan_finish(job, start_us);
 	return 1;
 }

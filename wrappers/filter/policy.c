@@ -13,6 +13,7 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
+#include "wrappers/filter/exporter.h"
 #include "wrappers/filter/policy.h"
 #include "wrappers/filter/settings.h"
 #include "wrappers/filter/verdict.h"
@@ -102,6 +103,7 @@ static void policy_log(const struct policy_txn *t, const struct policy_outcome *
 		 t->session_id, qid, client, sender, t->nrcpt, t->body->len, verdict,
 		 o->v.sig[0] ? o->v.sig : "-", o->v.endpoint[0] ? o->v.endpoint : "-", o->v.ms,
 		 sock_now_ms() - t->start, o->action, reply);
+	exporter_message(o->action, &o->v, sock_now_ms() - t->start, o->reply);
 }
 
 void policy_log_refused(const struct policy_txn *t, const char *action, const char *reply)
