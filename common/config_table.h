@@ -10,7 +10,8 @@
  * (milliseconds internally; ms, s, m, h suffixes, plain numbers are
  * seconds), BOOL (yes/no), CHOICE (one word of the row's
  * CONFIG_WORDS_<ID> below; config_num() gives its index, which is its
- * CONF_<ID>_<WORD> constant).  min and max bound the numeric types.
+ * CONF_<ID>_<WORD> constant), RANGE (lo-hi; config_range() gives both
+ * ends).  min and max bound the numeric types (both ends of a RANGE).
  */
 /* clang-format off */
 #define CONFIG_TABLE(X) \
@@ -64,6 +65,12 @@ X(SCAND_STREAM_MAX_LENGTH, "scand_stream_max_length", SIZE, "100m", 1, 429496729
   "mxscand: largest INSTREAM stream; a longer one gets 'INSTREAM size limit exceeded. ERROR'.") \
 X(SCAND_STREAM_MEMORY_MAX, "scand_stream_memory_max", SIZE, "8m", 0, 1073741824LL, \
   "mxscand: streams up to this size are scanned from memory; larger ones spool to a private temporary file.") \
+X(SCAND_LEGACY_STREAM, "scand_legacy_stream", BOOL, "no", 0, 1, \
+  "mxscand: accept old clamd's STREAM command (a data port per request, answered 'PORT n'); off, STREAM is an unknown command.") \
+X(SCAND_STREAM_PORTS, "scand_stream_ports", RANGE, "1024-2048", 1024, 65535, \
+  "mxscand: STREAM: the TCP ports a data port is chosen from (old clamd's StreamMinPort-StreamMaxPort).") \
+X(SCAND_STREAM_MAX_PENDING, "scand_stream_max_pending", INT, "32", 1, 10000, \
+  "mxscand: STREAM: data ports open at once (waiting for or reading their data connection); beyond it STREAM gets an ERROR.") \
 X(SCAND_TEMP_DIR, "scand_temp_dir", STR, "/var/tmp", 0, 0, \
   "mxscand: directory in which the daemon creates its private 0700 spool directory.") \
 X(SCAND_SCRATCH_RECYCLE, "scand_scratch_recycle", BOOL, "yes", 0, 1, \

@@ -355,6 +355,19 @@ static int scan_take_fildes(struct job *job, const char **why_r)
 	return 0;
 }
 
+/* scan_clean - the reply of a clean object (one cut at a limit may be answered FOUND). */
+static void scan_clean(struct job *job, struct job_outcome *o)
+{
+	if (job->clean_as == NULL) {
+		scan_reply(job, job->path, NULL, NULL);
+		o->verdict = JOB_OK;
+		return;
+	}
+	scan_reply(job, job->path, job->clean_as, NULL);
+	snprintf(o->detail, sizeof(o->detail), "%s", job->clean_as);
+	o->verdict = JOB_FOUND;
+}
+
 /*
  * scan_scan_one - INSTREAM or FILDES: one object, one reply.  A verdict
  * the cache holds for the same bytes under this engine decides it; a
@@ -371,8 +384,12 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 
 	if (keyed && cache_lookup(key, gen->id, o->detail, sizeof(o->detail))) {
 		o->cache = "hit";
-		scan_reply(job, job->path, *o->detail ? o->detail : NULL, NULL);
-		o->verdict = *o->detail ? JOB_FOUND : JOB_OK;
+		if (*o->detail == '\0') {
+			scan_clean(job, o);
+			return;
+		}
+		scan_reply(job, job->path, o->detail, NULL);
+		o->verdict = JOB_FOUND;
 		return;
 	}
 	o->cache = keyed ? "miss" : "-";
@@ -386,8 +403,7 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 		scan_stopped(job, o);
 		break;
 	case ENGINE_CLEAN:
-		scan_reply(job, job->path, NULL, NULL);
-		o->verdict = JOB_OK;
+		scan_clean(job, o);
 		if (keyed)
 			cache_insert(key, gen->id, NULL);
 		break;
