@@ -87,7 +87,7 @@ static const struct clamdconf_key clamdconf_table[] = {
 	MAP("MaxZipTypeRcg", CV_SIZE, "scand_max_ziptypercg"),
 	MAP("MaxPartitions", CV_NUM, "scand_max_partitions"),
 	MAP("MaxIconsPE", CV_NUM, "scand_max_iconspe"),
-	MAP("MaxRecHWP3", CV_NUM, "scand_max_rechwp3"),
+	MAP("MaxRecHWP3", CV_NUM, "scand_max_hwp_recursion"),
 	MAP("PCREMatchLimit", CV_NUM, "scand_pcre_match_limit"),
 	MAP("PCRERecMatchLimit", CV_NUM, "scand_pcre_recmatch_limit"),
 	MAP("PCREMaxFileSize", CV_SIZE, "scand_pcre_max_filesize"),

@@ -152,7 +152,7 @@ X(SCAND_MAX_PARTITIONS, "scand_max_partitions", INT, "50", 0, 1000000, \
   "mxscand: engine MaxPartitions, partitions of a raw disk image scanned.") \
 X(SCAND_MAX_ICONSPE, "scand_max_iconspe", INT, "100", 0, 1000000, \
   "mxscand: engine MaxIconsPE, icons of one PE file scanned.") \
-X(SCAND_MAX_RECHWP3, "scand_max_rechwp3", INT, "16", 0, 1000000, \
+X(SCAND_MAX_HWP_RECURSION, "scand_max_hwp_recursion", INT, "16", 0, 1000000, \
   "mxscand: engine MaxRecHWP3, recursion of the HWP3 parser.") \
 X(SCAND_PCRE_MATCH_LIMIT, "scand_pcre_match_limit", INT, "100000", 0, 1000000000, \
   "mxscand: engine PCREMatchLimit, calls of the PCRE match function per regex.") \
