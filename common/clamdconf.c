@@ -362,13 +362,14 @@ static int clamdconf_map(const struct clamdconf_key *row, const char *written,
 			 const char *value, const char *where, const char **error_r)
 {
 	const char *p = row->param;
-	char name[64], what[320];
+	char name[64], what[320], at[600];
 
+	snprintf(at, sizeof(at), "%s: %s", where, row->key);
 	while (*p != '\0') {
 		size_t n = strcspn(p, " ");
 
 		snprintf(name, sizeof(name), "%.*s", (int)n, p);
-		if (config_assign_at(name, value, where, error_r) < 0)
+		if (config_assign_at(name, value, at, error_r) < 0)
 			return -1;
 		snprintf(what, sizeof(what), "%s = %.200s", name, value);
 		clamdconf_note(where, row->key, written, what);
@@ -407,10 +408,10 @@ static int clamdconf_line(char *line, const char *where, struct clamdconf_tcp *t
 	row = clamdconf_find(key);
 	if (row == NULL)
 		return clamdconf_fail(error_r, where, key, "unknown clamd.conf key");
-	if (*value == '\0' && row->kind != CLAMDCONF_WARN)
-		return clamdconf_fail(error_r, where, key, "needs a value");
 	if (row->kind == CLAMDCONF_REFUSE)
 		return clamdconf_fail(error_r, where, key, row->why);
+	if (*value == '\0' && row->kind != CLAMDCONF_WARN)
+		return clamdconf_fail(error_r, where, key, "needs a value");
 	if (row->kind == CLAMDCONF_WARN) {
 		log_warn("%s: %s ignored: %s", where, key, row->why);
 		clamdconf_note(where, key, value, "ignored");
@@ -466,7 +467,8 @@ static int clamdconf_tcp_listen(const struct clamdconf_tcp *tcp, const char **er
 		log_warn("%s: TCPSocket without TCPAddr: listening on every IPv4 address, as clamd "
 			 "does; admin commands and path scans stay off on TCP", tcp->where);
 	snprintf(value, sizeof(value), strchr(addr, ':') ? "[%s]:%s" : "%s:%s", addr, tcp->port);
-	if (config_assign_at("scand_tcp_listen", value, tcp->where, error_r) < 0)
+	snprintf(what, sizeof(what), "%.300s: TCPSocket", tcp->where);
+	if (config_assign_at("scand_tcp_listen", value, what, error_r) < 0)
 		return -1;
 	snprintf(what, sizeof(what), "scand_tcp_listen = %s", value);
 	clamdconf_note(tcp->where, "TCPSocket", tcp->port, what);
@@ -492,10 +494,12 @@ int clamdconf_apply(const char *file, const char **error_r)
 		return -1;
 	}
 	while (getline(&line, &cap, fp) >= 0) {
-		char *t = line;
+		char *t = line, *e = line + strlen(line);
 
 		lineno++;
-		t += strspn(t, " \t\r\n");
+		while (e > line && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		t += strspn(t, " \t");
 		if (*t == '\0' || *t == '#')
 			continue;
 		snprintf(where, sizeof(where), "%s:%d", file, lineno);
