@@ -172,5 +172,48 @@ def test_daemon(tap):
     mxtest.stop_process(p)
 
 
+def test_debian_dropin(tap):
+    """The drop-in's ExecStart runs, and under socket activation (as
+    clamav-daemon.socket starts clamd) mxscand serves on the socket
+    systemd passes instead of binding its own."""
+    dropin = os.path.join(mxtest.SRCDIR, "scripts", "debian", "clamav-daemon.service.d",
+                          "mxscand.conf")
+    starts = [l.split("=", 1)[1].split() for l in open(dropin) if l.startswith("ExecStart=")]
+    argv = [a for a in starts[-1]]
+    tap.ok(argv[0].endswith("/mxscand") and "-C" in argv and "/etc/clamav/clamd.conf" in argv,
+           "the drop-in runs mxscand -C /etc/clamav/clamd.conf", argv)
+    argv = [mxtest.MXSCAND] + [DEBIAN if a == "/etc/clamav/clamd.conf" else a for a in argv[1:]]
+    r = subprocess.run(argv + ["-n"], capture_output=True, text=True)
+    tap.ok(r.returncode == 0 and "scand_socket = /var/run/clamav/clamd.ctl" in r.stdout,
+           "its command line loads Debian's clamd.conf", r.stdout + r.stderr)
+
+    if shutil.which("systemd-socket-activate") is None:
+        tap.skip("socket activation # SKIP systemd-socket-activate is not installed")
+        return
+    d = mxtest.tmpdir("tclamdconf-sd")
+    db = mxtest.make_test_db(os.path.join(d, "db"))
+    sock = os.path.join(d, "clamd.ctl")
+    conf = os.path.join(d, "clamd.conf")
+    with open(conf, "w") as f:
+        # LocalSocket through a symlinked directory, as Debian's /var/run.
+        os.symlink(d, os.path.join(d, "varrun"))
+        f.write("LocalSocket %s/varrun/clamd.ctl\nDatabaseDirectory %s\nTemporaryDirectory %s\n"
+                "SelfCheck 0\n" % (d, db, d))
+    log = os.path.join(d, "mxscand.log")
+    with open(log, "wb") as lf:
+        p = mxtest.spawn(["systemd-socket-activate", "-l", sock, mxtest.MXSCAND, "-f",
+                          "-c", "/dev/null", "-C", conf, "-o", "scand_user="],
+                         stdout=lf, stderr=subprocess.STDOUT)
+    mxtest.wait_for(lambda: os.path.exists(sock), 30)
+    ino = os.stat(sock).st_ino
+    mxtest.wait_ready(sock, proc=p)
+    text = open(log, encoding="utf-8", errors="replace").read()
+    tap.ok("(passed by systemd)" in text and os.stat(sock).st_ino == ino,
+           "mxscand serves on the socket systemd passed (not a new one)", text)
+    tap.eq(mxtest.request(sock, b"zINSTREAM\0" + mxtest.instream_bytes(mxtest.EICAR)),
+           b"stream: Eicar-Test-Signature.UNOFFICIAL FOUND\0", "and scans through it")
+    mxtest.stop_process(p)
+
+
 if __name__ == "__main__":
     mxtest.run(globals())
