@@ -116,6 +116,8 @@ def start(tap):
     # No change detection, no retry within the test: only RELOAD loads.
     daemon = start_daemon(clamd_conf("clamd-notify.conf", 0),
                           ["-o", "scand_reload_retry_min=1h", "-o", "scand_reload_retry_max=1h"])
+    # Its first load, of the empty directory, has failed once this holds.
+    mxtest.wait_for(lambda: mxtest.health(sock).get("reload_state") == "failed", 60)
 
 
 def test_notify(tap):
