@@ -436,7 +436,6 @@ static int config_read_file(const char *file, int must_exist, const char **error
 
 int config_load(const char *file, char *const *overrides, int n, const char **error_r)
 {
-	char where[64];
 	int i;
 
 	for (i = 0; i < CONF__COUNT; i++) {
@@ -445,6 +444,31 @@ int config_load(const char *file, char *const *overrides, int n, const char **er
 	}
 	if (config_read_file(file ? file : config_default_file, file != NULL, error_r) < 0)
 		return -1;
+	return config_apply_overrides(overrides, n, error_r);
+}
+
+int config_assign_at(const char *name, const char *value, const char *where,
+		     const char **error_r)
+{
+	static char why[512];
+	const char *reason;
+	int id = config_lookup(name, strlen(name));
+
+	if (id < 0)
+		log_panic("config_assign_at: unknown parameter %s", name);
+	if (config_set((enum config_id)id, value, 1, &reason) < 0) {
+		snprintf(why, sizeof(why), "%s: %s = %.200s: %s", where, name, value, reason);
+		*error_r = why;
+		return -1;
+	}
+	return 0;
+}
+
+int config_apply_overrides(char *const *overrides, int n, const char **error_r)
+{
+	char where[64];
+	int i;
+
 	for (i = 0; i < n; i++) {
 		char *copy = xstrdup(overrides[i]);
 		int r;

@@ -50,6 +50,22 @@ const struct config_param *config_param(enum config_id id);
  */
 int config_load(const char *file, char *const *overrides, int n, const char **error_r);
 
+/*
+ * config_apply_overrides - apply the "name=value" OVERRIDES (n of them)
+ * again, e.g. after another source has set values they must win over.
+ * Returns 0, or -1 with *error_r naming the override.
+ */
+int config_apply_overrides(char *const *overrides, int n, const char **error_r);
+
+/*
+ * config_assign_at - set parameter NAME (which must exist: a programmer
+ * error panics) to VALUE as if the file had said so; WHERE names the
+ * origin for the error.  Returns 0, or -1 with *error_r naming WHERE,
+ * the parameter and why the value is refused.
+ */
+int config_assign_at(const char *name, const char *value, const char *where,
+		     const char **error_r);
+
 /* config_num - INT, MODE, SIZE, TIME (milliseconds) and BOOL values, and
  * the index of a CHOICE value among its words. */
 long long config_num(enum config_id id);

@@ -115,6 +115,58 @@ X(SCAND_RELOAD_RETRY_MIN, "scand_reload_retry_min", TIME, "5s", 100, 86400000, \
   "mxscand: first delay before a failed reload is retried; it doubles on each failure.") \
 X(SCAND_RELOAD_RETRY_MAX, "scand_reload_retry_max", TIME, "600s", 100, 86400000, \
   "mxscand: longest delay between reload retries.") \
+X(SCAND_CLAMD_CONFIG, "scand_clamd_config", STR, "", 0, 0, \
+  "mxscand: clamd.conf to read after this file, as mxscand -C does: its keys set the parameters mxscand(8) maps them to; a key mxscand cannot honour is an error naming its line; empty reads none.") \
+X(SCAND_HEURISTIC_PRECEDENCE, "scand_heuristic_precedence", BOOL, "no", 0, 1, \
+  "mxscand: a heuristic detection ends the scan at once instead of being reported only when no signature matched (clamd's HeuristicScanPrecedence).") \
+X(SCAND_ALERT_BROKEN_EXECUTABLES, "scand_alert_broken_executables", BOOL, "no", 0, 1, \
+  "mxscand: report broken PE, ELF and Mach-O executables as Heuristics.Broken.Executable (AlertBrokenExecutables).") \
+X(SCAND_ALERT_BROKEN_MEDIA, "scand_alert_broken_media", BOOL, "no", 0, 1, \
+  "mxscand: report broken JPEG, TIFF, PNG and GIF files as Heuristics.Broken.Media (AlertBrokenMedia).") \
+X(SCAND_ALERT_ENCRYPTED_ARCHIVE, "scand_alert_encrypted_archive", BOOL, "no", 0, 1, \
+  "mxscand: report encrypted zip, 7z and rar archives as Heuristics.Encrypted.* (AlertEncryptedArchive).") \
+X(SCAND_ALERT_ENCRYPTED_DOC, "scand_alert_encrypted_doc", BOOL, "no", 0, 1, \
+  "mxscand: report encrypted PDF documents as Heuristics.Encrypted.* (AlertEncryptedDoc).") \
+X(SCAND_ALERT_MACROS, "scand_alert_macros", BOOL, "no", 0, 1, \
+  "mxscand: report OLE2 files with VBA macros no signature matched as Heuristics.OLE2.ContainsMacros (AlertOLE2Macros).") \
+X(SCAND_ALERT_PHISHING_SSL, "scand_alert_phishing_ssl", BOOL, "no", 0, 1, \
+  "mxscand: report SSL mismatches in URLs even when no phishing signature names them (AlertPhishingSSLMismatch).") \
+X(SCAND_ALERT_PHISHING_CLOAK, "scand_alert_phishing_cloak", BOOL, "no", 0, 1, \
+  "mxscand: report cloaked URLs even when no phishing signature names them (AlertPhishingCloak).") \
+X(SCAND_ALERT_PARTITION_INTERSECTION, "scand_alert_partition_intersection", BOOL, "no", 0, 1, \
+  "mxscand: report raw disk images whose partitions intersect (AlertPartitionIntersection).") \
+X(SCAND_PHISHING_SIGNATURES, "scand_phishing_signatures", BOOL, "yes", 0, 1, \
+  "mxscand: load the phishing signatures of the database (PhishingSignatures).") \
+X(SCAND_PHISHING_SCAN_URLS, "scand_phishing_scan_urls", BOOL, "yes", 0, 1, \
+  "mxscand: check URLs in mail against the phishing URL lists of the database (PhishingScanURLs).") \
+X(SCAND_DETECT_PUA, "scand_detect_pua", BOOL, "no", 0, 1, \
+  "mxscand: load the signatures of potentially unwanted applications (DetectPUA).") \
+X(SCAND_OFFICIAL_DB_ONLY, "scand_official_db_only", BOOL, "no", 0, 1, \
+  "mxscand: load only the signed databases of the ClamAV project, no local signature files (OfficialDatabaseOnly).") \
+X(SCAND_BYTECODE_TIMEOUT, "scand_bytecode_timeout", TIME, "60s", 0, 3600000, \
+  "mxscand: engine BytecodeTimeout, time one bytecode signature may run on one file.") \
+X(SCAND_MAX_EMBEDDED_PE, "scand_max_embedded_pe", SIZE, "40m", 0, 4294967295LL, \
+  "mxscand: engine MaxEmbeddedPE, largest file searched for embedded executables.") \
+X(SCAND_MAX_HTML_NORMALIZE, "scand_max_html_normalize", SIZE, "40m", 0, 4294967295LL, \
+  "mxscand: engine MaxHTMLNormalize, largest HTML file normalised.") \
+X(SCAND_MAX_HTML_NOTAGS, "scand_max_html_notags", SIZE, "8m", 0, 4294967295LL, \
+  "mxscand: engine MaxHTMLNoTags, largest normalised HTML text scanned.") \
+X(SCAND_MAX_SCRIPT_NORMALIZE, "scand_max_script_normalize", SIZE, "20m", 0, 4294967295LL, \
+  "mxscand: engine MaxScriptNormalize, largest script normalised.") \
+X(SCAND_MAX_ZIPTYPERCG, "scand_max_ziptypercg", SIZE, "1m", 0, 4294967295LL, \
+  "mxscand: engine MaxZipTypeRcg, largest zip file whose type is recognised again.") \
+X(SCAND_MAX_PARTITIONS, "scand_max_partitions", INT, "50", 0, 1000000, \
+  "mxscand: engine MaxPartitions, partitions of a raw disk image scanned.") \
+X(SCAND_MAX_ICONSPE, "scand_max_iconspe", INT, "100", 0, 1000000, \
+  "mxscand: engine MaxIconsPE, icons of one PE file scanned.") \
+X(SCAND_MAX_HWP_RECURSION, "scand_max_hwp_recursion", INT, "16", 0, 1000000, \
+  "mxscand: engine MaxRecHWP3, recursion of the HWP3 parser.") \
+X(SCAND_PCRE_MATCH_LIMIT, "scand_pcre_match_limit", INT, "100000", 0, 1000000000, \
+  "mxscand: engine PCREMatchLimit, calls of the PCRE match function per regex.") \
+X(SCAND_PCRE_RECMATCH_LIMIT, "scand_pcre_recmatch_limit", INT, "2000", 0, 1000000000, \
+  "mxscand: engine PCRERecMatchLimit, recursive calls of the PCRE match function per regex.") \
+X(SCAND_PCRE_MAX_FILESIZE, "scand_pcre_max_filesize", SIZE, "100m", 0, 4294967295LL, \
+  "mxscand: engine PCREMaxFileSize, largest file PCRE subsignatures run on; 0 means no limit.") \
 X(CONVERSION_INFECTED_ACTION, "conversion_infected_action", CHOICE, "substitute", 0, 0, \
   "mxscan-conversion: what happens to an infected part: substitute a text notice, delete the part, bounce, hold or discard the message.") \
 X(CONVERSION_FAILURE_ACTION, "conversion_failure_action", CHOICE, "retry", 0, 0, \

@@ -22,6 +22,14 @@ struct engine_settings {
 	int heuristic_alerts;
 	int alert_exceeds_max;
 	const char *tmpdir;
+	/* clamd.conf's further scan options (zero: as before they existed).
+	 * TUNED applies TUNED_LIMITS, in engine.c's engine_tuned order
+	 * (BytecodeTimeout, MaxEmbeddedPE ... PCREMaxFileSize); the rest are
+	 * CL_SCAN_GENERAL_*, CL_SCAN_HEURISTIC_* and CL_DB_* bits added to,
+	 * or (DB_REMOVED) taken from, the defaults. */
+	int tuned;
+	long long tuned_limits[12];
+	unsigned general_extra, heuristic_extra, db_extra, db_removed;
 };
 
 struct engine_db {

@@ -7,7 +7,9 @@
  * fingerprint is acted on only when it has been the same for two checks
  * in a row, so a set of files renamed one by one (freshclam) is loaded
  * once, whole.  The fingerprint is taken before a load starts, so files
- * that change during the load trigger another one.
+ * that change during the load trigger another one.  Like clamd's
+ * SelfCheck it looks only at what a load reads: directories (freshclam's
+ * tmp.* work directories) and freshclam's own state files do not count.
  */
 #include "auto-config.h"
 
@@ -94,7 +96,8 @@ static uint64_t generation_fingerprint(const char *dir)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) != 0)
+		if (stat(path, &st) != 0 || S_ISDIR(st.st_mode) ||
+		    strcmp(de->d_name, "freshclam.dat") == 0 || strcmp(de->d_name, "mirrors.dat") == 0)
 			continue;
 		/* Order-independent: hash each entry alone, add them up. */
 		h = e;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clamdconf.h"
 #include "common/config.h"
 #include "common/daemon.h"
 #include "common/engine.h"
@@ -37,6 +38,7 @@ static void usage(FILE *fp)
 		"Scanning daemon speaking clamd's protocol with a shared libclamav engine.\n\n"
 		"  -c, --config FILE     configuration file (default %s)\n"
 		"  -o, --option N=V      override one parameter (repeatable)\n"
+		"  -C, --clamd-config FILE  also read clamd's clamd.conf (see mxscand(8))\n"
 		"  -f, --foreground      stay in the foreground and log to stderr too\n"
 		"  -n, --print-config    print non-default settings and exit\n"
 		"  -v, --verbose         log debugging detail\n"
@@ -54,9 +56,11 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("mxscand", LOG_DEST_STDERR);
+	daemon_clamd_config(clamdconf_apply);
 	if ((rc = daemon_options(argc, argv, "mxscand", usage, &opts)) >= 0)
 		return rc;
 	if (opts.print) {
+		clamdconf_print(stdout);
 		config_print_nondefaults(stdout);
 		return 0;
 	}
@@ -123,6 +127,7 @@ int main(int argc, char **argv)
 	bodies_free();
 	mime_shutdown();
 	config_free();
+	clamdconf_free();
 	daemon_options_free();
 	log_info("stopped");
 	return 0;
