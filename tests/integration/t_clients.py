@@ -187,7 +187,7 @@ def test_mta_clients(tap):
            "clamav-milter: Postfix logs the milter's HOLD", pf.logtext()[-2000:])
     tap.ok(re.search(r"infected by %s$" % re.escape(EICAR_SIG), milter.logtext(), re.M),
            "clamav-milter: its log names %s" % EICAR_SIG, milter.logtext()[-1500:])
-    served(at, "clamav-milter", {"INSTREAM", "FILDES"})
+    served(at, "clamav-milter", {"FILDES"})
 
     # clamsmtp: clean delivered, EICAR discarded with its 250
     at = mark()
@@ -240,17 +240,22 @@ def test_clamdtop(tap):
         return subprocess.run(tmux + ["capture-pane", "-p"], capture_output=True,
                               text=True).stdout
 
-    shown = mxtest.wait_for(lambda: "Primary threads:" in screen() and "Queue:" in screen()
-                            and re.search(r"^\s*1 \d\d:\d\d:\d\d ", screen(), re.M), 30)
+    def drawn():
+        text = screen()
+        return "clamdtop exited" in text or ("Primary threads:" in text and "Queue:" in text and
+                                             re.search(r"^\s*1 \d\d:\d\d:\d\d ", text, re.M))
+
+    mxtest.wait_for(drawn, 30)
     text = screen()
+    shown = "clamdtop exited" not in text and drawn()
     want, raw = stats_numbers()
     tap.ok(shown, "clamdtop shows mxscand's summary, thread and queue lines", text)
     row = re.search(r"^\s*1 \d\d:\d\d:\d\d\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s", text, re.M)
     thr = re.search(r"Primary threads: live\s+(\d+) idle\s+(\d+) max\s+(\d+)", text)
     que = re.search(r"Queue:\s+(\d+) items\s+(\d+) max", text)
     got = (tuple(int(x) for x in thr.groups()) + (int(que.group(1)),)) if thr and que else None
-    tap.eq(got, want, "clamdtop: live, idle, max and queue are STATS' (%s)" %
-           raw.splitlines()[3] if len(raw.splitlines()) > 3 else raw)
+    tap.eq(got, want, "clamdtop: live, idle, max and queue are STATS' (%s)"
+           % " ".join(x for x in raw.splitlines() if x.startswith(("THREADS", "QUEUE"))))
     tap.eq(want[2], THREADS, "STATS: max is scand_threads")
     tap.ok(row is not None and (int(row.group(1)), int(row.group(2)), int(row.group(3)))
            == (want[0], want[1], want[3]), "clamdtop: the summary row's LIV IDL QUEUE are STATS'",
@@ -467,7 +472,7 @@ def test_node_clamscan(tap):
            "node clamscan: scanStream finds EICAR by name, clean is clean (UNIX and TCP)")
     tap.eq([got["file_eicar"], got["file_clean"]], [found, clean],
            "node clamscan: isInfected of a file")
-    served(at, "node clamscan", {"INSTREAM", "SCAN", "CONTSCAN", "MULTISCAN"})
+    served(at, "node clamscan", {"INSTREAM", "MULTISCAN"})
 
 
 def test_daemon_stops(tap):
