@@ -435,13 +435,17 @@ def npm_module():
                 return folder, None
     except (OSError, ValueError):
         pass
-    ping = subprocess.run(["npm", "ping"], capture_output=True, text=True, timeout=120)
+    # bounded: no retries, 20 s per request (npm's defaults wait minutes offline)
+    bounded = ["--fetch-retries=0", "--fetch-timeout=20000"]
+    ping = subprocess.run(["npm", "ping"] + bounded, capture_output=True, text=True, timeout=120)
     if ping.returncode != 0:
+        why = [x for x in ping.stderr.splitlines()
+               if x.startswith("npm error") and "complete log" not in x]
         return None, "the npm registry is unreachable (npm ping: %s)" % (
-            (ping.stderr.strip().splitlines() or ["exit %d" % ping.returncode])[-1])
+            "; ".join(why[:2]) or "exit %d" % ping.returncode)
     os.makedirs(folder, exist_ok=True)
     r = subprocess.run(["npm", "install", "--prefix", folder, "--no-audit", "--no-fund",
-                        "--no-package-lock", NPM_PACKAGE],
+                        "--no-package-lock"] + bounded + [NPM_PACKAGE],
                        capture_output=True, text=True, timeout=300)
     if r.returncode != 0:
         raise RuntimeError("npm install %s failed:\n%s" % (NPM_PACKAGE, r.stderr[-2000:]))
