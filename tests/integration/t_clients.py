@@ -303,7 +303,8 @@ def test_perl_clamav_client(tap):
            "ClamAV::Client: ping and version", r.stdout + r.stderr)
     tap.ok("path-eicar " + EICAR_SIG in lines and "path-clean OK" in lines,
            "ClamAV::Client: scan_path finds EICAR by name, the clean file clean", r.stdout)
-    tap.eq([x for x in lines if x.startswith("complete ")], ["complete %s %s" % (eicar_file, EICAR_SIG)],
+    tap.eq([x for x in lines if x.startswith("complete ")],
+           ["complete %s %s" % (eicar_file, EICAR_SIG)],
            "ClamAV::Client: scan_path_complete (CONTSCAN) lists exactly the EICAR file")
     served(at, "ClamAV::Client", {"SCAN", "CONTSCAN"})
     if legacy_stream:

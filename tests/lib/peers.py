@@ -20,7 +20,6 @@ world-searchable directory (mxtest.Daemon with scand_socket_mode 0666).
 """
 import os
 import pwd
-import shutil
 import socket
 import subprocess
 import urllib.request
@@ -249,8 +248,3 @@ class Rspamd:
         mxtest.stop_process(self.proc, 20)
         if not self.out.closed:
             self.out.close()
-
-
-def tool(name):
-    """Absolute path of NAME, or None."""
-    return shutil.which(name) or postfix._which(name)
