@@ -225,8 +225,8 @@ def test_clamdtop(tap):
     if peers.missing("clamdtop", "tmux"):
         tap.skip("clamdtop: missing " + ", ".join(peers.missing("clamdtop", "tmux")))
         return
-    server = "mxtest-clamdtop-%d" % os.getpid()
-    tmux = ["tmux", "-L", server, "-f", "/dev/null"]
+    # a private server whose socket goes with the test's directory
+    tmux = ["tmux", "-S", os.path.join(work, "tmux.sock"), "-f", "/dev/null"]
 
     def kill_server():
         subprocess.run(tmux + ["kill-server"], capture_output=True)
