@@ -260,7 +260,9 @@ static void command_prefix(struct buffer *b, unsigned id)
 /*
  * cmd_stats - clamd's layout (POOLS, STATE, THREADS, QUEUE, MEMSTATS,
  * END) so clamdtop and monitoring scripts read it; CACHE is mxscan's
- * line (clamdtop skips lines it does not know).
+ * line (clamdtop skips lines it does not know).  THREADS counts as
+ * clamd's thrmgr does: live is the threads alive (all of ours), idle
+ * those of them waiting, so idle <= live (clamdtop aborts otherwise).
  */
 static void cmd_stats(struct command_ctx *x)
 {
@@ -272,7 +274,7 @@ static void cmd_stats(struct command_ctx *x)
 	command_prefix(b, x->r->id);
 	buffer_appendf(b, "POOLS: 1\n\nSTATE: VALID PRIMARY\n"
 		       "THREADS: live %d  idle %d max %d idle-timeout %lld\nQUEUE: %d items\n",
-		       busy, total - busy, total, config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000,
+		       total, total - busy, total, config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000,
 		       queued);
 	pool_each_running(command_active_line, b);
 #ifdef HAVE_MALLINFO2
