@@ -256,6 +256,9 @@ enum client_status client_mime_finish(struct client_mime *cm, char *reply, size_
 {
 	long long deadline = sock_now_ms() + cm->opts.timeout_ms;
 	int first = cm->current + 1;	/* 0 when nothing was reachable */
+	/* with a copy to replay, a hung scanner may use only half of the time */
+	long long live_deadline = cm->keep && !cm->keep_failed ?
+				  sock_now_ms() + cm->opts.timeout_ms / 2 : deadline;
 
 	memset(result, 0, sizeof(*result));
 	result->status = CLIENT_TEMPFAIL;
@@ -263,7 +266,7 @@ enum client_status client_mime_finish(struct client_mime *cm, char *reply, size_
 		*result = cm->early_res;
 		snprintf(reply, size, "%s", cm->early);
 	} else if (cm->sock >= 0 &&
-		   client_mime_live(cm, deadline, reply, size, result) != CLIENT_TEMPFAIL) {
+		   client_mime_live(cm, live_deadline, reply, size, result) != CLIENT_TEMPFAIL) {
 		/* the streaming scanner answered */
 	} else if (cm->keep && !cm->keep_failed) {
 		client_scan_mime_from(&cm->opts, first, deadline, cm->fd,

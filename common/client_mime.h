@@ -13,7 +13,8 @@
  * spool directory.  When the streaming scanner dies, hangs or answers
  * with a temporary failure, client_mime_finish replays the copy to the
  * next endpoints, all within one deadline (scanner timeout_ms from the
- * end of the message).  A scanner that refuses the stream early (over
+ * end of the message; when there is a copy to replay, the streaming
+ * scanner gets half of it for its verdict).  A scanner that refuses the stream early (over
  * its size limit) answers while we still write: that answer is the
  * verdict, and the rest of the message is neither sent nor kept.
  *
