@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "common/stream.h"
+
 enum client_status {
 	CLIENT_CLEAN,
 	CLIENT_INFECTED,
@@ -74,5 +76,32 @@ enum client_status client_scan_mime(const struct client_options *opts, int fd, c
  */
 int client_command(const struct client_options *opts, const char *command, char *reply,
 		   size_t size, struct client_result *result);
+
+/*
+ * The pieces common/client_mime.c (an incremental MIMESCAN) builds on.
+ *
+ * client_scan_mime_from - client_scan_mime's failover loop, starting at
+ * endpoint index FIRST (0: the first) and ending at the absolute
+ * DEADLINE (sock_now_ms clock): the message is FD (seekable, read from
+ * its start) or, when FD < 0, LEN bytes at BUF.  REPLY as for
+ * client_scan_mime.  Returns the status (also in result->status).
+ */
+enum client_status client_scan_mime_from(const struct client_options *opts, int first,
+					 long long deadline, int fd, const void *buf, size_t len,
+					 char *reply, size_t size, struct client_result *result);
+
+/*
+ * client_reply_read - a scanner's reply on ST up to its NUL terminator
+ * into REPLY (SIZE bytes, NUL-terminated).  Returns its length, or -1
+ * with *error_r (a reply cut short is an error, never parsed).
+ */
+int client_reply_read(struct stream *st, char *reply, size_t size, const char **error_r);
+
+/*
+ * client_reply_mime - the status of the MIMESCAN reply in REPLY (as
+ * client_reply_read left it; the newlines before its terminator are cut
+ * off), with result->detail set; an unreadable reply is CLIENT_TEMPFAIL.
+ */
+enum client_status client_reply_mime(char *reply, struct client_result *result);
 
 #endif

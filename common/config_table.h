@@ -211,6 +211,38 @@ X(FILTER_USER, "filter_user", STR, "mxscan", 0, 0, \
   "mxscan-filter: user to switch to after binding when started as root; empty keeps root (not recommended).") \
 X(FILTER_PID_FILE, "filter_pid_file", STR, "", 0, 0, \
   "mxscan-filter: file to write the filter's process id to; empty writes none.") \
+X(MILTER_SOCKET, "milter_socket", STR, "unix:/run/mxscan/milter.sock", 0, 0, \
+  "mxscan-milter: where the MTA connects, in libmilter's syntax: unix:/path, inet:port@host or inet6:port@host.") \
+X(MILTER_SOCKET_MODE, "milter_socket_mode", MODE, "0660", 0, 0777, \
+  "mxscan-milter: permission bits of a UNIX milter_socket.") \
+X(MILTER_SOCKET_GROUP, "milter_socket_group", STR, "", 0, 0, \
+  "mxscan-milter: group of a UNIX milter_socket (the MTA's group, e.g. postfix); empty keeps the milter's group.") \
+X(MILTER_USER, "milter_user", STR, "mxscan", 0, 0, \
+  "mxscan-milter: user to switch to after binding when started as root; empty keeps root (not recommended).") \
+X(MILTER_PID_FILE, "milter_pid_file", STR, "", 0, 0, \
+  "mxscan-milter: file to write the milter's process id to; empty writes none.") \
+X(MILTER_INFECTED_ACTION, "milter_infected_action", CHOICE, "reject", 0, 0, \
+  "mxscan-milter: infected mail is rejected in the SMTP dialogue (550 5.7.0), quarantined by the MTA (Postfix hold queue), discarded, or tagged with X-Virus-Status.") \
+X(MILTER_FAILURE_ACTION, "milter_failure_action", CHOICE, "tempfail", 0, 0, \
+  "mxscan-milter: when a message cannot be scanned: tempfail (451 4.3.0, the client retries) or accept it marked unscanned (explicit opt-in).") \
+X(MILTER_LIMIT_ACTION, "milter_limit_action", CHOICE, "quarantine", 0, 0, \
+  "mxscan-milter: a message over mxscand's limits can never be scanned: quarantine it (MTA hold queue), tempfail (451 4.3.0), reject (552 5.3.4) or accept it marked unscanned.") \
+X(MILTER_REJECT_REPLY, "milter_reject_reply", STR, "message refused: virus %v found", 0, 0, \
+  "mxscan-milter: text of the 550 5.7.0 reply to infected mail; %v is the signature name (other %-sequences are dropped: the reply never holds a percent sign).") \
+X(MILTER_SKIP_AUTHENTICATED, "milter_skip_authenticated", BOOL, "no", 0, 1, \
+  "mxscan-milter: accept mail from SMTP-authenticated senders ({auth_authen} macro) unscanned.") \
+X(MILTER_ADD_HEADERS, "milter_add_headers", BOOL, "no", 0, 1, \
+  "mxscan-milter: add X-Virus-Scanned and X-Virus-Status, replacing any the message carries.") \
+X(MILTER_HOSTNAME, "milter_hostname", STR, "", 0, 0, \
+  "mxscan-milter: host name in X-Virus-Scanned; empty uses the host's name.") \
+X(MILTER_MEMORY_MAX, "milter_memory_max", SIZE, "1m", 0, 1073741824LL, \
+  "mxscan-milter: bytes of a message kept in memory for failover to the next scanner; beyond it the copy goes to a private 0600 file.") \
+X(MILTER_TEMP_DIR, "milter_temp_dir", STR, "/var/tmp", 0, 0, \
+  "mxscan-milter: directory in which the milter creates its private 0700 spool directory.") \
+X(MILTER_SCAN_TIMEOUT, "milter_scan_timeout", TIME, "240s", 100, 3600000, \
+  "mxscan-milter: from end-of-message to the verdict, failover included (and the longest wait for the scanner while a message streams); keep it below the MTA's milter time-out (Postfix milter_content_timeout, 300s).") \
+X(MILTER_MTA_TIMEOUT, "milter_mta_timeout", TIME, "7210s", 1000, 86400000, \
+  "mxscan-milter: longest silence from the MTA on a milter connection (libmilter's smfi_settimeout).") \
 X(UPDATE_MIRRORS, "update_mirrors", LIST, "https://database.clamav.net", 0, 0, \
   "mxscan-update: base URLs of ClamAV database mirrors (https, http or file), tried in order.") \
 X(UPDATE_DATABASES, "update_databases", LIST, "main daily bytecode", 0, 0, \
@@ -284,7 +316,10 @@ X(CONVERSION_FAILURE_ACTION, conversion_failure_action) \
 X(FILTER_MODE, filter_mode) \
 X(FILTER_INFECTED_ACTION, filter_infected_action) \
 X(FILTER_FAILURE_ACTION, filter_failure_action) \
-X(FILTER_LIMIT_ACTION, filter_limit_action)
+X(FILTER_LIMIT_ACTION, filter_limit_action) \
+X(MILTER_INFECTED_ACTION, milter_infected_action) \
+X(MILTER_FAILURE_ACTION, milter_failure_action) \
+X(MILTER_LIMIT_ACTION, milter_limit_action)
 
 #define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
 W(id, SUBSTITUTE, "substitute") W(id, DELETE, "delete") W(id, BOUNCE, "bounce") \
@@ -301,4 +336,12 @@ W(id, TEMPFAIL, "tempfail") W(id, PASS, "pass")
 #define CONFIG_WORDS_FILTER_LIMIT_ACTION(W, id) \
 W(id, QUARANTINE, "quarantine") W(id, TEMPFAIL, "tempfail") W(id, REJECT, "reject") \
 W(id, PASS, "pass")
+#define CONFIG_WORDS_MILTER_INFECTED_ACTION(W, id) \
+W(id, REJECT, "reject") W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") \
+W(id, TAG, "tag")
+#define CONFIG_WORDS_MILTER_FAILURE_ACTION(W, id) \
+W(id, TEMPFAIL, "tempfail") W(id, ACCEPT, "accept")
+#define CONFIG_WORDS_MILTER_LIMIT_ACTION(W, id) \
+W(id, QUARANTINE, "quarantine") W(id, TEMPFAIL, "tempfail") W(id, REJECT, "reject") \
+W(id, ACCEPT, "accept")
 /* clang-format on */
