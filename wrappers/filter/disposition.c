@@ -1,5 +1,5 @@
 /*
- * policy.c - scan, actions, delivery and the log line (see policy.h).
+ * disposition.c - scan, actions, delivery and the log line (see disposition.h).
  */
 #include "auto-config.h"
 
@@ -13,21 +13,21 @@
 #include "common/log.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
-#include "wrappers/filter/policy.h"
+#include "wrappers/filter/disposition.h"
 #include "wrappers/filter/settings.h"
 #include "wrappers/filter/verdict.h"
 #include "wrappers/quarantine/qstore.h"
 
 /* What the end of data did. */
-struct policy_outcome {
+struct disposition_outcome {
 	struct verdict v;	/* zeroed when no scan ran */
 	const char *action;
 	char *reply;		/* the caller's buffer */
 	size_t size;
 };
 
-/* policy_queue_id - XFORWARD IDENT, else the "id" of the first Received: header. */
-static void policy_queue_id(const struct policy_txn *t, char *dst, size_t size)
+/* disposition_queue_id - XFORWARD IDENT, else the "id" of the first Received: header. */
+static void disposition_queue_id(const struct disposition_txn *t, char *dst, size_t size)
 {
 	char head[8192], *p, *end;
 
@@ -67,8 +67,8 @@ static void policy_queue_id(const struct policy_txn *t, char *dst, size_t size)
 	}
 }
 
-/* policy_log - the one line per message. */
-static void policy_log(const struct policy_txn *t, const struct policy_outcome *o)
+/* disposition_log - the one line per message. */
+static void disposition_log(const struct disposition_txn *t, const struct disposition_outcome *o)
 {
 	char qid[64], client[LOG_SAFE_MAX], sender[LOG_SAFE_MAX], reply[LOG_SAFE_MAX];
 	const char *verdict = "-";
@@ -93,7 +93,7 @@ static void policy_log(const struct policy_txn *t, const struct policy_outcome *
 	}
 	if (o->v.endpoint[0] == '\0' && o->v.sig[0] == '\0')
 		verdict = "-";
-	policy_queue_id(t, qid, sizeof(qid));
+	disposition_queue_id(t, qid, sizeof(qid));
 	log_sanitize(client, sizeof(client), t->client, strlen(t->client));
 	log_sanitize(sender, sizeof(sender), t->mail_args + 1, slen);
 	log_sanitize(reply, sizeof(reply), o->reply, strcspn(o->reply, "\r\n"));
@@ -104,18 +104,18 @@ static void policy_log(const struct policy_txn *t, const struct policy_outcome *
 		 sock_now_ms() - t->start, o->action, reply);
 }
 
-void policy_log_refused(const struct policy_txn *t, const char *action, const char *reply)
+void disposition_log_refused(const struct disposition_txn *t, const char *action, const char *reply)
 {
-	struct policy_outcome o;
+	struct disposition_outcome o;
 
 	memset(&o, 0, sizeof(o));
 	o.action = action;
 	o.reply = (char *)reply;
-	policy_log(t, &o);
+	disposition_log(t, &o);
 }
 
-/* policy_headers - the header lines to put on top of a delivered message. */
-static char *policy_headers(const char *status)
+/* disposition_headers - the header lines to put on top of a delivered message. */
+static char *disposition_headers(const char *status)
 {
 	const struct settings *cfg = settings();
 	char *scanned = cfg->add_headers ? xasprintf("X-Virus-Scanned: mxscan-filter %s on %s\r\n",
@@ -127,12 +127,12 @@ static char *policy_headers(const char *status)
 	return h;
 }
 
-/* policy_deliver - DATA to the forward server under ACTION; its reply becomes ours. */
-static void policy_deliver(struct policy_txn *t, const char *action, const char *status,
-			   struct policy_outcome *o)
+/* disposition_deliver - DATA to the forward server under ACTION; its reply becomes ours. */
+static void disposition_deliver(struct disposition_txn *t, const char *action, const char *status,
+			   struct disposition_outcome *o)
 {
 	struct smtp_reply rep;
-	char *h = policy_headers(status), safe[LOG_SAFE_MAX];
+	char *h = disposition_headers(status), safe[LOG_SAFE_MAX];
 
 	o->action = action;
 	if (!smtp_client_connected(t->relay)) {
@@ -150,9 +150,9 @@ static void policy_deliver(struct policy_txn *t, const char *action, const char 
 		smtp_client_abandon(t->relay);
 }
 
-/* policy_own - the filter's own reply; the forward transaction is abandoned. */
+/* disposition_own - the filter's own reply; the forward transaction is abandoned. */
 __attribute__((format(printf, 3, 4)))
-static void policy_own(struct policy_txn *t, struct policy_outcome *o, const char *fmt, ...)
+static void disposition_own(struct disposition_txn *t, struct disposition_outcome *o, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -162,8 +162,8 @@ static void policy_own(struct policy_txn *t, struct policy_outcome *o, const cha
 	va_end(ap);
 }
 
-/* policy_quarantine - keep the original message with its envelope. */
-static int policy_quarantine(const struct policy_txn *t, const struct body *orig,
+/* disposition_quarantine - keep the original message with its envelope. */
+static int disposition_quarantine(const struct disposition_txn *t, const struct body *orig,
 			     const char *sig, char *id, size_t size)
 {
 	struct qstore_entry e;
@@ -171,7 +171,7 @@ static int policy_quarantine(const struct policy_txn *t, const struct body *orig
 	char qid[64];
 
 	memset(&e, 0, sizeof(e));
-	policy_queue_id(t, qid, sizeof(qid));
+	disposition_queue_id(t, qid, sizeof(qid));
 	e.size = (long long)orig->len;
 	e.mail = (char *)t->mail_args;
 	e.rcpt = t->rcpt;
@@ -187,9 +187,9 @@ static int policy_quarantine(const struct policy_txn *t, const struct body *orig
 	return 0;
 }
 
-/* policy_infected - filter_infected_action; ORIG is the message as received. */
-static void policy_infected(struct policy_txn *t, const struct body *orig,
-			    struct policy_outcome *o)
+/* disposition_infected - filter_infected_action; ORIG is the message as received. */
+static void disposition_infected(struct disposition_txn *t, const struct body *orig,
+			    struct disposition_outcome *o)
 {
 	const struct settings *cfg = settings();
 	enum config_filter_infected_action act = cfg->infected;
@@ -199,7 +199,7 @@ static void policy_infected(struct policy_txn *t, const struct body *orig,
 	if (act == CONF_FILTER_INFECTED_ACTION_STRIP && !v->strip_failed) {
 		status = xasprintf("Cleaned (%d infected part%s removed: %s)", v->stripped,
 				   v->stripped == 1 ? "" : "s", v->sig);
-		policy_deliver(t, "stripped", cfg->add_headers ? status : NULL, o);
+		disposition_deliver(t, "stripped", cfg->add_headers ? status : NULL, o);
 		free(status);
 		return;
 	}
@@ -211,25 +211,25 @@ static void policy_infected(struct policy_txn *t, const struct body *orig,
 	switch (act) {
 	case CONF_FILTER_INFECTED_ACTION_TAG:
 		status = xasprintf("Infected (%s)", v->sig);
-		policy_deliver(t, "tagged", status, o);
+		disposition_deliver(t, "tagged", status, o);
 		free(status);
 		return;
 	case CONF_FILTER_INFECTED_ACTION_REJECT:
 		o->action = "rejected";
-		policy_own(t, o, "550 5.7.0 Message rejected: virus found (%s)", v->sig);
+		disposition_own(t, o, "550 5.7.0 Message rejected: virus found (%s)", v->sig);
 		return;
 	case CONF_FILTER_INFECTED_ACTION_DISCARD:
 		o->action = "discarded";
-		policy_own(t, o, "250 2.0.0 Ok: discarded, virus found (%s)", v->sig);
+		disposition_own(t, o, "250 2.0.0 Ok: discarded, virus found (%s)", v->sig);
 		break;
 	default:
-		if (orig == NULL || policy_quarantine(t, orig, v->sig, id, sizeof(id)) < 0) {
+		if (orig == NULL || disposition_quarantine(t, orig, v->sig, id, sizeof(id)) < 0) {
 			o->action = "tempfail";
-			policy_own(t, o, "451 4.3.0 Error: cannot quarantine, try again later");
+			disposition_own(t, o, "451 4.3.0 Error: cannot quarantine, try again later");
 			return;
 		}
 		o->action = "quarantined";
-		policy_own(t, o, "250 2.0.0 Ok: quarantined as %s, virus found (%s)", id, v->sig);
+		disposition_own(t, o, "250 2.0.0 Ok: quarantined as %s, virus found (%s)", id, v->sig);
 		break;
 	}
 	if (cfg->mode == CONF_FILTER_MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
@@ -237,11 +237,11 @@ static void policy_infected(struct policy_txn *t, const struct body *orig,
 }
 
 /*
- * policy_over_limit - filter_limit_action: mxscand refused the message as
+ * disposition_over_limit - filter_limit_action: mxscand refused the message as
  * over one of its limits, so a retry would be refused the same way and
  * only keep the message in Postfix's queue until it bounces.
  */
-static void policy_over_limit(struct policy_txn *t, struct policy_outcome *o)
+static void disposition_over_limit(struct disposition_txn *t, struct disposition_outcome *o)
 {
 	const struct settings *cfg = settings();
 	char id[QSTORE_ID_MAX], *text;
@@ -249,38 +249,38 @@ static void policy_over_limit(struct policy_txn *t, struct policy_outcome *o)
 	switch (cfg->limit) {
 	case CONF_FILTER_LIMIT_ACTION_PASS:
 		text = xasprintf("Unscanned (%s)", o->v.reason);
-		policy_deliver(t, "passed-unscanned", text, o);
+		disposition_deliver(t, "passed-unscanned", text, o);
 		free(text);
 		return;
 	case CONF_FILTER_LIMIT_ACTION_TEMPFAIL:
 		o->action = "tempfail";
-		policy_own(t, o, "451 4.3.0 Error: virus scan failed, try again later");
+		disposition_own(t, o, "451 4.3.0 Error: virus scan failed, try again later");
 		return;
 	case CONF_FILTER_LIMIT_ACTION_REJECT:
 		o->action = "rejected";
-		policy_own(t, o, "552 5.3.4 Message rejected: too large or complex to scan (%s)",
+		disposition_own(t, o, "552 5.3.4 Message rejected: too large or complex to scan (%s)",
 			   o->v.reason);
 		return;
 	case CONF_FILTER_LIMIT_ACTION_QUARANTINE:
 		break;
 	}
 	text = xasprintf("Unscanned:%s", o->v.sig);	/* one token, as signatures are */
-	if (policy_quarantine(t, t->body, text, id, sizeof(id)) < 0) {
+	if (disposition_quarantine(t, t->body, text, id, sizeof(id)) < 0) {
 		o->action = "tempfail";
-		policy_own(t, o, "451 4.3.0 Error: cannot quarantine, try again later");
+		disposition_own(t, o, "451 4.3.0 Error: cannot quarantine, try again later");
 	} else {
 		o->action = "quarantined";
 		if (cfg->mode == CONF_FILTER_MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
-			policy_own(t, o, "250 2.0.0 Ok");
+			disposition_own(t, o, "250 2.0.0 Ok");
 		else
-			policy_own(t, o, "250 2.0.0 Ok: quarantined as %s, not scanned (%s)", id,
+			disposition_own(t, o, "250 2.0.0 Ok: quarantined as %s, not scanned (%s)", id,
 				   o->v.reason);
 	}
 	free(text);
 }
 
-/* policy_keep_original - a copy of B before strip rewrites it; -1 on failure. */
-static int policy_keep_original(const struct body *b, struct body *orig)
+/* disposition_keep_original - a copy of B before strip rewrites it; -1 on failure. */
+static int disposition_keep_original(const struct body *b, struct body *orig)
 {
 	const char *err = NULL;
 	int fd = dup(b->fd), ret = -1;
@@ -293,11 +293,11 @@ static int policy_keep_original(const struct body *b, struct body *orig)
 	return ret;
 }
 
-void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
+void disposition_end_of_data(struct disposition_txn *t, char *reply, size_t size)
 {
 	const struct settings *cfg = settings();
 	long long deadline = t->start + cfg->message_timeout_ms;
-	struct policy_outcome o;
+	struct disposition_outcome o;
 	struct body orig;
 	char *status;
 
@@ -309,37 +309,37 @@ void policy_end_of_data(struct policy_txn *t, char *reply, size_t size)
 	smtp_client_set_deadline(t->relay, deadline);
 	switch (o.v.status) {
 	case CLIENT_CLEAN:
-		policy_deliver(t, "delivered", cfg->add_headers ? "Clean" : NULL, &o);
+		disposition_deliver(t, "delivered", cfg->add_headers ? "Clean" : NULL, &o);
 		break;
 	case CLIENT_INFECTED:
 		if (cfg->infected != CONF_FILTER_INFECTED_ACTION_STRIP) {
-			policy_infected(t, t->body, &o);
-		} else if (policy_keep_original(t->body, &orig) == 0) {
+			disposition_infected(t, t->body, &o);
+		} else if (disposition_keep_original(t->body, &orig) == 0) {
 			verdict_strip(t->body, deadline, cfg->hostname, &o.v);
-			policy_infected(t, &orig, &o);
+			disposition_infected(t, &orig, &o);
 		} else {
 			o.v.strip_failed = 1;
 			snprintf(o.v.strip_error, sizeof(o.v.strip_error), "cannot copy the message");
-			policy_infected(t, NULL, &o);
+			disposition_infected(t, NULL, &o);
 		}
 		break;
 	case CLIENT_LIMIT:
-		policy_over_limit(t, &o);
+		disposition_over_limit(t, &o);
 		break;
 	case CLIENT_SCAN_ERROR:
 	case CLIENT_TEMPFAIL:
 		if (cfg->failure == CONF_FILTER_FAILURE_ACTION_PASS) {
 			status = xasprintf("Unscanned (%s)", o.v.reason);
-			policy_deliver(t, "passed-unscanned", status, &o);
+			disposition_deliver(t, "passed-unscanned", status, &o);
 			free(status);
 		} else {
 			o.action = "tempfail";
-			policy_own(t, &o, "451 4.3.0 Error: virus scan failed, try again later");
+			disposition_own(t, &o, "451 4.3.0 Error: virus scan failed, try again later");
 		}
 		break;
 	}
 	smtp_client_set_deadline(t->relay, 0);
-	policy_log(t, &o);
+	disposition_log(t, &o);
 	body_reset(&orig);
 	verdict_free(&o.v);
 }
