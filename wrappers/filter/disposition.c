@@ -24,6 +24,9 @@ struct disposition_outcome {
 	const char *action;
 	char *reply;		/* the caller's buffer */
 	size_t size;
+	char why[1100];		/* the reason in replies: "virus found (<sig>)", or the
+				 * policy's decision */
+	char policy[1100];	/* the policy's reason or exclusion for the log, or "" */
 };
 
 /* disposition_queue_id - XFORWARD IDENT, else the "id" of the first Received: header. */
@@ -98,10 +101,11 @@ static void disposition_log(const struct disposition_txn *t, const struct dispos
 	log_sanitize(sender, sizeof(sender), t->mail_args + 1, slen);
 	log_sanitize(reply, sizeof(reply), o->reply, strcspn(o->reply, "\r\n"));
 	log_info("s%lu: %s: client=%s, from=<%s>, nrcpt=%d, size=%zu, verdict=%s, "
-		 "signature=%s, scanner=%s, scan_ms=%lld, ms=%lld, action=%s, reply=\"%s\"",
+		 "signature=%s, scanner=%s, scan_ms=%lld, ms=%lld, action=%s, reply=\"%s\"%s%s%s",
 		 t->session_id, qid, client, sender, t->nrcpt, t->body->len, verdict,
 		 o->v.sig[0] ? o->v.sig : "-", o->v.endpoint[0] ? o->v.endpoint : "-", o->v.ms,
-		 sock_now_ms() - t->start, o->action, reply);
+		 sock_now_ms() - t->start, o->action, reply, o->policy[0] ? ", policy=\"" : "",
+		 o->policy, o->policy[0] ? "\"" : "");
 }
 
 void disposition_log_refused(const struct disposition_txn *t, const char *action, const char *reply)
@@ -189,10 +193,9 @@ static int disposition_quarantine(const struct disposition_txn *t, const struct 
 
 /* disposition_infected - filter_infected_action; ORIG is the message as received. */
 static void disposition_infected(struct disposition_txn *t, const struct body *orig,
-			    struct disposition_outcome *o)
+			    enum config_filter_infected_action act, struct disposition_outcome *o)
 {
 	const struct settings *cfg = settings();
-	enum config_filter_infected_action act = cfg->infected;
 	const struct verdict *v = &o->v;
 	char id[QSTORE_ID_MAX], *status;
 
@@ -216,11 +219,11 @@ static void disposition_infected(struct disposition_txn *t, const struct body *o
 		return;
 	case CONF_FILTER_INFECTED_ACTION_REJECT:
 		o->action = "rejected";
-		disposition_own(t, o, "550 5.7.0 Message rejected: virus found (%s)", v->sig);
+		disposition_own(t, o, "550 5.7.0 Message rejected: %s", o->why);
 		return;
 	case CONF_FILTER_INFECTED_ACTION_DISCARD:
 		o->action = "discarded";
-		disposition_own(t, o, "250 2.0.0 Ok: discarded, virus found (%s)", v->sig);
+		disposition_own(t, o, "250 2.0.0 Ok: discarded, %s", o->why);
 		break;
 	default:
 		if (orig == NULL || disposition_quarantine(t, orig, v->sig, id, sizeof(id)) < 0) {
@@ -229,7 +232,7 @@ static void disposition_infected(struct disposition_txn *t, const struct body *o
 			return;
 		}
 		o->action = "quarantined";
-		disposition_own(t, o, "250 2.0.0 Ok: quarantined as %s, virus found (%s)", id, v->sig);
+		disposition_own(t, o, "250 2.0.0 Ok: quarantined as %s, %s", id, o->why);
 		break;
 	}
 	if (cfg->mode == CONF_FILTER_MODE_BEFORE_QUEUE)	/* nothing for the remote sender */
@@ -279,6 +282,82 @@ static void disposition_over_limit(struct disposition_txn *t, struct disposition
 	free(text);
 }
 
+/*
+ * disposition_skipped - an excluded message (policy_skip_networks, an
+ * allowed sender or recipients): delivered unscanned, marked so in its
+ * header and in the log line.  Returns 1 when it was.
+ */
+static int disposition_skipped(struct disposition_txn *t, struct disposition_outcome *o)
+{
+	const struct settings *cfg = settings();
+	struct policy_envelope e = {
+		.client_addr = t->client, .sender = t->mail_args,
+		.rcpt = (const char *const *)t->rcpt, .nrcpt = t->nrcpt,
+	};
+	char why[256], *status;
+
+	if (!policy_skip(cfg->policy, &e, why, sizeof(why)))
+		return 0;
+	snprintf(o->policy, sizeof(o->policy), "not scanned: %s", why);
+	status = xasprintf("Unscanned (%s)", why);
+	disposition_deliver(t, "passed-unscanned", status, o);
+	free(status);
+	return 1;
+}
+
+/* The filter's action for each policy action (STRIP: only a signature's). */
+static const enum config_filter_infected_action disposition_acts[] = {
+	[POLICY_TAG] = CONF_FILTER_INFECTED_ACTION_TAG,
+	[POLICY_STRIP] = CONF_FILTER_INFECTED_ACTION_STRIP,
+	[POLICY_QUARANTINE] = CONF_FILTER_INFECTED_ACTION_QUARANTINE,
+	[POLICY_DISCARD] = CONF_FILTER_INFECTED_ACTION_DISCARD,
+	[POLICY_REJECT] = CONF_FILTER_INFECTED_ACTION_REJECT,
+};
+
+/*
+ * disposition_policy - the policy's decision on the MIMEFACTS reply: the
+ * status the message is handled as (CLEAN: delivered; INFECTED with
+ * *ACT; SCAN_ERROR when the reply cannot be read), the decisive label as
+ * the signature, the reason in the reply text and the log line.
+ */
+static enum client_status disposition_policy(struct disposition_txn *t,
+					     struct disposition_outcome *o,
+					     enum config_filter_infected_action *act)
+{
+	struct policy_decision d;
+	const char *err = NULL;
+	enum client_status st = CLIENT_INFECTED;
+
+	policy_decision_init(&d);
+	if (policy_decide_reply(settings()->policy, o->v.reply, strlen(o->v.reply) + 1, '\0', 0, &d,
+				&err) < 0) {
+		log_warn("s%lu: the scanner's reply does not parse: %s", t->session_id, err);
+		snprintf(o->v.sig, sizeof(o->v.sig), "Unreadable_reply");
+		snprintf(o->v.reason, sizeof(o->v.reason), "the scanner's reply does not parse");
+		policy_decision_free(&d);
+		return CLIENT_SCAN_ERROR;
+	}
+	snprintf(o->policy, sizeof(o->policy), "%s", d.reason);
+	if (d.action == POLICY_PASS) {
+		st = CLIENT_CLEAN;
+	} else {
+		const struct policy_hit *h = &d.hits[d.decisive];
+
+		*act = disposition_acts[d.action];
+		/* Only an infected part is stripped (the rescan must come out
+		 * clean): a banned one is quarantined instead. */
+		if (d.action == POLICY_STRIP &&
+		    (h->category != POLICY_MALWARE && h->category != POLICY_HEURISTIC)) {
+			log_warn("s%lu: cannot strip %s: quarantined instead", t->session_id, h->label);
+			*act = CONF_FILTER_INFECTED_ACTION_QUARANTINE;
+		}
+		verdict_printable(o->v.sig, sizeof(o->v.sig), h->label);
+		snprintf(o->why, sizeof(o->why), "%s", d.reason);
+	}
+	policy_decision_free(&d);
+	return st;
+}
+
 /* disposition_keep_original - a copy of B before strip rewrites it; -1 on failure. */
 static int disposition_keep_original(const struct body *b, struct body *orig)
 {
@@ -297,6 +376,7 @@ void disposition_end_of_data(struct disposition_txn *t, char *reply, size_t size
 {
 	const struct settings *cfg = settings();
 	long long deadline = t->start + cfg->message_timeout_ms;
+	enum config_filter_infected_action act;
 	struct disposition_outcome o;
 	struct body orig;
 	char *status;
@@ -305,22 +385,31 @@ void disposition_end_of_data(struct disposition_txn *t, char *reply, size_t size
 	o.reply = reply;
 	o.size = size;
 	body_init(&orig);
-	verdict_scan(t->body, deadline, &o.v);
 	smtp_client_set_deadline(t->relay, deadline);
+	if (disposition_skipped(t, &o)) {
+		smtp_client_set_deadline(t->relay, 0);
+		disposition_log(t, &o);
+		return;
+	}
+	verdict_scan(t->body, deadline, cfg->facts, &o.v);
+	snprintf(o.why, sizeof(o.why), "virus found (%s)", o.v.sig);
+	act = cfg->infected;
+	if (cfg->facts && (o.v.status == CLIENT_CLEAN || o.v.status == CLIENT_INFECTED))
+		o.v.status = disposition_policy(t, &o, &act);
 	switch (o.v.status) {
 	case CLIENT_CLEAN:
 		disposition_deliver(t, "delivered", cfg->add_headers ? "Clean" : NULL, &o);
 		break;
 	case CLIENT_INFECTED:
-		if (cfg->infected != CONF_FILTER_INFECTED_ACTION_STRIP) {
-			disposition_infected(t, t->body, &o);
+		if (act != CONF_FILTER_INFECTED_ACTION_STRIP) {
+			disposition_infected(t, t->body, act, &o);
 		} else if (disposition_keep_original(t->body, &orig) == 0) {
 			verdict_strip(t->body, deadline, cfg->hostname, &o.v);
-			disposition_infected(t, &orig, &o);
+			disposition_infected(t, &orig, act, &o);
 		} else {
 			o.v.strip_failed = 1;
 			snprintf(o.v.strip_error, sizeof(o.v.strip_error), "cannot copy the message");
-			disposition_infected(t, NULL, &o);
+			disposition_infected(t, NULL, act, &o);
 		}
 		break;
 	case CLIENT_LIMIT:
