@@ -333,8 +333,7 @@ void policy_free(struct policy **pp)
 
 int policy_active(const struct policy *p)
 {
-	return p->names.n > 0 || p->types.n > 0 || p->nrules > 0 ||
-	       p->s.banned_encrypted != POLICY_PASS;
+	return p->names.n > 0 || p->types.n > 0 || p->nrules > 0;
 }
 
 int policy_may(const struct policy *p, enum policy_action a)

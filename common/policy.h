@@ -121,8 +121,11 @@ struct policy *policy_new(const struct policy_settings *s, const char **error_r)
 void policy_free(struct policy **p);
 
 /*
- * policy_active - 1 when P bans anything or has signature rules, so the
- * caller must ask mxscand for MIMEFACTS (and not only MIMESCAN).
+ * policy_active - 1 when P bans names or types or has signature rules,
+ * so the caller must ask mxscand for MIMEFACTS (and not only MIMESCAN);
+ * 0 for the default settings, with which a client keeps to MIMESCAN and
+ * its own infected action (banned_encrypted then has nothing to judge:
+ * only MIMEFACTS reports encryption).
  */
 int policy_active(const struct policy *p);
 
