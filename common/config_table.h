@@ -10,7 +10,8 @@
  * (milliseconds internally; ms, s, m, h suffixes, plain numbers are
  * seconds), BOOL (yes/no), CHOICE (one word of the row's
  * CONFIG_WORDS_<ID> below; config_num() gives its index, which is its
- * CONF_<ID>_<WORD> constant).  min and max bound the numeric types.
+ * CONF_<ID>_<WORD> constant), RANGE (lo-hi; config_range() gives both
+ * ends).  min and max bound the numeric types (both ends of a RANGE).
  */
 /* clang-format off */
 #define CONFIG_TABLE(X) \
@@ -64,6 +65,12 @@ X(SCAND_STREAM_MAX_LENGTH, "scand_stream_max_length", SIZE, "100m", 1, 429496729
   "mxscand: largest INSTREAM stream; a longer one gets 'INSTREAM size limit exceeded. ERROR'.") \
 X(SCAND_STREAM_MEMORY_MAX, "scand_stream_memory_max", SIZE, "8m", 0, 1073741824LL, \
   "mxscand: streams up to this size are scanned from memory; larger ones spool to a private temporary file.") \
+X(SCAND_LEGACY_STREAM, "scand_legacy_stream", BOOL, "no", 0, 1, \
+  "mxscand: accept old clamd's STREAM command (a data port per request, answered 'PORT n'); off, STREAM is an unknown command.") \
+X(SCAND_STREAM_PORTS, "scand_stream_ports", RANGE, "1024-2048", 1024, 65535, \
+  "mxscand: STREAM: the TCP ports a data port is chosen from (old clamd's StreamMinPort-StreamMaxPort).") \
+X(SCAND_STREAM_MAX_PENDING, "scand_stream_max_pending", INT, "32", 1, 10000, \
+  "mxscand: STREAM: data ports open at once (waiting for or reading their data connection); beyond it STREAM gets an ERROR.") \
 X(SCAND_TEMP_DIR, "scand_temp_dir", STR, "/var/tmp", 0, 0, \
   "mxscand: directory in which the daemon creates its private 0700 spool directory.") \
 X(SCAND_SCRATCH_RECYCLE, "scand_scratch_recycle", BOOL, "yes", 0, 1, \
@@ -209,7 +216,25 @@ X(UPDATE_SIGNATURE_DROP_MAX, "update_signature_drop_max", INT, "20", 0, 100, \
 X(UPDATE_SELFTEST_TIMEOUT, "update_selftest_timeout", TIME, "600s", 1000, 3600000, \
   "mxscan-update: time the self-test child has to load, compile and test a new set.") \
 X(UPDATE_RELOAD_TIMEOUT, "update_reload_timeout", TIME, "300s", 1000, 3600000, \
-  "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.")
+  "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.") \
+X(UPDATE_DNS_TXT, "update_dns_txt", STR, "current.cvd.clamav.net", 0, 0, \
+  "mxscan-update: DNS TXT record announcing ClamAV database versions, read before any HTTP request; empty checks the mirrors by range request (private mirrors).") \
+X(UPDATE_DNS_SERVER, "update_dns_server", STR, "", 0, 0, \
+  "mxscan-update: DNS server for update_dns_txt as IPv4[:port] or [IPv6]:port; empty uses the system's resolvers.") \
+X(UPDATE_FEEDS, "update_feeds", STR, "", 0, 0, \
+  "mxscan-update: third-party signature feeds, one entry each: NAME verify=gpg|minisign|sha256|cvd|none url=BASE files=F,... [companions=F,...] [interval=TIME] [gpg_home=DIR] [minisign_key=FILE].") \
+X(UPDATE_HAM_DIR, "update_ham_dir", STR, "", 0, 0, \
+  "mxscan-update: folder of known-good mail scanned by every new set in its self-test; any detection refuses the set. Empty: no ham gate.") \
+X(UPDATE_IGNORE_SIGNATURES, "update_ignore_signatures", LIST, "", 0, 0, \
+  "mxscan-update: signature names silenced in every set the updater builds (written as mxscan-local.ign2).") \
+X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
+  "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \
+  "mxscan-filter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(METRICS_PATH, "metrics_path", STR, "/metrics", 0, 0, \
+  "mxscand and mxscan-filter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
+X(METRICS_ALLOW_REMOTE, "metrics_allow_remote", BOOL, "no", 0, 1, \
+  "mxscand and mxscan-filter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
 
 /*
  * The words of the CHOICE parameters, declared once.  CONFIG_CHOICES(X)

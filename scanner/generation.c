@@ -31,6 +31,7 @@
 #include "scanner/cache.h"
 #include "scanner/dbfile.h"
 #include "scanner/generation.h"
+#include "scanner/meter.h"
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gen_cond = PTHREAD_COND_INITIALIZER;
@@ -187,6 +188,7 @@ static int generation_load(const char *dir)
 	pthread_mutex_lock(&gen_lock);
 	if (db == NULL) {
 		gen_failures++;
+		meter_reload(0);
 		snprintf(gen_last_error, sizeof(gen_last_error), "%s: %s", dir, err);
 		pthread_mutex_unlock(&gen_lock);
 		log_error("database load failed, %s: %s: %s", gen_current ?
@@ -203,6 +205,7 @@ static int generation_load(const char *dir)
 	old = gen_current;
 	gen_current = g;
 	gen_failures = 0;
+	meter_reload(1);
 	gen_last_error[0] = '\0';
 	pthread_mutex_unlock(&gen_lock);
 	log_info("engine generation %llu ready: %s, %u signatures, version %u, %lld ms",

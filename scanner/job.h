@@ -68,6 +68,7 @@ struct job {
 	int fd;			/* JOB_STREAM_FD, JOB_FILDES */
 	char *path;		/* JOB_PATH; reply subject otherwise */
 	long long start_ms, deadline_ms;
+	const char *clean_as;	/* a clean verdict is answered as this FOUND name (static) */
 	atomic_int stopped;	/* a scan callback saw the client gone or the deadline */
 	struct job_outcome outcome;
 };

@@ -21,6 +21,7 @@
 #include "scanner/bodies.h"
 #include "scanner/cache.h"
 #include "scanner/dbfile.h"
+#include "scanner/exporter.h"
 #include "scanner/generation.h"
 #include "scanner/mime.h"
 #include "scanner/pool.h"
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 		daemon_detach();
 	log_init("mxscand", LOG_DEST_SYSLOG | (opts.foreground ? LOG_DEST_STDERR : 0));
 	server_open();
+	exporter_open();
 	daemon_write_pid(config_str(CONF_SCAND_PID_FILE), "scand_pid_file");
 	if (privs_drop(config_str(CONF_SCAND_USER), &err) < 0)
 		log_fatal("scand_user: %s", err);
@@ -104,12 +106,14 @@ int main(int argc, char **argv)
 	mime_init();
 	pool_start((int)config_num(CONF_SCAND_THREADS), (int)config_num(CONF_SCAND_QUEUE_MAX));
 	generation_start(&settings);
+	exporter_start();
 	log_info("mxscand %s started (libclamav %s), %lld scan threads", PACKAGE_VERSION,
 		 engine_version(), config_num(CONF_SCAND_THREADS));
 
 	server_run();
 
 	log_info("stopping");
+	exporter_stop();
 	pool_stop();
 	scratch_close();
 	server_close();

@@ -14,6 +14,7 @@
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/disposition.h"
+#include "wrappers/filter/exporter.h"
 #include "wrappers/filter/settings.h"
 #include "wrappers/filter/verdict.h"
 #include "wrappers/quarantine/qstore.h"
@@ -106,6 +107,7 @@ static void disposition_log(const struct disposition_txn *t, const struct dispos
 		 o->v.sig[0] ? o->v.sig : "-", o->v.endpoint[0] ? o->v.endpoint : "-", o->v.ms,
 		 sock_now_ms() - t->start, o->action, reply, o->policy[0] ? ", policy=\"" : "",
 		 o->policy, o->policy[0] ? "\"" : "");
+	exporter_message(o->action, &o->v, sock_now_ms() - t->start, o->reply);
 }
 
 void disposition_log_refused(const struct disposition_txn *t, const char *action, const char *reply)
