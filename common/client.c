@@ -36,7 +36,7 @@ struct client_request {
 	const char *command;	/* or a bare command (client_command) */
 	int unseekable;		/* fd cannot be rewound for another endpoint */
 	int consumed;		/* bytes of an unseekable fd were read */
-	int mime;		/* MIMESCAN instead of INSTREAM */
+	int mime;		/* MIMESCAN (1) or MIMEFACTS (2) instead of INSTREAM */
 };
 
 static enum client_status client_fail(struct client_result *r, enum client_status st,
@@ -113,7 +113,7 @@ int client_reply_read(struct stream *st, char *reply, size_t size, const char **
 /* client_send_stream - INSTREAM chunks from a descriptor or memory. */
 static int client_send_stream(struct stream *st, struct client_request *rq, const char **error_r)
 {
-	const char *cmd = rq->mime ? "zMIMESCAN" : "zINSTREAM";
+	const char *cmd = rq->mime == 2 ? "zMIMEFACTS" : rq->mime ? "zMIMESCAN" : "zINSTREAM";
 	unsigned char hdr[4];
 	char *chunk = NULL;
 	size_t off = 0;
@@ -371,4 +371,12 @@ enum client_status client_scan_mime_from(const struct client_options *opts, int 
 	}
 	result->ms = sock_now_ms() - start;
 	return result->status;
+}
+
+enum client_status client_scan_facts(const struct client_options *opts, int fd, char *reply,
+				     size_t size, struct client_result *result)
+{
+	struct client_request rq = {.fd = fd, .mime = 2};
+
+	return client_run(opts, &rq, reply, size, result);
 }

@@ -70,6 +70,14 @@ enum client_status client_scan_mime(const struct client_options *opts, int fd, c
 				    size_t size, struct client_result *result);
 
 /*
+ * client_scan_facts - as client_scan_mime, with MIMEFACTS: the reply has
+ * the fact lines a mail policy reads (common/policy.h).  A scanner
+ * without MIMEFACTS (a stock clamd) answers it as an unknown command.
+ */
+enum client_status client_scan_facts(const struct client_options *opts, int fd, char *reply,
+				     size_t size, struct client_result *result);
+
+/*
  * client_command - send COMMAND (e.g. "PING", "HEALTH"), z-framed, with no payload (PING, RELOAD,
  * HEALTH, ...) to the first reachable endpoint and read the whole reply
  * into REPLY (NUL-terminated).  Returns 0 or -1 with result->detail set.

@@ -243,6 +243,26 @@ X(MILTER_SCAN_TIMEOUT, "milter_scan_timeout", TIME, "240s", 100, 3600000, \
   "mxscan-milter: from end-of-message to the verdict, failover included (and the longest wait for the scanner while a message streams); keep it below the MTA's milter time-out (Postfix milter_content_timeout, 300s).") \
 X(MILTER_MTA_TIMEOUT, "milter_mta_timeout", TIME, "7210s", 1000, 86400000, \
   "mxscan-milter: longest silence from the MTA on a milter connection (libmilter's smfi_settimeout).") \
+X(BANNED_NAMES, "banned_names", LIST, "", 0, 0, \
+  "Policy: attachment names banned in mail, as globs (*.exe, *.pdf.*) or extensions (exe, .exe), matched without case against every name a client could show for a part (and archive members with banned_in_archives).") \
+X(BANNED_TYPES, "banned_types", LIST, "", 0, 0, \
+  "Policy: true file types banned in mail, as libclamav detects them (MSEXE, ELF, MACHO, ZIP, ...) or by the groups PE, MACHO, SCRIPT, OFFICE; globs allowed.") \
+X(BANNED_IN_ARCHIVES, "banned_in_archives", BOOL, "yes", 0, 1, \
+  "Policy: banned_names and banned_types apply to the members of archives (zip, rar, 7z, tar, cab, iso, nested) too.") \
+X(BANNED_ENCRYPTED, "banned_encrypted", CHOICE, "tag", 0, 0, \
+  "Policy: what an encrypted archive or document (Heuristics.Encrypted.*, reported as Banned.Encrypted.<kind>) gets: pass, tag, strip, quarantine, discard, reject, or infected (the program's infected action).") \
+X(BANNED_ACTION, "banned_action", CHOICE, "infected", 0, 0, \
+  "Policy: what a message with a banned name or type gets: infected (the program's infected action), pass, tag, strip, quarantine, discard or reject.") \
+X(SIGNATURE_RULES, "signature_rules", STR, "", 0, 0, \
+  "Policy: ordered /regex/ action pairs on signature names (POSIX extended, case-sensitive; actions pass or ignore, tag, strip, quarantine, discard, reject, infected); the first that matches a signature decides it.") \
+X(POLICY_SKIP_NETWORKS, "policy_skip_networks", LIST, "", 0, 0, \
+  "Policy: client networks (CIDR, IPv4 or IPv6) whose mail passes unscanned, marked so in the log.") \
+X(POLICY_SKIP_AUTHENTICATED, "policy_skip_authenticated", BOOL, "no", 0, 1, \
+  "Policy: mail from an authenticated client (milter {auth_authen}) passes unscanned.") \
+X(POLICY_ALLOW_SENDERS, "policy_allow_senders", LIST, "", 0, 0, \
+  "Policy: envelope senders whose mail passes unscanned: user@domain, @domain (and its subdomains) or /regex/.") \
+X(POLICY_ALLOW_RECIPIENTS, "policy_allow_recipients", LIST, "", 0, 0, \
+  "Policy: envelope recipients for whom mail passes unscanned (every recipient must match): user@domain, @domain or /regex/.") \
 X(UPDATE_MIRRORS, "update_mirrors", LIST, "https://database.clamav.net", 0, 0, \
   "mxscan-update: base URLs of ClamAV database mirrors (https, http or file), tried in order.") \
 X(UPDATE_DATABASES, "update_databases", LIST, "main daily bytecode", 0, 0, \
@@ -320,6 +340,8 @@ X(FILTER_LIMIT_ACTION, filter_limit_action) \
 X(MILTER_INFECTED_ACTION, milter_infected_action) \
 X(MILTER_FAILURE_ACTION, milter_failure_action) \
 X(MILTER_LIMIT_ACTION, milter_limit_action)
+X(BANNED_ENCRYPTED, banned_encrypted) \
+X(BANNED_ACTION, banned_action)
 
 #define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
 W(id, SUBSTITUTE, "substitute") W(id, DELETE, "delete") W(id, BOUNCE, "bounce") \
@@ -344,4 +366,10 @@ W(id, TEMPFAIL, "tempfail") W(id, ACCEPT, "accept")
 #define CONFIG_WORDS_MILTER_LIMIT_ACTION(W, id) \
 W(id, QUARANTINE, "quarantine") W(id, TEMPFAIL, "tempfail") W(id, REJECT, "reject") \
 W(id, ACCEPT, "accept")
+/* The policy's actions (common/policy.h), in its enum's order. */
+#define CONFIG_WORDS_POLICY_ACTION(W, id) \
+W(id, INFECTED, "infected") W(id, PASS, "pass") W(id, TAG, "tag") W(id, STRIP, "strip") \
+W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") W(id, REJECT, "reject")
+#define CONFIG_WORDS_BANNED_ENCRYPTED(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
+#define CONFIG_WORDS_BANNED_ACTION(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
 /* clang-format on */

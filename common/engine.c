@@ -90,7 +90,17 @@ static void engine_cb_found(int fd, const char *virname, void *context)
 
 	(void)fd;
 	if (ctx != NULL && !ctx->stopped && ctx->found != NULL)
-		ctx->found(ctx->arg, virname);
+		ctx->found(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, virname);
+}
+
+/* engine_cb_props - the file properties of an ENGINE_FACTS scan. */
+static int engine_cb_props(const char *json, int rc, void *context)
+{
+	struct engine_scan_ctx *ctx = context;
+
+	if (ctx != NULL && !ctx->stopped && ctx->props != NULL && json != NULL)
+		ctx->props(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, json);
+	return rc;
 }
 
 static int engine_fail(const char **error_r, const char *what, cl_error_t r)
@@ -181,6 +191,7 @@ static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
 	}
 	cl_engine_set_clcb_pre_scan(cl, engine_cb_prescan);
 	cl_engine_set_clcb_virus_found(cl, engine_cb_found);
+	cl_engine_set_clcb_file_props(cl, engine_cb_props);
 	return 0;
 }
 
@@ -276,12 +287,16 @@ void engine_free(struct engine_db *db)
 }
 
 /* engine_options - this db's scan options, adjusted for one scan. */
-static struct cl_scan_options engine_options(const struct engine_db *db, int allmatch)
+static struct cl_scan_options engine_options(const struct engine_db *db, int flags)
 {
 	struct cl_scan_options o = ((const struct engine_opts *)(db + 1))->scan;
 
-	if (allmatch)
+	if (flags & ENGINE_ALLMATCH)
 		o.general |= CL_SCAN_GENERAL_ALLMATCHES;
+	if (flags & ENGINE_FACTS) {
+		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
+		o.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
+	}
 	return o;
 }
 
@@ -303,10 +318,10 @@ static enum engine_result engine_result_of(cl_error_t r, const struct engine_sca
 }
 
 enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
-				   int allmatch, struct engine_scan_ctx *ctx,
+				   int flags, struct engine_scan_ctx *ctx,
 				   const char **virname_r, const char **error_r)
 {
-	struct cl_scan_options o = engine_options(db, allmatch);
+	struct cl_scan_options o = engine_options(db, flags);
 	unsigned long scanned = 0;
 	cl_fmap_t *map;
 	cl_error_t r;
@@ -325,10 +340,10 @@ enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, 
 }
 
 enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char *name,
-				  int allmatch, struct engine_scan_ctx *ctx,
+				  int flags, struct engine_scan_ctx *ctx,
 				  const char **virname_r, const char **error_r)
 {
-	struct cl_scan_options o = engine_options(db, allmatch);
+	struct cl_scan_options o = engine_options(db, flags);
 	unsigned long scanned = 0;
 
 	*virname_r = NULL;

@@ -97,6 +97,7 @@ static const struct command command_table[] = {
 	{"ALLMATCHSCAN", CMD_ARG | CMD_PATH | CMD_READY, cmd_scan, JOB_ALLMATCHSCAN},
 	{"HEALTH", CMD_SESSION, cmd_health, 0},
 	{"MIMESCAN", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_MIME},
+	{"MIMEFACTS", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_MIMEFACTS},
 };
 
 #define COMMAND_COUNT (sizeof(command_table) / sizeof(command_table[0]))

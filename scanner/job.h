@@ -30,6 +30,7 @@ enum job_scan {
 	JOB_ALLMATCHSCAN,	/* every signature of every file */
 	JOB_INSTREAM,		/* one object: INSTREAM or FILDES */
 	JOB_MIME,		/* MIMESCAN: a whole message, part by part */
+	JOB_MIMEFACTS,		/* MIMEFACTS: MIMESCAN with the facts of mime.h */
 };
 
 enum job_verdict {

@@ -24,6 +24,7 @@
 #include "scanner/mime.h"
 #include "scanner/bodies.h"
 #include "scanner/storm.h"
+#include "scanner/facts.h"
 
 /* A leaf part found by the walk, and the reply lines of its readings. */
 struct mime_leafref {
@@ -45,6 +46,7 @@ struct mime_walk {
 	int objects, leaves, hits;
 	long long decoded;
 	int found, errors, stop, limited;
+	int facts;		/* MIMEFACTS: fact lines, all matches, no cache */
 	char sig[256];		/* first signature found */
 	char error[256];	/* first error, or the limit hit */
 };
@@ -96,7 +98,11 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 	int keyed = cache_enabled() && engine_hash_mem(buf, len, key) == 0;
 	enum engine_result r;
 
-	if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
+	if (w->facts) {
+		keyed = 0;
+		r = facts_scan(w->gen->db, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0, w->cur,
+			       w->id, path, len ? buf : "", len, &virname, &err);
+	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
 		w->hits++;
 		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
 		virname = sig;
@@ -108,9 +114,10 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 	switch (r) {
 	case ENGINE_VIRUS:
 		mime_line(w, path, type, name, virname, NULL);
-		if (w->found++ == 0)
+		/* (MIMEFACTS reads on: a real match outranks a heuristic one) */
+		if (w->found++ == 0 || (w->facts && facts_heuristic(w->sig) && !facts_heuristic(virname)))
 			snprintf(w->sig, sizeof(w->sig), "%s", virname);
-		w->stop = 1;	/* one infected reading decides the message */
+		w->stop = !w->facts;	/* one infected reading decides the message */
 		return 1;
 	case ENGINE_STOPPED:	/* no line, nothing cached */
 		w->stop = 1;
@@ -323,6 +330,8 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 
 	for (t = type; *t != '\0'; t++)
 		*t = (char)tolower((unsigned char)*t);
+	if (w->facts)
+		facts_names(w->cur, w->id, path, obj);
 	if (content != NULL && g_mime_data_wrapper_get_encoding(content) ==
 	    GMIME_CONTENT_ENCODING_BASE64) {
 		GMimeStream *raw = g_mime_data_wrapper_get_stream(content);
@@ -357,7 +366,7 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 		}
 		if (known != NULL)	/* hashed by the storm pre-pass */
 			memcpy(ekey, known, sizeof(ekey));
-		ekeyed = cache_enabled() &&
+		ekeyed = cache_enabled() && !w->facts &&
 			 (known != NULL || engine_hash_tagged("base64", in.data, in.len, ekey) == 0);
 		if (ekeyed && cache_lookup(ekey, w->gen->id, sig, sizeof(sig))) {
 			w->leaves++;
@@ -517,9 +526,9 @@ static void mime_result(struct mime_walk *w, int stopped, char term, struct mime
 }
 
 void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
-	       unsigned id, char term, struct mime_result *r)
+	       unsigned id, char term, int facts, struct mime_result *r)
 {
-	struct mime_walk w = {.base = buf, .gen = gen, .ctx = ctx, .id = id};
+	struct mime_walk w = {.base = buf, .gen = gen, .ctx = ctx, .id = id, .facts = facts};
 	struct storm storm = {.n = 0};
 	char ssig[256];
 	int hit = -1;
@@ -532,7 +541,7 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	w.cur = &w.out;
-	if (cache_enabled())
+	if (cache_enabled() && !facts)
 		hit = storm_check(buf, len, gen->id, &storm, ssig, sizeof(ssig));
 	if (hit >= 0) {
 		/* A copy of a known infected attachment: decided unparsed. */

@@ -426,6 +426,7 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 static void scan_scan_mime(struct job *job, struct generation *gen, struct job_outcome *o)
 {
 	struct engine_scan_ctx ctx = {.stop = scan_stop, .arg = job};
+	int facts = job->scan == JOB_MIMEFACTS;
 	struct mime_result r;
 	char *map = NULL;
 	struct stat st;
@@ -440,11 +441,11 @@ static void scan_scan_mime(struct job *job, struct generation *gen, struct job_o
 		}
 	}
 	if (map != NULL)
-		mime_scan(map, (size_t)st.st_size, gen, &ctx, job->id, job->term, &r);
+		mime_scan(map, (size_t)st.st_size, gen, &ctx, job->id, job->term, facts, &r);
 	else if (job->kind == JOB_STREAM_MEM)
-		mime_scan(job->buf ? job->buf : "", job->len, gen, &ctx, job->id, job->term, &r);
+		mime_scan(job->buf ? job->buf : "", job->len, gen, &ctx, job->id, job->term, facts, &r);
 	else
-		mime_scan("", 0, gen, &ctx, job->id, job->term, &r);
+		mime_scan("", 0, gen, &ctx, job->id, job->term, facts, &r);
 	if (map != NULL)
 		munmap(map, (size_t)st.st_size);
 	if (job->stopped && scan_gone(job)) {
@@ -502,7 +503,7 @@ void scan_run(struct job *job)
 			scan_stopped(job, o);
 	} else if (job->kind == JOB_PATH)
 		scan_scan_path(job, gen, o);
-	else if (job->scan == JOB_MIME)
+	else if (job->scan == JOB_MIME || job->scan == JOB_MIMEFACTS)
 		scan_scan_mime(job, gen, o);
 	else
 		scan_scan_one(job, gen, o);
