@@ -339,7 +339,7 @@ X(FILTER_FAILURE_ACTION, filter_failure_action) \
 X(FILTER_LIMIT_ACTION, filter_limit_action) \
 X(MILTER_INFECTED_ACTION, milter_infected_action) \
 X(MILTER_FAILURE_ACTION, milter_failure_action) \
-X(MILTER_LIMIT_ACTION, milter_limit_action)
+X(MILTER_LIMIT_ACTION, milter_limit_action) \
 X(BANNED_ENCRYPTED, banned_encrypted) \
 X(BANNED_ACTION, banned_action)
 
