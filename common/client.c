@@ -36,7 +36,7 @@ struct client_request {
 	const char *command;	/* or a bare command (client_command) */
 	int unseekable;		/* fd cannot be rewound for another endpoint */
 	int consumed;		/* bytes of an unseekable fd were read */
-	int mime;		/* MIMESCAN (1) or MIMEFACTS (2) instead of INSTREAM */
+	int mime;		/* MIMESCAN (1), MIMEFACTS (2) or PARTFACTS (3) instead of INSTREAM */
 };
 
 static enum client_status client_fail(struct client_result *r, enum client_status st,
@@ -113,7 +113,8 @@ int client_reply_read(struct stream *st, char *reply, size_t size, const char **
 /* client_send_stream - INSTREAM chunks from a descriptor or memory. */
 static int client_send_stream(struct stream *st, struct client_request *rq, const char **error_r)
 {
-	const char *cmd = rq->mime == 2 ? "zMIMEFACTS" : rq->mime ? "zMIMESCAN" : "zINSTREAM";
+	static const char *const cmds[] = {"zINSTREAM", "zMIMESCAN", "zMIMEFACTS", "zPARTFACTS"};
+	const char *cmd = cmds[rq->mime];
 	unsigned char hdr[4];
 	char *chunk = NULL;
 	size_t off = 0;
@@ -377,6 +378,14 @@ enum client_status client_scan_facts(const struct client_options *opts, int fd, 
 				     size_t size, struct client_result *result)
 {
 	struct client_request rq = {.fd = fd, .mime = 2};
+
+	return client_run(opts, &rq, reply, size, result);
+}
+
+enum client_status client_scan_part_facts(const struct client_options *opts, int fd, char *reply,
+					  size_t size, struct client_result *result)
+{
+	struct client_request rq = {.fd = fd, .mime = 3};
 
 	return client_run(opts, &rq, reply, size, result);
 }

@@ -78,6 +78,14 @@ enum client_status client_scan_facts(const struct client_options *opts, int fd, 
 				     size_t size, struct client_result *result);
 
 /*
+ * client_scan_part_facts - as client_scan_facts for one object that is
+ * no message (a MIME part's decoded body), with PARTFACTS: its TYPE,
+ * MEMBER and SIG fact lines (path "1"), then INSTREAM's verdict line.
+ */
+enum client_status client_scan_part_facts(const struct client_options *opts, int fd, char *reply,
+					  size_t size, struct client_result *result);
+
+/*
  * client_command - send COMMAND (e.g. "PING", "HEALTH"), z-framed, with no payload (PING, RELOAD,
  * HEALTH, ...) to the first reachable endpoint and read the whole reply
  * into REPLY (NUL-terminated).  Returns 0 or -1 with result->detail set.
