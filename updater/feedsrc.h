@@ -6,8 +6,8 @@
  * A feed that fails (fetch, verify, cool-down) keeps the files it has in
  * the current version and does not stop the others; its result is kept
  * with run_keep (run.kept_result), which becomes the run's exit status
- * if nothing failed before or after.  A feed is installed whole (files and companions) or not
- * at all.
+ * if nothing failed before or after.  A feed is installed whole (files
+ * and companions) or not at all.
  */
 #ifndef MX_UPDATE_FEEDSRC_H
 #define MX_UPDATE_FEEDSRC_H

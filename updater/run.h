@@ -41,7 +41,6 @@ struct run_db {
 	int resumed;
 	unsigned sigs;			/* header count of the verified file */
 	unsigned dns_version;		/* the version DNS announced; 0: none */
-	enum update_result result;	/* UPDATE_OK, or why it kept its installed version */
 };
 
 struct run_bundle {

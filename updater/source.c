@@ -177,7 +177,6 @@ static enum update_result source_db_failed(struct run *r, struct run_db *d,
 	run_keep(r, res, "%s", why);
 	r->why[0] = '\0';
 	d->changed = 0;
-	d->result = res;
 	/* A header checked before the failure must be checked again. */
 	for (m = 0; m < r->nmirrors; m++) {
 		char *url = xasprintf("%s/%s.cvd", r->mirrors[m], d->name);
