@@ -367,8 +367,7 @@ enum update_result feedsrc_update(struct run *r, int *changed_r)
 				  "(exit status %d unless something worse happens)",
 				  rf->feed->name, err, update_result_exit(res));
 			feedsrc_discard(rf);
-			if (r->feed_result == UPDATE_OK)
-				r->feed_result = res;
+			run_keep(r, res, "feed %s: %s", rf->feed->name, err);
 			continue;
 		}
 		rf->checked = 1;

@@ -3,7 +3,9 @@
  * selftest, install (and swap), notify, prune.  Each stage returns an
  * update_result; the first one that is not UPDATE_OK ends the run, and
  * until the swap nothing outside versions/<id>.tmp and .download/ has
- * been touched.
+ * been touched.  A database or feed that fails but has installed files
+ * to keep does not end the run (run_keep): the others go on, and its
+ * result is the run's at the end when nothing worse happened.
  */
 #include "auto-config.h"
 
@@ -43,6 +45,32 @@ enum update_result run_fail(struct run *r, enum update_result result, const char
 	vsnprintf(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
 	return result;
+}
+
+void run_keep(struct run *r, enum update_result result, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->kept_result != UPDATE_OK)
+		return;
+	r->kept_result = result;
+	va_start(ap, fmt);
+	vsnprintf(r->kept_why, sizeof(r->kept_why), fmt, ap);
+	va_end(ap);
+}
+
+void run_forget(struct run *r, const char *url)
+{
+	size_t i = 0;
+
+	while (i < r->nvalidators) {
+		if (strcmp(r->validators[i].url, url) == 0) {
+			free(r->validators[i].url);
+			r->validators[i] = r->validators[--r->nvalidators];
+		} else {
+			i++;
+		}
+	}
 }
 
 void run_remember(struct run *r, const char *url, const char *etag, time_t modified)
@@ -379,7 +407,8 @@ static enum update_result pipeline_catch_up(struct run *r)
 }
 
 /* pipeline_feeds - the feeds' stage after source_check gave RES: a new
- * set is also built for a feed that changed or a changed allow list. */
+ * set is also built (r->rebuild) for a feed that changed or a changed
+ * allow list. */
 static enum update_result pipeline_feeds(struct run *r, enum update_result res)
 {
 	const char *const *names;
@@ -388,19 +417,23 @@ static enum update_result pipeline_feeds(struct run *r, enum update_result res)
 
 	if (fres != UPDATE_OK)
 		return fres;
-	if (res == UPDATE_UPTODATE && *r->cur_id && ignore_changed(r->cur_dir, names, n)) {
+	if (*r->cur_id && ignore_changed(r->cur_dir, names, n)) {
 		log_info("update_ignore_signatures changed");
 		changed = 1;
 	}
+	r->rebuild |= changed;
 	return res == UPDATE_UPTODATE && changed ? UPDATE_OK : res;
 }
 
-/* pipeline_feed_result - the run's result RES, or the first failing
- * feed's when the run itself went well (the others were installed). */
-static enum update_result pipeline_feed_result(const struct run *r, enum update_result res)
+/* pipeline_kept_result - the run's result RES, or that of the first
+ * source that failed and kept its files, when the run itself went well
+ * (the other sources were installed). */
+static enum update_result pipeline_kept_result(struct run *r, enum update_result res)
 {
-	if (r->feed_result != UPDATE_OK && (res == UPDATE_OK || res == UPDATE_UPTODATE))
-		return r->feed_result;
+	if (r->kept_result != UPDATE_OK && (res == UPDATE_OK || res == UPDATE_UPTODATE)) {
+		snprintf(r->why, sizeof(r->why), "%s", r->kept_why);
+		return r->kept_result;
+	}
 	return res;
 }
 
@@ -419,16 +452,22 @@ enum update_result pipeline_run(struct run *r)
 		res = source_check(r);
 	if (res == UPDATE_OK || res == UPDATE_UPTODATE)
 		res = pipeline_feeds(r, res);
-	if (res == UPDATE_UPTODATE) {
-		log_info("nothing new%s", *r->cur_id ? "" : " (and no current version)");
-		pipeline_save_state(r, 1);
-		res = r->opts.dry_run ? res : pipeline_catch_up(r);
-		return pipeline_feed_result(r, res);
-	}
 	if (res == UPDATE_OK)
 		res = source_fetch(r);
 	if (res == UPDATE_OK)
 		res = source_verify(r);
+	if (res == UPDATE_OK && !source_changed(r)) {
+		log_info("nothing to install: the databases that changed failed, nothing else "
+			 "is new");
+		res = UPDATE_UPTODATE;
+	} else if (res == UPDATE_UPTODATE) {
+		log_info("nothing new%s", *r->cur_id ? "" : " (and no current version)");
+	}
+	if (res == UPDATE_UPTODATE) {
+		pipeline_save_state(r, 1);
+		res = r->opts.dry_run ? res : pipeline_catch_up(r);
+		return pipeline_kept_result(r, res);
+	}
 	if (res == UPDATE_OK)
 		res = pipeline_unpack(r);
 	if (res == UPDATE_OK)
@@ -437,7 +476,7 @@ enum update_result pipeline_run(struct run *r)
 		log_info("dry run: version %s passed its self-test; not installed", r->new_id);
 		if (file_remove_tree(r->tmp_dir, &err) < 0)
 			log_warn("%s", err);
-		return pipeline_feed_result(r, UPDATE_OK);
+		return pipeline_kept_result(r, UPDATE_OK);
 	}
 	if (res == UPDATE_OK)
 		res = pipeline_install(r);
@@ -458,7 +497,7 @@ enum update_result pipeline_run(struct run *r)
 		pause_point("prune");
 		prune_versions(r->root, r->new_id, (int)config_num(CONF_UPDATE_KEEP_VERSIONS));
 	}
-	return pipeline_feed_result(r, res);
+	return pipeline_kept_result(r, res);
 }
 
 void pipeline_free(struct run *r)
