@@ -90,6 +90,10 @@ X(SCAND_MIME_MAX_DEPTH, "scand_mime_max_depth", INT, "20", 1, 100, \
   "mxscand: MIMESCAN: nesting of multiparts and attached messages; deeper is an ERROR verdict.") \
 X(SCAND_MIME_MAX_DECODED, "scand_mime_max_decoded", SIZE, "200m", 1024, 4294967295LL, \
   "mxscand: MIMESCAN: decoded bytes of all parts of one message; more is an ERROR verdict.") \
+X(SCAND_MIME_MAX_CARVED, "scand_mime_max_carved", INT, "256", 1, 100000, \
+  "mxscand: MIMESCAN: objects the lenient reading carves from text in one message (uuencoded, yEnc and BinHex files, base64 runs, second readings of a body); more is the part-limit ERROR verdict, never OK.") \
+X(SCAND_MIME_AMBIGUOUS_ACTION, "scand_mime_ambiguous_action", CHOICE, "off", 0, 0, \
+  "mxscand: MIMESCAN: a message whose readings disagree about which attachments exist: off scans every reading, flag also answers Heuristics.MIME.Ambiguous FOUND.") \
 X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
   "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
 X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \
@@ -207,7 +211,8 @@ X(CONVERSION_FAILURE_ACTION, conversion_failure_action) \
 X(FILTER_MODE, filter_mode) \
 X(FILTER_INFECTED_ACTION, filter_infected_action) \
 X(FILTER_FAILURE_ACTION, filter_failure_action) \
-X(FILTER_LIMIT_ACTION, filter_limit_action)
+X(FILTER_LIMIT_ACTION, filter_limit_action) \
+X(SCAND_MIME_AMBIGUOUS_ACTION, scand_mime_ambiguous_action)
 
 #define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
 W(id, SUBSTITUTE, "substitute") W(id, DELETE, "delete") W(id, BOUNCE, "bounce") \
@@ -224,4 +229,6 @@ W(id, TEMPFAIL, "tempfail") W(id, PASS, "pass")
 #define CONFIG_WORDS_FILTER_LIMIT_ACTION(W, id) \
 W(id, QUARANTINE, "quarantine") W(id, TEMPFAIL, "tempfail") W(id, REJECT, "reject") \
 W(id, PASS, "pass")
+#define CONFIG_WORDS_SCAND_MIME_AMBIGUOUS_ACTION(W, id) \
+W(id, OFF, "off") W(id, FLAG, "flag")
 /* clang-format on */

@@ -235,11 +235,11 @@ static enum engine_result engine_result_of(cl_error_t r, const struct engine_sca
 	return ENGINE_ERROR;
 }
 
-enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
-				   int allmatch, struct engine_scan_ctx *ctx,
-				   const char **virname_r, const char **error_r)
+/* engine_scan_map - BUF/LEN through libclamav with options O. */
+static enum engine_result engine_scan_map(const struct engine_db *db, const void *buf, size_t len,
+					  struct cl_scan_options o, struct engine_scan_ctx *ctx,
+					  const char **virname_r, const char **error_r)
 {
-	struct cl_scan_options o = engine_options(db, allmatch);
 	unsigned long scanned = 0;
 	cl_fmap_t *map;
 	cl_error_t r;
@@ -255,6 +255,23 @@ enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, 
 	r = cl_scanmap_callback(map, "stream", virname_r, &scanned, db->cl, &o, ctx);
 	cl_fmap_close(map);
 	return engine_result_of(r, ctx, virname_r, error_r);
+}
+
+enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
+				   int allmatch, struct engine_scan_ctx *ctx,
+				   const char **virname_r, const char **error_r)
+{
+	return engine_scan_map(db, buf, len, engine_options(db, allmatch), ctx, virname_r, error_r);
+}
+
+enum engine_result engine_scan_mem_flat(const struct engine_db *db, const void *buf, size_t len,
+					struct engine_scan_ctx *ctx, const char **virname_r,
+					const char **error_r)
+{
+	struct cl_scan_options o = engine_options(db, 0);
+
+	o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
+	return engine_scan_map(db, buf, len, o, ctx, virname_r, error_r);
 }
 
 enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char *name,

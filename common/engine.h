@@ -98,6 +98,15 @@ enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char
 				  int allmatch, struct engine_scan_ctx *ctx,
 				  const char **virname_r, const char **error_r);
 
+/*
+ * engine_scan_mem_flat - engine_scan_mem with libclamav's mail parser
+ * off (CL_SCAN_PARSE_MAIL): a message is matched as the text it is, its
+ * parts not decoded again.
+ */
+enum engine_result engine_scan_mem_flat(const struct engine_db *db, const void *buf, size_t len,
+					struct engine_scan_ctx *ctx, const char **virname_r,
+					const char **error_r);
+
 /* engine_eicar - the EICAR test string (68 bytes) into BUF[68]. */
 void engine_eicar(char buf[68]);
 
