@@ -307,11 +307,11 @@ static void lenient_carve(struct lenient *l, const char *base, const unsigned ch
 	}
 }
 
-/* lenient_edge_lines_b64 - 1 when the first and last lines of T holding
- * anything are base64 lines (then the body is one run: no carving). */
-static int lenient_edge_lines_b64(const unsigned char *t, size_t n)
+/* lenient_one_run - 1 when the body T is one base64 run from its first
+ * to its last byte that is not white space (then no run is carved). */
+static int lenient_one_run(const unsigned char *t, size_t n)
 {
-	size_t s = 0, e = n, ls, le;
+	size_t s = 0, e = n, pos = 0, a, b;
 
 	while (s < n && isspace(t[s]))
 		s++;
@@ -319,13 +319,11 @@ static int lenient_edge_lines_b64(const unsigned char *t, size_t n)
 		e--;
 	if (s == e)
 		return 1;
-	le = s;
-	while (le < e && t[le] != '\n')
-		le++;
-	ls = e;
-	while (ls > s && t[ls - 1] != '\n')
-		ls--;
-	return base64_line(t + s, le - s) > 0 && base64_line(t + ls, e - ls) > 0;
+	if (!base64_next_run(t, n, &pos, 1, &a, &b))
+		return 0;
+	while (b > a && isspace(t[b - 1]))
+		b--;
+	return a == s && b == e;
 }
 
 static void lenient_inner(struct lenient *l, const char *msg, size_t len, int depth, long long off,
@@ -391,10 +389,12 @@ static void lenient_segment(struct lenient *l, const char *msg, const struct spl
 			free(out);
 		}
 	}
+	/* Quoted-printable, declared or looking so; never skipped as known:
+	 * GMime's decoder reads invalid escapes and soft breaks otherwise. */
 	if (!l->stop && (encs & (1u << LENIENT_QP) ||
-			 (text && !(encs & (1u << LENIENT_B64)) && qp_looks_encoded(body, n, LENIENT_QP_MIN)))) {
-		int declared = (encs & (1u << LENIENT_QP)) != 0;
-		int known = declared && KNOWN(LENIENT_QP);
+			 (!multipart && !(encs & (1u << LENIENT_B64)) &&
+			  qp_looks_encoded(body, n, LENIENT_QP_MIN)))) {
+		int declared = (encs & (1u << LENIENT_QP)) != 0, known = 0;
 		unsigned char *out = xmalloc(n + 1);
 		size_t len = qp_decode(body, n, out);
 
@@ -430,7 +430,7 @@ static void lenient_segment(struct lenient *l, const char *msg, const struct spl
 	}
 	if (!l->stop && !carved)
 		lenient_carve(l, base, body, n, (encs & (1u << LENIENT_HQX)) != 0,
-			      !(encs & (1u << LENIENT_B64)) || !lenient_edge_lines_b64(body, n));
+			      !(encs & (1u << LENIENT_B64)) || !lenient_one_run(body, n));
 }
 
 /*
