@@ -45,19 +45,24 @@ size_t base64_decode(const unsigned char *in, size_t n, unsigned char *out, enum
 {
 	unsigned long acc = 0;
 	size_t o = 0, i;
-	int k = 0;
+	int k = 0, pads = 0;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = in[i];
 
 		if (!base64_is_alphabet(c)) {
-			if (c == '=' && k > 0 && pad == BASE64_PAD_RESTART) {
+			if (c != '=' || k == 0)
+				continue;
+			if (pad == BASE64_PAD_RESTART) {
 				o += base64_flush(acc, k, out + o);
 				acc = 0;
 				k = 0;
+			} else if (k >= 2 && k + ++pads >= 4) {
+				break;	/* the padding is complete: the data ends */
 			}
 			continue;
 		}
+		pads = 0;
 		acc = acc << 6 | (unsigned long)base64_val[c];
 		if (++k == 4) {
 			out[o++] = (unsigned char)(acc >> 16);
@@ -88,15 +93,33 @@ int base64_inner_pad(const unsigned char *in, size_t n)
 long base64_line(const unsigned char *text, size_t n)
 {
 	long good = 0;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
+	while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t' || text[n - 1] == '\r'))
+		n--;
+	while (i < n && (text[i] == ' ' || text[i] == '\t'))
+		i++;
+	for (; i < n; i++) {
 		if (base64_is_alphabet(text[i]))
 			good++;
-		else if (text[i] != '=' && text[i] != ' ' && text[i] != '\t' && text[i] != '\r')
+		else if (text[i] != '=')
 			return -1;
 	}
 	return good;
+}
+
+/* base64_mixed - a line of N bytes at TEXT has upper case and lower case
+ * or digits, as base64 of binary data has (prose without spaces rarely). */
+static int base64_mixed(const unsigned char *text, size_t n)
+{
+	int upper = 0, other = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		upper |= text[i] >= 'A' && text[i] <= 'Z';
+		other |= (text[i] >= 'a' && text[i] <= 'z') || (text[i] >= '0' && text[i] <= '9');
+	}
+	return upper && other;
 }
 
 /* base64_next_run - the next run of base64 lines. */
@@ -122,7 +145,7 @@ int base64_next_run(const unsigned char *text, size_t len, size_t *pos, size_t m
 			if (good > 0)
 				end = next;
 			total += (size_t)good;
-			if (good >= 16)
+			if (good >= 16 && base64_mixed(text + p, eol - p))
 				long_line = 1;
 		} else if (in_run) {
 			if (total >= min && long_line)

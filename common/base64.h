@@ -6,7 +6,8 @@
  * client could.  Two readings of '=' inside the data exist in the wild:
  * a group ends at '=' and decoding restarts after it (what a decoder that
  * joins concatenated blocks does), or '=' that does not complete a group's
- * padding is skipped (Python's binascii, and the clients built on it).
+ * padding is skipped and complete padding ends the data (Python's
+ * binascii, and the clients built on it).
  * Where the data has '=' before more alphabet bytes, the two differ and a
  * scanner reads both (base64_inner_pad says when).
  */
@@ -20,7 +21,8 @@
 
 enum base64_pad {
 	BASE64_PAD_RESTART,	/* '=' ends the group; decoding goes on after it */
-	BASE64_PAD_SKIP,	/* '=' is skipped; groups run on across it */
+	BASE64_PAD_SKIP,	/* '=' is skipped, groups run on across it, until
+				 * it completes a group's padding: the end */
 };
 
 /*
@@ -40,7 +42,8 @@ int base64_is_alphabet(unsigned char c);
 
 /*
  * base64_line - the line at TEXT (N bytes, no line end): the number of
- * alphabet bytes when it holds only alphabet, '=' and white space, -1
+ * alphabet bytes when it holds only alphabet and '=', with white space
+ * at most before and after them (prose has it between words), -1
  * otherwise (0 for a blank line).
  */
 long base64_line(const unsigned char *text, size_t n);
@@ -49,7 +52,8 @@ long base64_line(const unsigned char *text, size_t n);
  * base64_next_run - the next run of base64 lines in TEXT (LEN bytes) at
  * or after *POS: consecutive lines holding only alphabet bytes, '=' and
  * surrounding white space (blank lines inside a run are allowed), with at
- * least MIN alphabet bytes in all and one line of at least 16.  Lines of
+ * least MIN alphabet bytes in all and one line of at least 16 that mixes
+ * upper case with lower case or digits.  Lines of
  * prose before, between and after runs are not part of them.  Returns 1
  * with *start_r / *end_r (END exclusive) and *POS moved past the run, or
  * 0 when there is none left.

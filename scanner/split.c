@@ -182,18 +182,16 @@ static int split_is_delimiter(const struct split *s, const char *line, size_t n)
 /* split_headers - the header block of SEG from seg->start. */
 static void split_headers(const struct split *s, struct split_segment *seg)
 {
-	size_t p = seg->start, at, n;
+	size_t p = seg->start, n;
 	int any = 0;
 
 	seg->headers_end = seg->body = seg->start;
 	while (p < seg->end) {
-		const char *line;
+		const char *line = split_line(s->msg, seg->end, &p, &n);
 
-		at = p;
-		line = split_line(s->msg, seg->end, &p, &n);
-		if (n == 0) {	/* the blank line */
-			seg->blank_line = any;
-			seg->body = any ? p : at;
+		if (n == 0) {	/* the blank line (RFC 2046: even without headers) */
+			seg->blank_line = 1;
+			seg->body = p;
 			return;
 		}
 		if (split_header_line(line, n) || (any && (line[0] == ' ' || line[0] == '\t'))) {
@@ -203,6 +201,7 @@ static void split_headers(const struct split *s, struct split_segment *seg)
 		}
 		return;	/* no header: the body starts here, blank line or not */
 	}
+	seg->blank_line = 1;	/* headers to the end: no body to misread */
 }
 
 /* split_next - the next segment. */

@@ -39,8 +39,9 @@ struct split_segment {
 	size_t headers_end;	/* end of the header lines (== start: none) */
 	size_t body;		/* first byte of the body */
 	size_t end;		/* end of the body */
-	int blank_line;		/* the headers ended at a blank line (not at a
-				 * line that is no header) */
+	int blank_line;		/* the headers ended at a blank line or at the
+				 * segment's end (not at a line that is no
+				 * header) */
 };
 
 /* split_init - find the boundaries of MSG (LEN bytes) into *s. */
