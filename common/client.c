@@ -36,7 +36,7 @@ struct client_request {
 	const char *command;	/* or a bare command (client_command) */
 	int unseekable;		/* fd cannot be rewound for another endpoint */
 	int consumed;		/* bytes of an unseekable fd were read */
-	int mime;		/* MIMESCAN instead of INSTREAM */
+	int mime;		/* MIMESCAN (1) or MIMEFACTS (2) instead of INSTREAM */
 };
 
 static enum client_status client_fail(struct client_result *r, enum client_status st,
@@ -78,12 +78,12 @@ static int client_flush(struct stream *st, const char **error_r)
 }
 
 /*
- * client_read_reply - read up to the NUL terminator.  A reply the scanner
+ * client_reply_read - read up to the NUL terminator.  A reply the scanner
  * cut short (it closed, stopped or crashed before the terminator) is an
  * error, never parsed: a MIMESCAN reply cut after a part line could read
  * as a verdict.
  */
-static int client_read_reply(struct stream *st, char *reply, size_t size, const char **error_r)
+int client_reply_read(struct stream *st, char *reply, size_t size, const char **error_r)
 {
 	static __thread char why[128];
 	const char *err = NULL;
@@ -113,7 +113,7 @@ static int client_read_reply(struct stream *st, char *reply, size_t size, const 
 /* client_send_stream - INSTREAM chunks from a descriptor or memory. */
 static int client_send_stream(struct stream *st, struct client_request *rq, const char **error_r)
 {
-	const char *cmd = rq->mime ? "zMIMESCAN" : "zINSTREAM";
+	const char *cmd = rq->mime == 2 ? "zMIMEFACTS" : rq->mime ? "zMIMESCAN" : "zINSTREAM";
 	unsigned char hdr[4];
 	char *chunk = NULL;
 	size_t off = 0;
@@ -194,12 +194,12 @@ static enum client_status client_status_of(enum proto_verdict verdict, struct cl
 }
 
 /*
- * client_mime_verdict - a MIMESCAN reply (common/mimescan.h): its verdict
+ * client_reply_mime - a MIMESCAN reply (common/mimescan.h): its verdict
  * is its "stream: " line, or a one-line refusal.  The newlines before the
  * terminator are cut off in REPLY, so a caller prints the part lines as
  * the text up to its last newline.
  */
-static enum client_status client_mime_verdict(char *reply, struct client_result *r)
+enum client_status client_reply_mime(char *reply, struct client_result *r)
 {
 	struct mimescan_final f;
 	const char *err;
@@ -266,7 +266,7 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		sent = client_flush(&st, &err);
 	/* A scanner that refuses a stream (size limit) answers and closes
 	 * while we still write: read its reply before giving up. */
-	n = client_read_reply(&st, reply, size, &rerr);
+	n = client_reply_read(&st, reply, size, &rerr);
 	stream_free(&st);
 	close(sock);
 	if (n < 0)
@@ -276,7 +276,7 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		return CLIENT_CLEAN;
 	}
 	if (rq->mime)
-		return client_mime_verdict(reply, r);
+		return client_reply_mime(reply, r);
 	if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail, sizeof(r->detail)) < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
 	if (verdict == PROTO_VERDICT_ERROR)
@@ -346,6 +346,37 @@ enum client_status client_scan_mime(const struct client_options *opts, int fd, c
 				    size_t size, struct client_result *result)
 {
 	struct client_request rq = {.fd = fd, .mime = 1};
+
+	return client_run(opts, &rq, reply, size, result);
+}
+
+enum client_status client_scan_mime_from(const struct client_options *opts, int first,
+					 long long deadline, int fd, const void *buf, size_t len,
+					 char *reply, size_t size, struct client_result *result)
+{
+	struct client_request rq = {.fd = fd, .buf = buf, .len = len, .mime = 1};
+	long long start = sock_now_ms();
+	int i;
+
+	memset(result, 0, sizeof(*result));
+	client_fail(result, CLIENT_TEMPFAIL, "no further scanner endpoint");
+	for (i = 0; opts->endpoints != NULL && opts->endpoints[i] != NULL; i++) {
+		if (i < first)
+			continue;
+		if (client_attempt(opts, opts->endpoints[i], &rq, deadline, reply, size, result) !=
+		    CLIENT_TEMPFAIL)
+			break;
+		if (sock_now_ms() >= deadline)
+			break;
+	}
+	result->ms = sock_now_ms() - start;
+	return result->status;
+}
+
+enum client_status client_scan_facts(const struct client_options *opts, int fd, char *reply,
+				     size_t size, struct client_result *result)
+{
+	struct client_request rq = {.fd = fd, .mime = 2};
 
 	return client_run(opts, &rq, reply, size, result);
 }

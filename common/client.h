@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "common/stream.h"
+
 enum client_status {
 	CLIENT_CLEAN,
 	CLIENT_INFECTED,
@@ -68,11 +70,46 @@ enum client_status client_scan_mime(const struct client_options *opts, int fd, c
 				    size_t size, struct client_result *result);
 
 /*
+ * client_scan_facts - as client_scan_mime, with MIMEFACTS: the reply has
+ * the fact lines a mail policy reads (common/policy.h).  A scanner
+ * without MIMEFACTS (a stock clamd) answers it as an unknown command.
+ */
+enum client_status client_scan_facts(const struct client_options *opts, int fd, char *reply,
+				     size_t size, struct client_result *result);
+
+/*
  * client_command - send COMMAND (e.g. "PING", "HEALTH"), z-framed, with no payload (PING, RELOAD,
  * HEALTH, ...) to the first reachable endpoint and read the whole reply
  * into REPLY (NUL-terminated).  Returns 0 or -1 with result->detail set.
  */
 int client_command(const struct client_options *opts, const char *command, char *reply,
 		   size_t size, struct client_result *result);
+
+/*
+ * The pieces common/client_mime.c (an incremental MIMESCAN) builds on.
+ *
+ * client_scan_mime_from - client_scan_mime's failover loop, starting at
+ * endpoint index FIRST (0: the first) and ending at the absolute
+ * DEADLINE (sock_now_ms clock): the message is FD (seekable, read from
+ * its start) or, when FD < 0, LEN bytes at BUF.  REPLY as for
+ * client_scan_mime.  Returns the status (also in result->status).
+ */
+enum client_status client_scan_mime_from(const struct client_options *opts, int first,
+					 long long deadline, int fd, const void *buf, size_t len,
+					 char *reply, size_t size, struct client_result *result);
+
+/*
+ * client_reply_read - a scanner's reply on ST up to its NUL terminator
+ * into REPLY (SIZE bytes, NUL-terminated).  Returns its length, or -1
+ * with *error_r (a reply cut short is an error, never parsed).
+ */
+int client_reply_read(struct stream *st, char *reply, size_t size, const char **error_r);
+
+/*
+ * client_reply_mime - the status of the MIMESCAN reply in REPLY (as
+ * client_reply_read left it; the newlines before its terminator are cut
+ * off), with result->detail set; an unreadable reply is CLIENT_TEMPFAIL.
+ */
+enum client_status client_reply_mime(char *reply, struct client_result *result);
 
 #endif

@@ -31,7 +31,8 @@ static const struct config_param config_params[CONF__COUNT] = {CONFIG_TABLE(CONF
 
 struct config_value {
 	char *text;		/* as written (or the default), never NULL */
-	long long num;		/* parsed numeric value */
+	long long num;		/* parsed numeric value (RANGE: its low end) */
+	long long hi;		/* RANGE: its high end */
 	char **words;		/* LIST: split words, NULL-terminated */
 	int nwords;
 	int set;		/* given in the file or an override */
@@ -87,7 +88,7 @@ _Static_assert(0 CONFIG_TABLE(CONFIG_COUNT_CHOICE_ROW) == 0 CONFIG_CHOICES(CONFI
 static const char *const config_type_names[] = {
 	[CONFIG_STR] = "string", [CONFIG_LIST] = "list", [CONFIG_INT] = "integer",
 	[CONFIG_MODE] = "mode", [CONFIG_SIZE] = "size", [CONFIG_TIME] = "time",
-	[CONFIG_BOOL] = "boolean", [CONFIG_CHOICE] = "choice",
+	[CONFIG_BOOL] = "boolean", [CONFIG_CHOICE] = "choice", [CONFIG_RANGE] = "range",
 };
 
 const char *config_choices(enum config_id id)
@@ -143,9 +144,35 @@ static int config_parse_suffixed(const char *text, long long *num_r, const char 
 	return -1;
 }
 
+int config_parse_range(const char *text, long long *lo_r, long long *hi_r, const char **error_r)
+{
+	static const char *const no_units[] = {NULL};
+	const char *dash = strchr(text, '-');
+	char lo[32];
+	size_t n = dash != NULL ? (size_t)(dash - text) : 0;
+
+	*lo_r = *hi_r = 0;
+	if (n > 0 && n < sizeof(lo)) {
+		memcpy(lo, text, n);
+		lo[n] = '\0';
+	}
+	if (n == 0 || n >= sizeof(lo) || config_parse_suffixed(lo, lo_r, no_units, NULL, 1) < 0 ||
+	    config_parse_suffixed(dash + 1, hi_r, no_units, NULL, 1) < 0) {
+		*error_r = "expected a range such as 1024-2048";
+		return -1;
+	}
+	if (*lo_r > *hi_r) {
+		*error_r = "the range's low end is above its high end";
+		return -1;
+	}
+	return 0;
+}
+
 int config_parse_value(enum config_type type, const char *text, long long *num_r,
 		       const char **error_r)
 {
+	long long hi;
+
 	static const char *const size_units[] = {"b", "k", "kb", "m", "mb", "g", "gb", NULL};
 	static const long long size_mults[] = {1, 1LL << 10, 1LL << 10, 1LL << 20,
 					       1LL << 20, 1LL << 30, 1LL << 30};
@@ -197,6 +224,8 @@ int config_parse_value(enum config_type type, const char *text, long long *num_r
 			return -1;
 		}
 		return 0;
+	case CONFIG_RANGE:	/* *num_r is the low end */
+		return config_parse_range(text, num_r, &hi, error_r);
 	}
 	*error_r = "unknown parameter type";
 	return -1;
@@ -239,7 +268,7 @@ static int config_set(enum config_id id, const char *text, int set, const char *
 	const struct config_param *p = &config_params[id];
 	struct config_value *v = &config_values[id];
 	static char why[256];
-	long long num;
+	long long num, hi = 0;
 
 	if (config_parse_value(p->type, text, &num, error_r) < 0)
 		return -1;
@@ -252,6 +281,14 @@ static int config_set(enum config_id id, const char *text, int set, const char *
 			return -1;
 		}
 		num = idx;
+	} else if (p->type == CONFIG_RANGE) {
+		if (config_parse_range(text, &num, &hi, error_r) < 0)
+			return -1;
+		if (num < p->min || hi > p->max) {
+			snprintf(why, sizeof(why), "range out of bounds (%lld..%lld)", p->min, p->max);
+			*error_r = why;
+			return -1;
+		}
 	} else if (p->type != CONFIG_STR && p->type != CONFIG_LIST &&
 		   (num < p->min || num > p->max)) {
 		snprintf(why, sizeof(why), "value out of range (%lld..%lld%s)",
@@ -262,6 +299,7 @@ static int config_set(enum config_id id, const char *text, int set, const char *
 	config_value_clear(v);
 	v->text = xstrdup(text);
 	v->num = num;
+	v->hi = hi;
 	v->set = set;
 	if (p->type == CONFIG_LIST)
 		config_split(v);
@@ -398,7 +436,6 @@ static int config_read_file(const char *file, int must_exist, const char **error
 
 int config_load(const char *file, char *const *overrides, int n, const char **error_r)
 {
-	char where[64];
 	int i;
 
 	for (i = 0; i < CONF__COUNT; i++) {
@@ -407,6 +444,31 @@ int config_load(const char *file, char *const *overrides, int n, const char **er
 	}
 	if (config_read_file(file ? file : config_default_file, file != NULL, error_r) < 0)
 		return -1;
+	return config_apply_overrides(overrides, n, error_r);
+}
+
+int config_assign_at(const char *name, const char *value, const char *where,
+		     const char **error_r)
+{
+	static char why[512];
+	const char *reason;
+	int id = config_lookup(name, strlen(name));
+
+	if (id < 0)
+		log_panic("config_assign_at: unknown parameter %s", name);
+	if (config_set((enum config_id)id, value, 1, &reason) < 0) {
+		snprintf(why, sizeof(why), "%s: %s = %.200s: %s", where, name, value, reason);
+		*error_r = why;
+		return -1;
+	}
+	return 0;
+}
+
+int config_apply_overrides(char *const *overrides, int n, const char **error_r)
+{
+	char where[64];
+	int i;
+
 	for (i = 0; i < n; i++) {
 		char *copy = xstrdup(overrides[i]);
 		int r;
@@ -423,6 +485,12 @@ int config_load(const char *file, char *const *overrides, int n, const char **er
 long long config_num(enum config_id id)
 {
 	return config_values[id].num;
+}
+
+void config_range(enum config_id id, long long *lo_r, long long *hi_r)
+{
+	*lo_r = config_values[id].num;
+	*hi_r = config_values[id].hi;
 }
 
 const char *config_str(enum config_id id)

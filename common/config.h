@@ -22,6 +22,7 @@ enum config_type {
 	CONFIG_TIME,
 	CONFIG_BOOL,
 	CONFIG_CHOICE,
+	CONFIG_RANGE,		/* lo-hi, both ends within min..max */
 };
 
 #define CONFIG_ID(id, name, type, def, min, max, doc) CONF_##id,
@@ -49,6 +50,22 @@ const struct config_param *config_param(enum config_id id);
  */
 int config_load(const char *file, char *const *overrides, int n, const char **error_r);
 
+/*
+ * config_apply_overrides - apply the "name=value" OVERRIDES (n of them)
+ * again, e.g. after another source has set values they must win over.
+ * Returns 0, or -1 with *error_r naming the override.
+ */
+int config_apply_overrides(char *const *overrides, int n, const char **error_r);
+
+/*
+ * config_assign_at - set parameter NAME (which must exist: a programmer
+ * error panics) to VALUE as if the file had said so; WHERE names the
+ * origin for the error.  Returns 0, or -1 with *error_r naming WHERE,
+ * the parameter and why the value is refused.
+ */
+int config_assign_at(const char *name, const char *value, const char *where,
+		     const char **error_r);
+
 /* config_num - INT, MODE, SIZE, TIME (milliseconds) and BOOL values, and
  * the index of a CHOICE value among its words. */
 long long config_num(enum config_id id);
@@ -74,6 +91,15 @@ long long config_num(enum config_id id);
 CONFIG_CHOICES(CONFIG_CHOICE_ENUM)
 #undef CONFIG_CHOICE_ENUM
 #undef CONFIG_WORD_ENUM
+
+/* config_range - the two ends of a RANGE value ("1024-2048"). */
+void config_range(enum config_id id, long long *lo_r, long long *hi_r);
+
+/*
+ * config_parse_range - TEXT as "lo-hi" (decimal, lo <= hi) into *lo_r and
+ * *hi_r.  Returns 0, or -1 with *error_r set.  Exposed for unit tests.
+ */
+int config_parse_range(const char *text, long long *lo_r, long long *hi_r, const char **error_r);
 
 /* config_str - STR and LIST values as written (never NULL). */
 const char *config_str(enum config_id id);

@@ -10,7 +10,8 @@
  * (milliseconds internally; ms, s, m, h suffixes, plain numbers are
  * seconds), BOOL (yes/no), CHOICE (one word of the row's
  * CONFIG_WORDS_<ID> below; config_num() gives its index, which is its
- * CONF_<ID>_<WORD> constant).  min and max bound the numeric types.
+ * CONF_<ID>_<WORD> constant), RANGE (lo-hi; config_range() gives both
+ * ends).  min and max bound the numeric types (both ends of a RANGE).
  */
 /* clang-format off */
 #define CONFIG_TABLE(X) \
@@ -64,6 +65,12 @@ X(SCAND_STREAM_MAX_LENGTH, "scand_stream_max_length", SIZE, "100m", 1, 429496729
   "mxscand: largest INSTREAM stream; a longer one gets 'INSTREAM size limit exceeded. ERROR'.") \
 X(SCAND_STREAM_MEMORY_MAX, "scand_stream_memory_max", SIZE, "8m", 0, 1073741824LL, \
   "mxscand: streams up to this size are scanned from memory; larger ones spool to a private temporary file.") \
+X(SCAND_LEGACY_STREAM, "scand_legacy_stream", BOOL, "no", 0, 1, \
+  "mxscand: accept old clamd's STREAM command (a data port per request, answered 'PORT n'); off, STREAM is an unknown command.") \
+X(SCAND_STREAM_PORTS, "scand_stream_ports", RANGE, "1024-2048", 1024, 65535, \
+  "mxscand: STREAM: the TCP ports a data port is chosen from (old clamd's StreamMinPort-StreamMaxPort).") \
+X(SCAND_STREAM_MAX_PENDING, "scand_stream_max_pending", INT, "32", 1, 10000, \
+  "mxscand: STREAM: data ports open at once (waiting for or reading their data connection); beyond it STREAM gets an ERROR.") \
 X(SCAND_TEMP_DIR, "scand_temp_dir", STR, "/var/tmp", 0, 0, \
   "mxscand: directory in which the daemon creates its private 0700 spool directory.") \
 X(SCAND_SCRATCH_RECYCLE, "scand_scratch_recycle", BOOL, "yes", 0, 1, \
@@ -112,6 +119,58 @@ X(SCAND_RELOAD_RETRY_MIN, "scand_reload_retry_min", TIME, "5s", 100, 86400000, \
   "mxscand: first delay before a failed reload is retried; it doubles on each failure.") \
 X(SCAND_RELOAD_RETRY_MAX, "scand_reload_retry_max", TIME, "600s", 100, 86400000, \
   "mxscand: longest delay between reload retries.") \
+X(SCAND_CLAMD_CONFIG, "scand_clamd_config", STR, "", 0, 0, \
+  "mxscand: clamd.conf to read after this file, as mxscand -C does: its keys set the parameters mxscand(8) maps them to; a key mxscand cannot honour is an error naming its line; empty reads none.") \
+X(SCAND_HEURISTIC_PRECEDENCE, "scand_heuristic_precedence", BOOL, "no", 0, 1, \
+  "mxscand: a heuristic detection ends the scan at once instead of being reported only when no signature matched (clamd's HeuristicScanPrecedence).") \
+X(SCAND_ALERT_BROKEN_EXECUTABLES, "scand_alert_broken_executables", BOOL, "no", 0, 1, \
+  "mxscand: report broken PE, ELF and Mach-O executables as Heuristics.Broken.Executable (AlertBrokenExecutables).") \
+X(SCAND_ALERT_BROKEN_MEDIA, "scand_alert_broken_media", BOOL, "no", 0, 1, \
+  "mxscand: report broken JPEG, TIFF, PNG and GIF files as Heuristics.Broken.Media (AlertBrokenMedia).") \
+X(SCAND_ALERT_ENCRYPTED_ARCHIVE, "scand_alert_encrypted_archive", BOOL, "no", 0, 1, \
+  "mxscand: report encrypted zip, 7z and rar archives as Heuristics.Encrypted.* (AlertEncryptedArchive).") \
+X(SCAND_ALERT_ENCRYPTED_DOC, "scand_alert_encrypted_doc", BOOL, "no", 0, 1, \
+  "mxscand: report encrypted PDF documents as Heuristics.Encrypted.* (AlertEncryptedDoc).") \
+X(SCAND_ALERT_MACROS, "scand_alert_macros", BOOL, "no", 0, 1, \
+  "mxscand: report OLE2 files with VBA macros no signature matched as Heuristics.OLE2.ContainsMacros (AlertOLE2Macros).") \
+X(SCAND_ALERT_PHISHING_SSL, "scand_alert_phishing_ssl", BOOL, "no", 0, 1, \
+  "mxscand: report SSL mismatches in URLs even when no phishing signature names them (AlertPhishingSSLMismatch).") \
+X(SCAND_ALERT_PHISHING_CLOAK, "scand_alert_phishing_cloak", BOOL, "no", 0, 1, \
+  "mxscand: report cloaked URLs even when no phishing signature names them (AlertPhishingCloak).") \
+X(SCAND_ALERT_PARTITION_INTERSECTION, "scand_alert_partition_intersection", BOOL, "no", 0, 1, \
+  "mxscand: report raw disk images whose partitions intersect (AlertPartitionIntersection).") \
+X(SCAND_PHISHING_SIGNATURES, "scand_phishing_signatures", BOOL, "yes", 0, 1, \
+  "mxscand: load the phishing signatures of the database (PhishingSignatures).") \
+X(SCAND_PHISHING_SCAN_URLS, "scand_phishing_scan_urls", BOOL, "yes", 0, 1, \
+  "mxscand: check URLs in mail against the phishing URL lists of the database (PhishingScanURLs).") \
+X(SCAND_DETECT_PUA, "scand_detect_pua", BOOL, "no", 0, 1, \
+  "mxscand: load the signatures of potentially unwanted applications (DetectPUA).") \
+X(SCAND_OFFICIAL_DB_ONLY, "scand_official_db_only", BOOL, "no", 0, 1, \
+  "mxscand: load only the signed databases of the ClamAV project, no local signature files (OfficialDatabaseOnly).") \
+X(SCAND_BYTECODE_TIMEOUT, "scand_bytecode_timeout", TIME, "60s", 0, 3600000, \
+  "mxscand: engine BytecodeTimeout, time one bytecode signature may run on one file.") \
+X(SCAND_MAX_EMBEDDED_PE, "scand_max_embedded_pe", SIZE, "40m", 0, 4294967295LL, \
+  "mxscand: engine MaxEmbeddedPE, largest file searched for embedded executables.") \
+X(SCAND_MAX_HTML_NORMALIZE, "scand_max_html_normalize", SIZE, "40m", 0, 4294967295LL, \
+  "mxscand: engine MaxHTMLNormalize, largest HTML file normalised.") \
+X(SCAND_MAX_HTML_NOTAGS, "scand_max_html_notags", SIZE, "8m", 0, 4294967295LL, \
+  "mxscand: engine MaxHTMLNoTags, largest normalised HTML text scanned.") \
+X(SCAND_MAX_SCRIPT_NORMALIZE, "scand_max_script_normalize", SIZE, "20m", 0, 4294967295LL, \
+  "mxscand: engine MaxScriptNormalize, largest script normalised.") \
+X(SCAND_MAX_ZIPTYPERCG, "scand_max_ziptypercg", SIZE, "1m", 0, 4294967295LL, \
+  "mxscand: engine MaxZipTypeRcg, largest zip file whose type is recognised again.") \
+X(SCAND_MAX_PARTITIONS, "scand_max_partitions", INT, "50", 0, 1000000, \
+  "mxscand: engine MaxPartitions, partitions of a raw disk image scanned.") \
+X(SCAND_MAX_ICONSPE, "scand_max_iconspe", INT, "100", 0, 1000000, \
+  "mxscand: engine MaxIconsPE, icons of one PE file scanned.") \
+X(SCAND_MAX_HWP_RECURSION, "scand_max_hwp_recursion", INT, "16", 0, 1000000, \
+  "mxscand: engine MaxRecHWP3, recursion of the HWP3 parser.") \
+X(SCAND_PCRE_MATCH_LIMIT, "scand_pcre_match_limit", INT, "100000", 0, 1000000000, \
+  "mxscand: engine PCREMatchLimit, calls of the PCRE match function per regex.") \
+X(SCAND_PCRE_RECMATCH_LIMIT, "scand_pcre_recmatch_limit", INT, "2000", 0, 1000000000, \
+  "mxscand: engine PCRERecMatchLimit, recursive calls of the PCRE match function per regex.") \
+X(SCAND_PCRE_MAX_FILESIZE, "scand_pcre_max_filesize", SIZE, "100m", 0, 4294967295LL, \
+  "mxscand: engine PCREMaxFileSize, largest file PCRE subsignatures run on; 0 means no limit.") \
 X(CONVERSION_INFECTED_ACTION, "conversion_infected_action", CHOICE, "substitute", 0, 0, \
   "mxscan-conversion: what happens to an infected part: substitute a text notice, delete the part, bounce, hold or discard the message.") \
 X(CONVERSION_FAILURE_ACTION, "conversion_failure_action", CHOICE, "retry", 0, 0, \
@@ -156,6 +215,58 @@ X(FILTER_USER, "filter_user", STR, "mxscan", 0, 0, \
   "mxscan-filter: user to switch to after binding when started as root; empty keeps root (not recommended).") \
 X(FILTER_PID_FILE, "filter_pid_file", STR, "", 0, 0, \
   "mxscan-filter: file to write the filter's process id to; empty writes none.") \
+X(MILTER_SOCKET, "milter_socket", STR, "unix:/run/mxscan/milter.sock", 0, 0, \
+  "mxscan-milter: where the MTA connects, in libmilter's syntax: unix:/path, inet:port@host or inet6:port@host.") \
+X(MILTER_SOCKET_MODE, "milter_socket_mode", MODE, "0660", 0, 0777, \
+  "mxscan-milter: permission bits of a UNIX milter_socket.") \
+X(MILTER_SOCKET_GROUP, "milter_socket_group", STR, "", 0, 0, \
+  "mxscan-milter: group of a UNIX milter_socket (the MTA's group, e.g. postfix); empty keeps the milter's group.") \
+X(MILTER_USER, "milter_user", STR, "mxscan", 0, 0, \
+  "mxscan-milter: user to switch to after binding when started as root; empty keeps root (not recommended).") \
+X(MILTER_PID_FILE, "milter_pid_file", STR, "", 0, 0, \
+  "mxscan-milter: file to write the milter's process id to; empty writes none.") \
+X(MILTER_INFECTED_ACTION, "milter_infected_action", CHOICE, "reject", 0, 0, \
+  "mxscan-milter: infected mail is rejected in the SMTP dialogue (550 5.7.0), quarantined by the MTA (Postfix hold queue), discarded, or tagged with X-Virus-Status.") \
+X(MILTER_FAILURE_ACTION, "milter_failure_action", CHOICE, "tempfail", 0, 0, \
+  "mxscan-milter: when a message cannot be scanned: tempfail (451 4.3.0, the client retries) or accept it marked unscanned (explicit opt-in).") \
+X(MILTER_LIMIT_ACTION, "milter_limit_action", CHOICE, "quarantine", 0, 0, \
+  "mxscan-milter: a message over mxscand's limits can never be scanned: quarantine it (MTA hold queue), tempfail (451 4.3.0), reject (552 5.3.4) or accept it marked unscanned.") \
+X(MILTER_REJECT_REPLY, "milter_reject_reply", STR, "message refused: virus %v found", 0, 0, \
+  "mxscan-milter: text of the 550 5.7.0 reply to infected mail; %v is the signature name (other %-sequences are dropped: the reply never holds a percent sign).") \
+X(MILTER_SKIP_AUTHENTICATED, "milter_skip_authenticated", BOOL, "no", 0, 1, \
+  "mxscan-milter: accept mail from SMTP-authenticated senders ({auth_authen} macro) unscanned.") \
+X(MILTER_ADD_HEADERS, "milter_add_headers", BOOL, "no", 0, 1, \
+  "mxscan-milter: add X-Virus-Scanned and X-Virus-Status, replacing any the message carries.") \
+X(MILTER_HOSTNAME, "milter_hostname", STR, "", 0, 0, \
+  "mxscan-milter: host name in X-Virus-Scanned; empty uses the host's name.") \
+X(MILTER_MEMORY_MAX, "milter_memory_max", SIZE, "1m", 0, 1073741824LL, \
+  "mxscan-milter: bytes of a message kept in memory for failover to the next scanner; beyond it the copy goes to a private 0600 file.") \
+X(MILTER_TEMP_DIR, "milter_temp_dir", STR, "/var/tmp", 0, 0, \
+  "mxscan-milter: directory in which the milter creates its private 0700 spool directory.") \
+X(MILTER_SCAN_TIMEOUT, "milter_scan_timeout", TIME, "240s", 100, 3600000, \
+  "mxscan-milter: from end-of-message to the verdict, failover included (and the longest wait for the scanner while a message streams); keep it below the MTA's milter time-out (Postfix milter_content_timeout, 300s).") \
+X(MILTER_MTA_TIMEOUT, "milter_mta_timeout", TIME, "7210s", 1000, 86400000, \
+  "mxscan-milter: longest silence from the MTA on a milter connection (libmilter's smfi_settimeout).") \
+X(BANNED_NAMES, "banned_names", LIST, "", 0, 0, \
+  "Policy: attachment names banned in mail, as globs (*.exe, *.pdf.*) or extensions (exe, .exe), matched without case against every name a client could show for a part (and archive members with banned_in_archives).") \
+X(BANNED_TYPES, "banned_types", LIST, "", 0, 0, \
+  "Policy: true file types banned in mail, as libclamav detects them (MSEXE, ELF, MACHO, ZIP, ...) or by the groups PE, MACHO, SCRIPT, OFFICE; globs allowed.") \
+X(BANNED_IN_ARCHIVES, "banned_in_archives", BOOL, "yes", 0, 1, \
+  "Policy: banned_names and banned_types apply to the members of archives (zip, rar, 7z, tar, cab, iso, nested) too.") \
+X(BANNED_ENCRYPTED, "banned_encrypted", CHOICE, "tag", 0, 0, \
+  "Policy: what an encrypted archive or document (Heuristics.Encrypted.*, reported as Banned.Encrypted.<kind>) gets: pass, tag, strip, quarantine, discard, reject, or infected (the program's infected action).") \
+X(BANNED_ACTION, "banned_action", CHOICE, "infected", 0, 0, \
+  "Policy: what a message with a banned name or type gets: infected (the program's infected action), pass, tag, strip, quarantine, discard or reject.") \
+X(SIGNATURE_RULES, "signature_rules", STR, "", 0, 0, \
+  "Policy: ordered /regex/ action pairs on signature names (POSIX extended, case-sensitive; actions pass or ignore, tag, strip, quarantine, discard, reject, infected); the first that matches a signature decides it.") \
+X(POLICY_SKIP_NETWORKS, "policy_skip_networks", LIST, "", 0, 0, \
+  "Policy: client networks (CIDR, IPv4 or IPv6) whose mail passes unscanned, marked so in the log.") \
+X(POLICY_SKIP_AUTHENTICATED, "policy_skip_authenticated", BOOL, "no", 0, 1, \
+  "Policy: mail from an authenticated client (milter {auth_authen}) passes unscanned.") \
+X(POLICY_ALLOW_SENDERS, "policy_allow_senders", LIST, "", 0, 0, \
+  "Policy: envelope senders whose mail passes unscanned: user@domain, @domain (and its subdomains) or /regex/.") \
+X(POLICY_ALLOW_RECIPIENTS, "policy_allow_recipients", LIST, "", 0, 0, \
+  "Policy: envelope recipients for whom mail passes unscanned (every recipient must match): user@domain, @domain or /regex/.") \
 X(UPDATE_MIRRORS, "update_mirrors", LIST, "https://database.clamav.net", 0, 0, \
   "mxscan-update: base URLs of ClamAV database mirrors (https, http or file), tried in order.") \
 X(UPDATE_DATABASES, "update_databases", LIST, "main daily bytecode", 0, 0, \
@@ -193,7 +304,25 @@ X(UPDATE_SIGNATURE_DROP_MAX, "update_signature_drop_max", INT, "20", 0, 100, \
 X(UPDATE_SELFTEST_TIMEOUT, "update_selftest_timeout", TIME, "600s", 1000, 3600000, \
   "mxscan-update: time the self-test child has to load, compile and test a new set.") \
 X(UPDATE_RELOAD_TIMEOUT, "update_reload_timeout", TIME, "300s", 1000, 3600000, \
-  "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.")
+  "mxscan-update: time the daemon has to report the new version in HEALTH after RELOAD.") \
+X(UPDATE_DNS_TXT, "update_dns_txt", STR, "current.cvd.clamav.net", 0, 0, \
+  "mxscan-update: DNS TXT record announcing ClamAV database versions, read before any HTTP request; empty checks the mirrors by range request (private mirrors).") \
+X(UPDATE_DNS_SERVER, "update_dns_server", STR, "", 0, 0, \
+  "mxscan-update: DNS server for update_dns_txt as IPv4[:port] or [IPv6]:port; empty uses the system's resolvers.") \
+X(UPDATE_FEEDS, "update_feeds", STR, "", 0, 0, \
+  "mxscan-update: third-party signature feeds, one entry each: NAME verify=gpg|minisign|sha256|cvd|none url=BASE files=F,... [companions=F,...] [interval=TIME] [gpg_home=DIR] [minisign_key=FILE].") \
+X(UPDATE_HAM_DIR, "update_ham_dir", STR, "", 0, 0, \
+  "mxscan-update: folder of known-good mail scanned by every new set in its self-test; any detection refuses the set. Empty: no ham gate.") \
+X(UPDATE_IGNORE_SIGNATURES, "update_ignore_signatures", LIST, "", 0, 0, \
+  "mxscan-update: signature names silenced in every set the updater builds (written as mxscan-local.ign2).") \
+X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
+  "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \
+  "mxscan-filter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(METRICS_PATH, "metrics_path", STR, "/metrics", 0, 0, \
+  "mxscand and mxscan-filter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
+X(METRICS_ALLOW_REMOTE, "metrics_allow_remote", BOOL, "no", 0, 1, \
+  "mxscand and mxscan-filter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
 
 /*
  * The words of the CHOICE parameters, declared once.  CONFIG_CHOICES(X)
@@ -212,6 +341,11 @@ X(FILTER_MODE, filter_mode) \
 X(FILTER_INFECTED_ACTION, filter_infected_action) \
 X(FILTER_FAILURE_ACTION, filter_failure_action) \
 X(FILTER_LIMIT_ACTION, filter_limit_action) \
+X(MILTER_INFECTED_ACTION, milter_infected_action) \
+X(MILTER_FAILURE_ACTION, milter_failure_action) \
+X(MILTER_LIMIT_ACTION, milter_limit_action) \
+X(BANNED_ENCRYPTED, banned_encrypted) \
+X(BANNED_ACTION, banned_action) \
 X(SCAND_MIME_AMBIGUOUS_ACTION, scand_mime_ambiguous_action)
 
 #define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
@@ -229,6 +363,20 @@ W(id, TEMPFAIL, "tempfail") W(id, PASS, "pass")
 #define CONFIG_WORDS_FILTER_LIMIT_ACTION(W, id) \
 W(id, QUARANTINE, "quarantine") W(id, TEMPFAIL, "tempfail") W(id, REJECT, "reject") \
 W(id, PASS, "pass")
+#define CONFIG_WORDS_MILTER_INFECTED_ACTION(W, id) \
+W(id, REJECT, "reject") W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") \
+W(id, TAG, "tag")
+#define CONFIG_WORDS_MILTER_FAILURE_ACTION(W, id) \
+W(id, TEMPFAIL, "tempfail") W(id, ACCEPT, "accept")
+#define CONFIG_WORDS_MILTER_LIMIT_ACTION(W, id) \
+W(id, QUARANTINE, "quarantine") W(id, TEMPFAIL, "tempfail") W(id, REJECT, "reject") \
+W(id, ACCEPT, "accept")
+/* The policy's actions (common/policy.h), in its enum's order. */
+#define CONFIG_WORDS_POLICY_ACTION(W, id) \
+W(id, INFECTED, "infected") W(id, PASS, "pass") W(id, TAG, "tag") W(id, STRIP, "strip") \
+W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") W(id, REJECT, "reject")
+#define CONFIG_WORDS_BANNED_ENCRYPTED(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
+#define CONFIG_WORDS_BANNED_ACTION(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
 #define CONFIG_WORDS_SCAND_MIME_AMBIGUOUS_ACTION(W, id) \
 W(id, OFF, "off") W(id, FLAG, "flag")
 /* clang-format on */

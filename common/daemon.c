@@ -17,11 +17,20 @@
 
 /* The -o values: the configuration refers to them until config_free. */
 static char **daemon_overrides;
+static char *daemon_clamd_override;	/* -C FILE as scand_clamd_config=FILE */
+static int (*daemon_clamd_apply)(const char *file, const char **error_r);
 
 void daemon_options_free(void)
 {
 	free(daemon_overrides);
 	daemon_overrides = NULL;
+	free(daemon_clamd_override);
+	daemon_clamd_override = NULL;
+}
+
+void daemon_clamd_config(int (*apply)(const char *file, const char **error_r))
+{
+	daemon_clamd_apply = apply;
 }
 
 int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *),
@@ -31,15 +40,26 @@ int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *
 		{"config", required_argument, NULL, 'c'}, {"option", required_argument, NULL, 'o'},
 		{"foreground", no_argument, NULL, 'f'},   {"print-config", no_argument, NULL, 'n'},
 		{"verbose", no_argument, NULL, 'v'},      {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'},      {"clamd-config", required_argument, NULL, 'C'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *file = NULL, *err = NULL;
 	int noverrides = 0, opt;
 
 	o->foreground = o->print = 0;
 	daemon_overrides = xcalloc((size_t)argc, sizeof(char *));
-	while ((opt = getopt_long(argc, argv, "c:o:fnvhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, daemon_clamd_apply ? "c:o:fnvhVC:" : "c:o:fnvhV",
+				  longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'C':
+			if (daemon_clamd_apply == NULL) {
+				usage(stderr);
+				return 2;
+			}
+			free(daemon_clamd_override);
+			daemon_clamd_override = xasprintf("scand_clamd_config=%s", optarg);
+			daemon_overrides[noverrides++] = daemon_clamd_override;
+			break;
 		case 'c':
 			file = optarg;
 			break;
@@ -71,6 +91,11 @@ int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *
 		return 2;
 	}
 	if (config_load(file, daemon_overrides, noverrides, &err) < 0)
+		log_fatal("%s", err);
+	/* clamd's own file, then the -o overrides again: they win over it. */
+	if (daemon_clamd_apply != NULL && *config_str(CONF_SCAND_CLAMD_CONFIG) != '\0' &&
+	    (daemon_clamd_apply(config_str(CONF_SCAND_CLAMD_CONFIG), &err) < 0 ||
+	     config_apply_overrides(daemon_overrides, noverrides, &err) < 0))
 		log_fatal("%s", err);
 	return -1;
 }

@@ -22,6 +22,16 @@ struct daemon_options {
 int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *),
 		   struct daemon_options *o);
 
+/*
+ * daemon_clamd_config - let daemon_options take -C FILE (--clamd-config
+ * FILE), the same as -o scand_clamd_config=FILE.  Once the configuration
+ * file and the -o overrides are loaded, daemon_options calls APPLY with
+ * scand_clamd_config when it is set (from anywhere), then applies the -o
+ * overrides again, so they win over what APPLY set; an APPLY failure is
+ * fatal.  mxscand calls it before daemon_options.
+ */
+void daemon_clamd_config(int (*apply)(const char *file, const char **error_r));
+
 /* daemon_options_free - after config_free, at exit. */
 void daemon_options_free(void);
 

@@ -90,7 +90,17 @@ static void engine_cb_found(int fd, const char *virname, void *context)
 
 	(void)fd;
 	if (ctx != NULL && !ctx->stopped && ctx->found != NULL)
-		ctx->found(ctx->arg, virname);
+		ctx->found(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, virname);
+}
+
+/* engine_cb_props - the file properties of an ENGINE_FACTS scan. */
+static int engine_cb_props(const char *json, int rc, void *context)
+{
+	struct engine_scan_ctx *ctx = context;
+
+	if (ctx != NULL && !ctx->stopped && ctx->props != NULL && json != NULL)
+		ctx->props(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, json);
+	return rc;
 }
 
 static int engine_fail(const char **error_r, const char *what, cl_error_t r)
@@ -99,6 +109,48 @@ static int engine_fail(const char **error_r, const char *what, cl_error_t r)
 	*error_r = engine_why;
 	return -1;
 }
+
+/* The limits of engine_settings.tuned_limits, in order, with their parameters. */
+static const struct {
+	enum cl_engine_field field;
+	enum config_id id;
+} engine_tuned[] = {
+	{CL_ENGINE_BYTECODE_TIMEOUT, CONF_SCAND_BYTECODE_TIMEOUT},
+	{CL_ENGINE_MAX_EMBEDDEDPE, CONF_SCAND_MAX_EMBEDDED_PE},
+	{CL_ENGINE_MAX_HTMLNORMALIZE, CONF_SCAND_MAX_HTML_NORMALIZE},
+	{CL_ENGINE_MAX_HTMLNOTAGS, CONF_SCAND_MAX_HTML_NOTAGS},
+	{CL_ENGINE_MAX_SCRIPTNORMALIZE, CONF_SCAND_MAX_SCRIPT_NORMALIZE},
+	{CL_ENGINE_MAX_ZIPTYPERCG, CONF_SCAND_MAX_ZIPTYPERCG},
+	{CL_ENGINE_MAX_PARTITIONS, CONF_SCAND_MAX_PARTITIONS},
+	{CL_ENGINE_MAX_ICONSPE, CONF_SCAND_MAX_ICONSPE},
+	{CL_ENGINE_MAX_RECHWP3, CONF_SCAND_MAX_HWP_RECURSION},
+	{CL_ENGINE_PCRE_MATCH_LIMIT, CONF_SCAND_PCRE_MATCH_LIMIT},
+	{CL_ENGINE_PCRE_RECMATCH_LIMIT, CONF_SCAND_PCRE_RECMATCH_LIMIT},
+	{CL_ENGINE_PCRE_MAX_FILESIZE, CONF_SCAND_PCRE_MAX_FILESIZE},
+};
+_Static_assert(sizeof(engine_tuned) / sizeof(engine_tuned[0]) ==
+		       sizeof(((struct engine_settings *)0)->tuned_limits) / sizeof(long long),
+	       "engine_tuned and engine_settings.tuned_limits differ");
+
+/* The yes/no scan options of clamd.conf: the bit a "yes" sets. */
+enum engine_bits { ENGINE_GENERAL, ENGINE_HEURISTIC, ENGINE_DB };
+static const struct {
+	enum config_id id;
+	enum engine_bits where;
+	unsigned bit;
+} engine_flags[] = {
+	{CONF_SCAND_HEURISTIC_PRECEDENCE, ENGINE_GENERAL, CL_SCAN_GENERAL_HEURISTIC_PRECEDENCE},
+	{CONF_SCAND_ALERT_BROKEN_EXECUTABLES, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_BROKEN},
+	{CONF_SCAND_ALERT_BROKEN_MEDIA, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_BROKEN_MEDIA},
+	{CONF_SCAND_ALERT_ENCRYPTED_ARCHIVE, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE},
+	{CONF_SCAND_ALERT_ENCRYPTED_DOC, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_ENCRYPTED_DOC},
+	{CONF_SCAND_ALERT_MACROS, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_MACROS},
+	{CONF_SCAND_ALERT_PHISHING_SSL, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_PHISHING_SSL_MISMATCH},
+	{CONF_SCAND_ALERT_PHISHING_CLOAK, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_PHISHING_CLOAK},
+	{CONF_SCAND_ALERT_PARTITION_INTERSECTION, ENGINE_HEURISTIC, CL_SCAN_HEURISTIC_PARTITION_INTXN},
+	{CONF_SCAND_DETECT_PUA, ENGINE_DB, CL_DB_PUA},
+	{CONF_SCAND_OFFICIAL_DB_ONLY, ENGINE_DB, CL_DB_OFFICIAL_ONLY},
+};
 
 /* engine_apply - limits and temp dir onto a fresh engine. */
 static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
@@ -124,6 +176,11 @@ static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
 		if (r != CL_SUCCESS)
 			return engine_fail(error_r, "cl_engine_set_num", r);
 	}
+	for (i = 0; s->tuned && i < sizeof(engine_tuned) / sizeof(engine_tuned[0]); i++) {
+		r = cl_engine_set_num(cl, engine_tuned[i].field, s->tuned_limits[i]);
+		if (r != CL_SUCCESS)
+			return engine_fail(error_r, "cl_engine_set_num", r);
+	}
 	r = cl_engine_set_num(cl, CL_ENGINE_DISABLE_CACHE, s->engine_cache ? 0 : 1);
 	if (r != CL_SUCCESS)
 		return engine_fail(error_r, "cl_engine_set_num(DISABLE_CACHE)", r);
@@ -134,6 +191,7 @@ static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
 	}
 	cl_engine_set_clcb_pre_scan(cl, engine_cb_prescan);
 	cl_engine_set_clcb_virus_found(cl, engine_cb_found);
+	cl_engine_set_clcb_file_props(cl, engine_cb_props);
 	return 0;
 }
 
@@ -150,7 +208,24 @@ void engine_settings_from_config(struct engine_settings *s, const char *tmpdir)
 		.heuristic_alerts = (int)config_num(CONF_SCAND_HEURISTIC_ALERTS),
 		.alert_exceeds_max = (int)config_num(CONF_SCAND_ALERT_EXCEEDS_MAX),
 		.tmpdir = tmpdir,
+		.tuned = 1,
 	};
+	size_t i;
+
+	for (i = 0; i < sizeof(engine_tuned) / sizeof(engine_tuned[0]); i++)
+		s->tuned_limits[i] = config_num(engine_tuned[i].id);
+	for (i = 0; i < sizeof(engine_flags) / sizeof(engine_flags[0]); i++) {
+		unsigned *to = engine_flags[i].where == ENGINE_GENERAL ? &s->general_extra
+			       : engine_flags[i].where == ENGINE_HEURISTIC ? &s->heuristic_extra
+			       : &s->db_extra;
+
+		if (config_num(engine_flags[i].id))
+			*to |= engine_flags[i].bit;
+	}
+	if (!config_num(CONF_SCAND_PHISHING_SIGNATURES))
+		s->db_removed |= CL_DB_PHISHING;
+	if (!config_num(CONF_SCAND_PHISHING_SCAN_URLS))
+		s->db_removed |= CL_DB_PHISHING_URLS;
 }
 
 struct engine_db *engine_load(const char *dir, const struct engine_settings *s,
@@ -175,6 +250,7 @@ struct engine_db *engine_load(const char *dir, const struct engine_settings *s,
 		goto fail;
 	if (s->bytecode)
 		dbopts |= CL_DB_BYTECODE;
+	dbopts = (dbopts | s->db_extra) & ~s->db_removed;
 	r = cl_load(dir, db->cl, &db->sigs, dbopts);
 	if (r != CL_SUCCESS) {
 		engine_fail(error_r, "loading the database", r);
@@ -193,6 +269,8 @@ struct engine_db *engine_load(const char *dir, const struct engine_settings *s,
 		opts->scan.general |= CL_SCAN_GENERAL_HEURISTICS;
 	if (s->alert_exceeds_max)
 		opts->scan.heuristic |= CL_SCAN_HEURISTIC_EXCEEDS_MAX;
+	opts->scan.general |= s->general_extra;
+	opts->scan.heuristic |= s->heuristic_extra;
 	return db;
 fail:
 	cl_engine_free(db->cl);
@@ -209,12 +287,18 @@ void engine_free(struct engine_db *db)
 }
 
 /* engine_options - this db's scan options, adjusted for one scan. */
-static struct cl_scan_options engine_options(const struct engine_db *db, int allmatch)
+static struct cl_scan_options engine_options(const struct engine_db *db, int flags)
 {
 	struct cl_scan_options o = ((const struct engine_opts *)(db + 1))->scan;
 
-	if (allmatch)
+	if (flags & ENGINE_ALLMATCH)
 		o.general |= CL_SCAN_GENERAL_ALLMATCHES;
+	if (flags & ENGINE_FACTS) {
+		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
+		o.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
+	}
+	if (flags & ENGINE_FLAT)
+		o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
 	return o;
 }
 
@@ -235,11 +319,11 @@ static enum engine_result engine_result_of(cl_error_t r, const struct engine_sca
 	return ENGINE_ERROR;
 }
 
-/* engine_scan_map - BUF/LEN through libclamav with options O. */
-static enum engine_result engine_scan_map(const struct engine_db *db, const void *buf, size_t len,
-					  struct cl_scan_options o, struct engine_scan_ctx *ctx,
-					  const char **virname_r, const char **error_r)
+enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
+				   int flags, struct engine_scan_ctx *ctx,
+				   const char **virname_r, const char **error_r)
 {
+	struct cl_scan_options o = engine_options(db, flags);
 	unsigned long scanned = 0;
 	cl_fmap_t *map;
 	cl_error_t r;
@@ -257,28 +341,11 @@ static enum engine_result engine_scan_map(const struct engine_db *db, const void
 	return engine_result_of(r, ctx, virname_r, error_r);
 }
 
-enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
-				   int allmatch, struct engine_scan_ctx *ctx,
-				   const char **virname_r, const char **error_r)
-{
-	return engine_scan_map(db, buf, len, engine_options(db, allmatch), ctx, virname_r, error_r);
-}
-
-enum engine_result engine_scan_mem_flat(const struct engine_db *db, const void *buf, size_t len,
-					struct engine_scan_ctx *ctx, const char **virname_r,
-					const char **error_r)
-{
-	struct cl_scan_options o = engine_options(db, 0);
-
-	o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
-	return engine_scan_map(db, buf, len, o, ctx, virname_r, error_r);
-}
-
 enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char *name,
-				  int allmatch, struct engine_scan_ctx *ctx,
+				  int flags, struct engine_scan_ctx *ctx,
 				  const char **virname_r, const char **error_r)
 {
-	struct cl_scan_options o = engine_options(db, allmatch);
+	struct cl_scan_options o = engine_options(db, flags);
 	unsigned long scanned = 0;
 
 	*virname_r = NULL;

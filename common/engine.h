@@ -22,6 +22,14 @@ struct engine_settings {
 	int heuristic_alerts;
 	int alert_exceeds_max;
 	const char *tmpdir;
+	/* clamd.conf's further scan options (zero: as before they existed).
+	 * TUNED applies TUNED_LIMITS, in engine.c's engine_tuned order
+	 * (BytecodeTimeout, MaxEmbeddedPE ... PCREMaxFileSize); the rest are
+	 * CL_SCAN_GENERAL_*, CL_SCAN_HEURISTIC_* and CL_DB_* bits added to,
+	 * or (DB_REMOVED) taken from, the defaults. */
+	int tuned;
+	long long tuned_limits[12];
+	unsigned general_extra, heuristic_extra, db_extra, db_removed;
 };
 
 struct engine_db {
@@ -39,6 +47,12 @@ struct engine_scan_ctx {
 	/* found - called for every match in all-match mode. */
 	void (*found)(void *arg, const char *virname);
 	void *arg;
+	/* props - with ENGINE_FACTS, libclamav's file properties (JSON:
+	 * FileType, ContainedObjects with their FileName and FileType). */
+	void (*props)(void *arg, const char *json);
+	/* report_arg - the argument of found and props when not NULL
+	 * (stop keeps arg). */
+	void *report_arg;
 	/* stopped - set by the engine once stop() said so: the scan's
 	 * result is void (ENGINE_STOPPED) and nothing of it was cached. */
 	int stopped;
@@ -85,27 +99,27 @@ int engine_selftest(const struct engine_db *db, const char **error_r);
 /* engine_free - release DB (NULL is a no-op). */
 void engine_free(struct engine_db *db);
 
+/* Bits of the FLAGS of engine_scan_mem and engine_scan_fd. */
+#define ENGINE_ALLMATCH 0x01	/* every match through ctx->found */
+#define ENGINE_FACTS 0x02	/* file properties through ctx->props, and
+				 * encrypted archives and documents as
+				 * Heuristics.Encrypted.* (for a mail policy) */
+#define ENGINE_FLAT 0x04	/* libclamav's mail parser off
+				 * (CL_SCAN_PARSE_MAIL): a message is matched as
+				 * the text it is, its parts not decoded again */
+
 /*
  * engine_scan_mem / engine_scan_fd - scan LEN bytes at BUF, or the file
- * FD.  ALLMATCH reports every match through ctx->found.  On VIRUS
+ * FD, with FLAGS (ENGINE_*; 1 is ENGINE_ALLMATCH).  On VIRUS
  * *virname_r points at a name owned by the engine; on ERROR *error_r is
  * libclamav's reason.
  */
 enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, size_t len,
-				   int allmatch, struct engine_scan_ctx *ctx,
+				   int flags, struct engine_scan_ctx *ctx,
 				   const char **virname_r, const char **error_r);
 enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char *name,
-				  int allmatch, struct engine_scan_ctx *ctx,
+				  int flags, struct engine_scan_ctx *ctx,
 				  const char **virname_r, const char **error_r);
-
-/*
- * engine_scan_mem_flat - engine_scan_mem with libclamav's mail parser
- * off (CL_SCAN_PARSE_MAIL): a message is matched as the text it is, its
- * parts not decoded again.
- */
-enum engine_result engine_scan_mem_flat(const struct engine_db *db, const void *buf, size_t len,
-					struct engine_scan_ctx *ctx, const char **virname_r,
-					const char **error_r);
 
 /* engine_eicar - the EICAR test string (68 bytes) into BUF[68]. */
 void engine_eicar(char buf[68]);

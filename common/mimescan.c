@@ -10,6 +10,7 @@
 #include "auto-config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/mimescan.h"
@@ -312,14 +313,24 @@ static int mimescan_octal(const char *s, const char *end)
 	return v;
 }
 
-/* mimescan_unquote - the name field at *S (then a space) into P; advances *S. */
-static int mimescan_unquote(const char **s, const char *end, struct mimescan_part *p,
+/*
+ * mimescan_unquote - the name field at *S into NAME (MIMESCAN_NAME_MAX
+ * bytes) and *HAS_NAME; advances *S past it and the space after it, or,
+ * when LAST, requires it to end the line.
+ */
+static int mimescan_unquote(const char **s, const char *end, char *name, int *has_name, int last,
 			    const char **error_r)
 {
 	const char *q = *s;
 	size_t o = 0;
 
-	if (end - q >= 2 && q[0] == '-' && q[1] == ' ') {
+	*has_name = 0;
+	name[0] = '\0';
+	if (last && end - q == 1 && q[0] == '-') {
+		*s = end;
+		return 0;
+	}
+	if (!last && end - q >= 2 && q[0] == '-' && q[1] == ' ') {
 		*s = q + 2;
 		return 0;
 	}
@@ -349,7 +360,7 @@ static int mimescan_unquote(const char **s, const char *end, struct mimescan_par
 			*error_r = "the file name has an unescaped unprintable byte";
 			return -1;
 		}
-		p->name[o++] = (char)c;
+		name[o++] = (char)c;
 	}
 	if (q == end) {
 		*error_r = "the file name has no closing quote";
@@ -363,13 +374,13 @@ static int mimescan_unquote(const char **s, const char *end, struct mimescan_par
 		*error_r = "the file name is empty (\"-\" says none)";
 		return -1;
 	}
-	if (q + 1 == end || q[1] != ' ') {
-		*error_r = "no verdict after the file name";
+	if (last ? q + 1 != end : q + 1 == end || q[1] != ' ') {
+		*error_r = last ? "bytes after the file name" : "no verdict after the file name";
 		return -1;
 	}
-	p->name[o] = '\0';
-	p->has_name = 1;
-	*s = q + 2;
+	name[o] = '\0';
+	*has_name = 1;
+	*s = last ? end : q + 2;
 	return 0;
 }
 
@@ -442,9 +453,177 @@ int mimescan_parse_part(const char *line, size_t len, unsigned id, struct mimesc
 			*error_r = "the content type is not one lower-case printable word";
 			return -1;
 		}
-	if (mimescan_unquote(&s, end, p, error_r) < 0)
+	if (mimescan_unquote(&s, end, p->name, &p->has_name, 0, error_r) < 0)
 		return -1;
 	return mimescan_verdict(s, end, p, error_r);
+}
+
+/* The keyword of each fact kind, in enum mimescan_fact_kind order. */
+static const char *const mimescan_fact_words[] = {"NAME", "TYPE", "MEMBER", "SIG"};
+
+/* mimescan_word_ok - a source or type word: 1 to MIMESCAN_TYPE_MAX - 1
+ * bytes of letters, digits and "_.+-". */
+static int mimescan_word_ok(const char *w)
+{
+	size_t n = strlen(w);
+
+	return n > 0 && n < MIMESCAN_TYPE_MAX &&
+	       strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-") == n;
+}
+
+/* mimescan_format_fact - one fact line into DST (see mimescan.h). */
+int mimescan_format_fact(char *dst, size_t size, unsigned id, const char *path,
+			 const struct mimescan_fact *f)
+{
+	char pfx[PROTO_ID_PREFIX_MAX], q[MIMESCAN_NAME_MAX], d[MIMESCAN_DETAIL_MAX];
+	int n = -1;
+
+	proto_id_prefix(pfx, sizeof(pfx), id);
+	if ((f->kind != MIMESCAN_FACT_SIG && !mimescan_word_ok(f->word)) ||
+	    (unsigned)f->kind >= sizeof(mimescan_fact_words) / sizeof(mimescan_fact_words[0]))
+		return -1;
+	mimescan_quote(q, f->has_name ? f->name : NULL);
+	switch (f->kind) {
+	case MIMESCAN_FACT_NAME:
+		if (!f->has_name)
+			return -1;
+		n = snprintf(dst, size, "%s%s NAME %s %s\n", pfx, path, f->word, q);
+		break;
+	case MIMESCAN_FACT_TYPE:
+		n = snprintf(dst, size, "%s%s TYPE %s\n", pfx, path, f->word);
+		break;
+	case MIMESCAN_FACT_MEMBER:
+		if (f->depth < 1 || f->depth > MIMESCAN_DEPTH_MAX)
+			return -1;
+		n = snprintf(dst, size, "%s%s MEMBER %d %s %s\n", pfx, path, f->depth, f->word, q);
+		break;
+	case MIMESCAN_FACT_SIG:
+		mimescan_detail(d, f->detail);
+		n = snprintf(dst, size, "%s%s SIG %s\n", pfx, path, d);
+		break;
+	}
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	return n;
+}
+
+/* mimescan_fact_line - whether LINE's second field is a fact keyword. */
+static int mimescan_fact_line(const char *line, size_t len, unsigned id)
+{
+	char pfx[PROTO_ID_PREFIX_MAX];
+	size_t n = (size_t)proto_id_prefix(pfx, sizeof(pfx), id), i;
+	const char *sp;
+
+	if (len < n)
+		return 0;
+	sp = memchr(line + n, ' ', len - n);
+	if (sp == NULL)
+		return 0;
+	sp++;
+	for (i = 0; i < sizeof(mimescan_fact_words) / sizeof(mimescan_fact_words[0]); i++) {
+		size_t w = strlen(mimescan_fact_words[i]);
+
+		if ((size_t)(line + len - sp) > w && memcmp(sp, mimescan_fact_words[i], w) == 0 &&
+		    sp[w] == ' ')
+			return 1;
+	}
+	return 0;
+}
+
+/* mimescan_parse_fact - one fact line into F (see mimescan.h). */
+int mimescan_parse_fact(const char *line, size_t len, unsigned id, struct mimescan_fact *f,
+			const char **error_r)
+{
+	const char *s = line, *end = line + len;
+	char pfx[PROTO_ID_PREFIX_MAX], kw[16], num[16], *e;
+	size_t n = (size_t)proto_id_prefix(pfx, sizeof(pfx), id), i;
+	int reading;
+	long depth;
+
+	memset(f, 0, sizeof(*f));
+	if (memchr(line, '\0', len) != NULL || memchr(line, '\n', len) != NULL) {
+		*error_r = "a NUL or newline inside the line";
+		return -1;
+	}
+	if (len < n || memcmp(line, pfx, n) != 0) {
+		*error_r = "the line lacks its request's \"<id>: \" prefix";
+		return -1;
+	}
+	s += n;
+	if (mimescan_word(&s, end, f->path, sizeof(f->path)) < 0) {
+		*error_r = "no path";
+		return -1;
+	}
+	if ((reading = mimescan_path_parse(f->path, f->part, sizeof(f->part), error_r)) < 0)
+		return -1;
+	f->reading = (enum mimescan_reading)reading;
+	if (mimescan_word(&s, end, kw, sizeof(kw)) < 0) {
+		*error_r = "no fact keyword";
+		return -1;
+	}
+	for (i = 0; i < sizeof(mimescan_fact_words) / sizeof(mimescan_fact_words[0]); i++)
+		if (strcmp(kw, mimescan_fact_words[i]) == 0)
+			break;
+	if (i == sizeof(mimescan_fact_words) / sizeof(mimescan_fact_words[0])) {
+		*error_r = "an unknown fact keyword";
+		return -1;
+	}
+	f->kind = (enum mimescan_fact_kind)i;
+	switch (f->kind) {
+	case MIMESCAN_FACT_NAME:
+		if (mimescan_word(&s, end, f->word, sizeof(f->word)) < 0 || !mimescan_word_ok(f->word)) {
+			*error_r = "a NAME fact without its source word";
+			return -1;
+		}
+		if (mimescan_unquote(&s, end, f->name, &f->has_name, 1, error_r) < 0)
+			return -1;
+		if (!f->has_name) {
+			*error_r = "a NAME fact without a name";
+			return -1;
+		}
+		return 0;
+	case MIMESCAN_FACT_TYPE:
+		n = (size_t)(end - s);
+		if (n >= sizeof(f->word)) {
+			*error_r = "the type is too long";
+			return -1;
+		}
+		memcpy(f->word, s, n);
+		f->word[n] = '\0';
+		if (!mimescan_word_ok(f->word)) {
+			*error_r = "the type is not one word";
+			return -1;
+		}
+		return 0;
+	case MIMESCAN_FACT_MEMBER:
+		if (mimescan_word(&s, end, num, sizeof(num)) < 0 ||
+		    (depth = strtol(num, &e, 10)) < 1 || depth > MIMESCAN_DEPTH_MAX || *e != '\0' ||
+		    num[0] == '0' || num[0] == '+') {
+			*error_r = "a MEMBER fact without its depth";
+			return -1;
+		}
+		f->depth = (int)depth;
+		if (mimescan_word(&s, end, f->word, sizeof(f->word)) < 0 || !mimescan_word_ok(f->word)) {
+			*error_r = "a MEMBER fact without its type";
+			return -1;
+		}
+		return mimescan_unquote(&s, end, f->name, &f->has_name, 1, error_r);
+	case MIMESCAN_FACT_SIG:
+		n = (size_t)(end - s);
+		if (n == 0 || n >= sizeof(f->detail)) {
+			*error_r = "a SIG fact with no signature or one too long";
+			return -1;
+		}
+		for (i = 0; i < n; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+				*error_r = "the signature has a control byte";
+				return -1;
+			}
+		memcpy(f->detail, s, n);
+		f->detail[n] = '\0';
+		return 0;
+	}
+	return -1;
 }
 
 /* mimescan_parse_final - the "stream: " line into F (see mimescan.h). */
@@ -518,9 +697,9 @@ int mimescan_parse_reply(const char *reply, size_t len, char term, unsigned id,
 	return -1;
 }
 
-/* mimescan_next_part - the part line at *POS (see mimescan.h). */
-int mimescan_next_part(const char *reply, size_t len, char term, unsigned id, size_t *pos,
-		       struct mimescan_part *p, const char **error_r)
+/* mimescan_next_line - the part or fact line at *POS (see mimescan.h). */
+int mimescan_next_line(const char *reply, size_t len, char term, unsigned id, size_t *pos,
+		       struct mimescan_part *p, struct mimescan_fact *f, const char **error_r)
 {
 	const char *line, *nl;
 	size_t n;
@@ -534,5 +713,19 @@ int mimescan_next_part(const char *reply, size_t len, char term, unsigned id, si
 	if (nl == NULL)		/* the final line */
 		return 0;
 	*pos = (size_t)(nl - reply) + 1;
+	if (mimescan_fact_line(line, (size_t)(nl - line), id))
+		return mimescan_parse_fact(line, (size_t)(nl - line), id, f, error_r) < 0 ? -1 : 2;
 	return mimescan_parse_part(line, (size_t)(nl - line), id, p, error_r) < 0 ? -1 : 1;
+}
+
+/* mimescan_next_part - the next part line at *POS, fact lines skipped. */
+int mimescan_next_part(const char *reply, size_t len, char term, unsigned id, size_t *pos,
+		       struct mimescan_part *p, const char **error_r)
+{
+	struct mimescan_fact f;
+	int r;
+
+	while ((r = mimescan_next_line(reply, len, term, id, pos, p, &f, error_r)) == 2)
+		;
+	return r;
 }

@@ -21,6 +21,23 @@
  * lower-case content type, <name> the part's file name in double quotes
  * with '"', '\' and unprintable bytes as \ooo, or "-" without one.
  *
+ * MIMEFACTS (the same request, for a mail policy) adds fact lines
+ * before each part line, each naming a path and an upper-case keyword
+ * where a part line has its content type:
+ *
+ *	[<id>: ]<path> NAME <source> "<name>"	a name a client may show
+ *	[<id>: ]<path> TYPE <type>		libclamav's true type
+ *	[<id>: ]<path> MEMBER <depth> <type> <name>	an archive member
+ *	[<id>: ]<path> SIG <signature>		a further match
+ *
+ * <source> is "filename" (Content-Disposition), "name" (Content-Type),
+ * "uu" (a uuencode begin line), each decoded from RFC 2231 and RFC
+ * 2047, and "filename-raw"/"name-raw" for the undecoded text where a
+ * client that does not decode would show that instead; <type> is
+ * libclamav's file type without "CL_TYPE_" ("MSEXE", "ZIP", "7Z"),
+ * <depth> 1 for a member of the part itself, 2 for a member of that
+ * member, and so on; <name> is quoted as in a part line, or "-".
+ *
  * The daemon formats its lines here (scanner/mime.c) and every reader
  * parses them here (common/client.c, the filter's strip loop, the milter
  * and the policy module), so both ends agree by construction.  The part
@@ -49,6 +66,9 @@
 #define MIMESCAN_LINE_MAX \
 	(PROTO_ID_PREFIX_MAX + MIMESCAN_PATH_MAX + MIMESCAN_TYPE_MAX + MIMESCAN_NAME_MAX + \
 	 MIMESCAN_DETAIL_MAX + 16)
+
+/* The deepest archive member reported in a MEMBER fact. */
+#define MIMESCAN_DEPTH_MAX 64
 
 /* The path of libclamav's reading of the whole message. */
 #define MIMESCAN_PATH_RAW "raw"
@@ -82,6 +102,27 @@ struct mimescan_part {
 	char name[MIMESCAN_NAME_MAX];	/* the file name, \ooo decoded ("" if none) */
 	enum proto_verdict verdict;
 	char detail[MIMESCAN_DETAIL_MAX];	/* signature (FOUND), reason (ERROR), "" */
+};
+
+/* What a fact line tells (the keyword). */
+enum mimescan_fact_kind {
+	MIMESCAN_FACT_NAME,	/* word: the source; name */
+	MIMESCAN_FACT_TYPE,	/* word: the type */
+	MIMESCAN_FACT_MEMBER,	/* depth, word: the type; name or none */
+	MIMESCAN_FACT_SIG,	/* detail: the signature */
+};
+
+/* One fact line, parsed. */
+struct mimescan_fact {
+	char path[MIMESCAN_PATH_MAX];
+	char part[MIMESCAN_PATH_MAX];
+	enum mimescan_reading reading;
+	enum mimescan_fact_kind kind;
+	char word[MIMESCAN_TYPE_MAX];	/* source (NAME) or type (TYPE, MEMBER) */
+	int depth;			/* MEMBER: 1 .. MIMESCAN_DEPTH_MAX */
+	int has_name;
+	char name[MIMESCAN_NAME_MAX];	/* NAME, MEMBER: \ooo decoded */
+	char detail[MIMESCAN_DETAIL_MAX];	/* SIG */
 };
 
 /* The verdict of a whole reply. */
@@ -173,6 +214,31 @@ int mimescan_parse_final(const char *line, size_t len, unsigned id, struct mimes
  */
 int mimescan_parse_reply(const char *reply, size_t len, char term, unsigned id,
 			 struct mimescan_final *f, const char **error_r);
+
+/*
+ * mimescan_format_fact - the fact line of F (its kind, word, depth, name
+ * or detail; F->path is ignored) for PATH into DST.  The word must be
+ * letters, digits and "_.+-"; a name is quoted and cut, a signature cut
+ * with control bytes as "?".  Returns the length, or -1 when F cannot be
+ * written (bad word or depth, a NAME without a name) or does not fit.
+ */
+int mimescan_format_fact(char *dst, size_t size, unsigned id, const char *path,
+			 const struct mimescan_fact *f);
+
+/*
+ * mimescan_parse_fact - one fact line (LEN bytes, without its newline)
+ * into F.  Returns 0, or -1 with *error_r.
+ */
+int mimescan_parse_fact(const char *line, size_t len, unsigned id, struct mimescan_fact *f,
+			const char **error_r);
+
+/*
+ * mimescan_next_line - the line at *POS of REPLY, part or fact; *POS
+ * moves past it.  Returns 1 with *p filled (a part line), 2 with *f (a
+ * fact line), 0 at the final line, -1 with *error_r.
+ */
+int mimescan_next_line(const char *reply, size_t len, char term, unsigned id, size_t *pos,
+		       struct mimescan_part *p, struct mimescan_fact *f, const char **error_r);
 
 /*
  * mimescan_next_part - the part line at offset *POS (start with 0) of

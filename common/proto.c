@@ -48,6 +48,10 @@ enum proto_frame_status proto_frame_next(const char *buf, size_t len, int allow_
 	} else {
 		return len > PROTO_COMMAND_MAX ? PROTO_FRAME_TOO_LONG : PROTO_FRAME_MORE;
 	}
+	/* clamd reads the text as a C string: it ends at a NUL, which is
+	 * how freshclam's NotifyClamd sends its old-style "RELOAD". */
+	if ((end = memchr(buf, '\0', n)) != NULL)
+		n = (size_t)(end - buf);
 	while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == '\n'))
 		n--;
 	frame->cmd = buf;

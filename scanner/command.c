@@ -23,6 +23,7 @@
 #include "scanner/cache.h"
 #include "scanner/command.h"
 #include "scanner/generation.h"
+#include "scanner/meter.h"
 #include "scanner/pool.h"
 #include "scanner/roots.h"
 #include "scanner/stats.h"
@@ -37,6 +38,7 @@ enum {
 	CMD_STREAM = 64,	/* reads INSTREAM chunks: a refusal names "stream" */
 	CMD_END = 128,		/* END: only inside a session, takes no request id */
 	CMD_KEEP = 256,		/* a not-ready refusal keeps the conversation (PING) */
+	CMD_LEGACY = 512,	/* STREAM: exists only with scand_legacy_stream */
 };
 
 struct command;
@@ -70,6 +72,7 @@ static void cmd_end(struct command_ctx *);
 static void cmd_instream(struct command_ctx *);
 static void cmd_detstats(struct command_ctx *);
 static void cmd_health(struct command_ctx *);
+static void cmd_stream(struct command_ctx *);
 
 static const struct command command_table[] = {
 	{"SCAN", CMD_ARG | CMD_OLD | CMD_SESSION | CMD_PATH | CMD_READY, cmd_scan, JOB_SCAN},
@@ -80,6 +83,8 @@ static const struct command command_table[] = {
 	{"CONTSCAN", CMD_ARG | CMD_OLD | CMD_PATH | CMD_READY, cmd_scan, JOB_CONTSCAN},
 	{"VERSIONCOMMANDS", CMD_SESSION, cmd_versioncommands, 0},
 	{"VERSION", CMD_OLD | CMD_SESSION, cmd_version, 0},
+	/* Old clamd's place for STREAM (0.95, 0.96): old style allowed, not in IDSESSION. */
+	{"STREAM", CMD_OLD | CMD_READY | CMD_STREAM | CMD_LEGACY, cmd_stream, JOB_INSTREAM},
 	{"END", CMD_SESSION | CMD_END, cmd_end, 0},
 	{"SHUTDOWN", CMD_OLD | CMD_ADMIN, cmd_shutdown, 0},
 	{"MULTISCAN", CMD_ARG | CMD_OLD | CMD_PATH | CMD_READY, cmd_scan, JOB_MULTISCAN},
@@ -92,9 +97,16 @@ static const struct command command_table[] = {
 	{"ALLMATCHSCAN", CMD_ARG | CMD_PATH | CMD_READY, cmd_scan, JOB_ALLMATCHSCAN},
 	{"HEALTH", CMD_SESSION, cmd_health, 0},
 	{"MIMESCAN", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_MIME},
+	{"MIMEFACTS", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_MIMEFACTS},
 };
 
 #define COMMAND_COUNT (sizeof(command_table) / sizeof(command_table[0]))
+
+/* command_enabled - is E a command of this configuration? */
+static int command_enabled(const struct command *e)
+{
+	return !(e->flags & CMD_LEGACY) || config_num(CONF_SCAND_LEGACY_STREAM);
+}
 
 static const char command_not_ready[] = "Signature database not loaded yet.";
 static const char command_unknown[] = "UNKNOWN COMMAND";
@@ -111,7 +123,7 @@ static const struct command *command_lookup(const char *cmd, size_t len, const c
 		const struct command *e = &command_table[i];
 		size_t n = strlen(e->name);
 
-		if (len < n || memcmp(cmd, e->name, n) != 0)
+		if (len < n || memcmp(cmd, e->name, n) != 0 || !command_enabled(e))
 			continue;
 		if (!(e->flags & CMD_ARG)) {
 			if (len == n)
@@ -187,7 +199,8 @@ static void cmd_versioncommands(struct command_ctx *x)
 	n = strlen(buf);
 	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "| COMMANDS:");
 	for (i = 0; i < COMMAND_COUNT && n < sizeof(buf); i++)
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s", command_table[i].name);
+		if (command_enabled(&command_table[i]))
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " %s", command_table[i].name);
 	command_reply_text(x, buf);
 }
 
@@ -248,7 +261,9 @@ static void command_prefix(struct buffer *b, unsigned id)
 /*
  * cmd_stats - clamd's layout (POOLS, STATE, THREADS, QUEUE, MEMSTATS,
  * END) so clamdtop and monitoring scripts read it; CACHE is mxscan's
- * line (clamdtop skips lines it does not know).
+ * line (clamdtop skips lines it does not know).  THREADS counts as
+ * clamd's thrmgr does: live is the threads alive (all of ours), idle
+ * those of them waiting, so idle <= live (clamdtop aborts otherwise).
  */
 static void cmd_stats(struct command_ctx *x)
 {
@@ -260,7 +275,7 @@ static void cmd_stats(struct command_ctx *x)
 	command_prefix(b, x->r->id);
 	buffer_appendf(b, "POOLS: 1\n\nSTATE: VALID PRIMARY\n"
 		       "THREADS: live %d  idle %d max %d idle-timeout %lld\nQUEUE: %d items\n",
-		       busy, total - busy, total, config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000,
+		       total, total - busy, total, config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000,
 		       queued);
 	pool_each_running(command_active_line, b);
 #ifdef HAVE_MALLINFO2
@@ -325,6 +340,11 @@ static void cmd_instream(struct command_ctx *x)
 	x->r->action = COMMAND_STREAM;
 }
 
+static void cmd_stream(struct command_ctx *x)
+{
+	x->r->action = COMMAND_LEGACY_STREAM;
+}
+
 static void cmd_fildes(struct command_ctx *x)
 {
 	if (!x->cc->is_unix) {
@@ -385,6 +405,7 @@ void command_dispatch(struct command_conn *cc, const struct proto_frame *frame,
 		return;
 	}
 	cmd = command_lookup(frame->cmd, frame->cmd_len, &x.arg);
+	meter_command(cmd != NULL ? cmd->name : NULL);
 	if (cc->in_session && (cmd == NULL || !(cmd->flags & CMD_SESSION))) {
 		/* clamd answers this with the request's id and ends the session. */
 		command_reply_error(&r->reply, cc->next_id++, r->term, NULL,

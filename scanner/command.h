@@ -28,6 +28,7 @@ enum command_action {
 	COMMAND_PATH,		/* submit a path scan of .arg, kind .scan */
 	COMMAND_SHUTDOWN,	/* the daemon stops; the request is over */
 	COMMAND_CLOSE,		/* close at once without a reply (DETSTATS) */
+	COMMAND_LEGACY_STREAM,	/* STREAM (scand_legacy_stream): open a data port, reply PORT */
 };
 
 /* What a command may know of its connection. */

@@ -33,8 +33,10 @@
 #include "common/xalloc.h"
 #include "scanner/command.h"
 #include "scanner/conn.h"
+#include "scanner/dataport.h"
 #include "scanner/events.h"
 #include "scanner/job.h"
+#include "scanner/meter.h"
 #include "scanner/pool.h"
 #include "scanner/scan.h"
 #include "scanner/stats.h"
@@ -93,6 +95,7 @@ struct conn {
 	struct job *parked;		/* complete, waiting for queue room */
 	struct conn *wait_next;		/* in conn_waiting */
 	int inflight;			/* jobs submitted or parked, not done */
+	struct dataport *dataport;	/* legacy STREAM: its data port (job in .job) */
 
 	/* deadlines (sock_now_ms clock; 0 = none) */
 	long long read_deadline;
@@ -211,6 +214,7 @@ void conn_close(struct conn *c, const char *why)
 	close(fd);
 	c->state = CONN_CLOSED;
 	conn_drop_fds(c);
+	dataport_free(&c->dataport);
 	job_free(c->job);
 	c->job = NULL;
 	if (c->parked != NULL) {
@@ -441,6 +445,7 @@ static int conn_stream_step(struct conn *c)
 				 config_num(CONF_SCAND_STREAM_MAX_LENGTH), len,
 				 (unsigned long long)c->job->len);
 			stats_add(STATS_ERRORS, 1);
+			meter_limit(c->job->cmd);
 			conn_fail_error(c, c->job->id, c->job->term, NULL, PROTO_LIMIT_STREAM);
 			return 0;
 		}
@@ -517,6 +522,59 @@ static int conn_output_full(struct conn *c)
 	return pending > (size_t)config_num(CONF_SCAND_MAX_PENDING_REPLY);
 }
 
+/*
+ * conn_dataport_done - the legacy STREAM's data connection ended: scan
+ * what it brought (past the limit, what it brought up to the limit), or
+ * answer the failure, as old clamd did, on this connection.
+ */
+static void conn_dataport_done(void *ctx, enum dataport_end end, const char *why)
+{
+	struct conn *c = ctx;
+	struct job *job = c->job;
+
+	dataport_free(&c->dataport);
+	c->job = NULL;
+	c->inflight--;
+	if (end == DATAPORT_FAILED) {
+		struct buffer b = BUFFER_INIT;
+
+		stats_add(STATS_ERRORS, 1);
+		command_reply_error(&b, 0, job->term, NULL, why);
+		conn_reply(c, buffer_data(&b), buffer_len(&b));
+		buffer_free(&b);
+		job_free(job);
+	} else {
+		if (end == DATAPORT_TRUNCATED && config_num(CONF_SCAND_ALERT_EXCEEDS_MAX))
+			job->clean_as = "Heuristics.Limits.Exceeded.StreamMaxLength";
+		conn_submit(c, job);
+	}
+	conn_flush(c);
+}
+
+/* conn_legacy_stream - STREAM: open a data port and tell the client "PORT n". */
+static void conn_legacy_stream(struct conn *c, const struct command_result *r)
+{
+	struct job *job = conn_new_job(c, JOB_STREAM_MEM, r->scan, r->name, r->id, r->term);
+	const char *why = NULL;
+	char line[32];
+	int n;
+
+	job->path = xstrdup("stream");
+	c->dataport = dataport_open(c->fd, c->is_unix, c->peer, job, conn_dataport_done, c, &why);
+	if (c->dataport == NULL) {
+		job_free(job);
+		stats_add(STATS_ERRORS, 1);
+		conn_fail_error(c, 0, r->term, NULL, why);
+		return;
+	}
+	c->job = job;
+	c->inflight++;		/* the data port's request, until it is done */
+	c->state = CONN_REPLYING;
+	c->read_deadline = 0;
+	n = snprintf(line, sizeof(line), "PORT %u%c", dataport_port(c->dataport), r->term);
+	conn_reply(c, line, (size_t)n);
+}
+
 /* conn_apply - do what the command table says FRAME means. */
 static void conn_apply(struct conn *c, const struct proto_frame *frame)
 {
@@ -569,6 +627,9 @@ static void conn_apply(struct conn *c, const struct proto_frame *frame)
 		break;
 	case COMMAND_CLOSE:
 		conn_close(c, r.name);
+		break;
+	case COMMAND_LEGACY_STREAM:
+		conn_legacy_stream(c, &r);
 		break;
 	}
 	buffer_free(&r.reply);
@@ -952,6 +1013,16 @@ void conn_tick(struct conn *c, long long now)
 {
 	if (c->state == CONN_CLOSED)
 		return;
+	if (c->dataport != NULL) {
+		int closed;
+
+		conn_ref(c);	/* its answer may close C */
+		dataport_tick(c->dataport, now);
+		closed = c->state == CONN_CLOSED;
+		conn_unref(c);
+		if (closed)
+			return;
+	}
 	if (c->state == CONN_DRAIN && c->drain_deadline != 0 && now >= c->drain_deadline) {
 		conn_close(c, "drain time-out");
 		return;

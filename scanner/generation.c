@@ -7,7 +7,9 @@
  * fingerprint is acted on only when it has been the same for two checks
  * in a row, so a set of files renamed one by one (freshclam) is loaded
  * once, whole.  The fingerprint is taken before a load starts, so files
- * that change during the load trigger another one.
+ * that change during the load trigger another one.  Like clamd's
+ * SelfCheck it looks only at what a load reads: directories (freshclam's
+ * tmp.* work directories) and freshclam's own state files do not count.
  */
 #include "auto-config.h"
 
@@ -31,6 +33,7 @@
 #include "scanner/cache.h"
 #include "scanner/dbfile.h"
 #include "scanner/generation.h"
+#include "scanner/meter.h"
 
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gen_cond = PTHREAD_COND_INITIALIZER;
@@ -93,7 +96,8 @@ static uint64_t generation_fingerprint(const char *dir)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (stat(path, &st) != 0)
+		if (stat(path, &st) != 0 || S_ISDIR(st.st_mode) ||
+		    strcmp(de->d_name, "freshclam.dat") == 0 || strcmp(de->d_name, "mirrors.dat") == 0)
 			continue;
 		/* Order-independent: hash each entry alone, add them up. */
 		h = e;
@@ -187,6 +191,7 @@ static int generation_load(const char *dir)
 	pthread_mutex_lock(&gen_lock);
 	if (db == NULL) {
 		gen_failures++;
+		meter_reload(0);
 		snprintf(gen_last_error, sizeof(gen_last_error), "%s: %s", dir, err);
 		pthread_mutex_unlock(&gen_lock);
 		log_error("database load failed, %s: %s: %s", gen_current ?
@@ -203,6 +208,7 @@ static int generation_load(const char *dir)
 	old = gen_current;
 	gen_current = g;
 	gen_failures = 0;
+	meter_reload(1);
 	gen_last_error[0] = '\0';
 	pthread_mutex_unlock(&gen_lock);
 	log_info("engine generation %llu ready: %s, %u signatures, version %u, %lld ms",

@@ -30,6 +30,7 @@ enum job_scan {
 	JOB_ALLMATCHSCAN,	/* every signature of every file */
 	JOB_INSTREAM,		/* one object: INSTREAM or FILDES */
 	JOB_MIME,		/* MIMESCAN: a whole message, part by part */
+	JOB_MIMEFACTS,		/* MIMEFACTS: MIMESCAN with the facts of mime.h */
 };
 
 enum job_verdict {
@@ -67,6 +68,7 @@ struct job {
 	int fd;			/* JOB_STREAM_FD, JOB_FILDES */
 	char *path;		/* JOB_PATH; reply subject otherwise */
 	long long start_ms, deadline_ms;
+	const char *clean_as;	/* a clean verdict is answered as this FOUND name (static) */
 	atomic_int stopped;	/* a scan callback saw the client gone or the deadline */
 	struct job_outcome outcome;
 };

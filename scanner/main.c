@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clamdconf.h"
 #include "common/config.h"
 #include "common/daemon.h"
 #include "common/engine.h"
@@ -21,6 +22,7 @@
 #include "scanner/bodies.h"
 #include "scanner/cache.h"
 #include "scanner/dbfile.h"
+#include "scanner/exporter.h"
 #include "scanner/generation.h"
 #include "scanner/mime.h"
 #include "scanner/pool.h"
@@ -36,6 +38,7 @@ static void usage(FILE *fp)
 		"Scanning daemon speaking clamd's protocol with a shared libclamav engine.\n\n"
 		"  -c, --config FILE     configuration file (default %s)\n"
 		"  -o, --option N=V      override one parameter (repeatable)\n"
+		"  -C, --clamd-config FILE  also read clamd's clamd.conf (see mxscand(8))\n"
 		"  -f, --foreground      stay in the foreground and log to stderr too\n"
 		"  -n, --print-config    print non-default settings and exit\n"
 		"  -v, --verbose         log debugging detail\n"
@@ -53,9 +56,11 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("mxscand", LOG_DEST_STDERR);
+	daemon_clamd_config(clamdconf_apply);
 	if ((rc = daemon_options(argc, argv, "mxscand", usage, &opts)) >= 0)
 		return rc;
 	if (opts.print) {
+		clamdconf_print(stdout);
 		config_print_nondefaults(stdout);
 		return 0;
 	}
@@ -74,6 +79,7 @@ int main(int argc, char **argv)
 		daemon_detach();
 	log_init("mxscand", LOG_DEST_SYSLOG | (opts.foreground ? LOG_DEST_STDERR : 0));
 	server_open();
+	exporter_open();
 	daemon_write_pid(config_str(CONF_SCAND_PID_FILE), "scand_pid_file");
 	if (privs_drop(config_str(CONF_SCAND_USER), &err) < 0)
 		log_fatal("scand_user: %s", err);
@@ -104,12 +110,14 @@ int main(int argc, char **argv)
 	mime_init();
 	pool_start((int)config_num(CONF_SCAND_THREADS), (int)config_num(CONF_SCAND_QUEUE_MAX));
 	generation_start(&settings);
+	exporter_start();
 	log_info("mxscand %s started (libclamav %s), %lld scan threads", PACKAGE_VERSION,
 		 engine_version(), config_num(CONF_SCAND_THREADS));
 
 	server_run();
 
 	log_info("stopping");
+	exporter_stop();
 	pool_stop();
 	scratch_close();
 	server_close();
@@ -119,6 +127,7 @@ int main(int argc, char **argv)
 	bodies_free();
 	mime_shutdown();
 	config_free();
+	clamdconf_free();
 	daemon_options_free();
 	log_info("stopped");
 	return 0;

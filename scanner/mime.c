@@ -27,6 +27,7 @@
 #include "scanner/bodies.h"
 #include "scanner/lenient.h"
 #include "scanner/storm.h"
+#include "scanner/facts.h"
 
 /* The signature of a message whose readings disagree (the ambiguous action). */
 #define MIME_AMBIGUOUS_SIG "Heuristics.MIME.Ambiguous"
@@ -57,6 +58,7 @@ struct mime_walk {
 	int objects, leaves, hits;
 	long long decoded;
 	int found, errors, stop, limited;
+	int facts;		/* MIMEFACTS: fact lines, all matches, no cache */
 	struct mime_known *knownv;	/* what GMime decoded, for the lenient reading */
 	int nknown, knowncap;
 	unsigned char (*seenv)[CACHE_KEY_SIZE];	/* keys of the bytes scanned */
@@ -144,7 +146,11 @@ static int mime_scan_object(struct mime_walk *w, const char *path, const char *t
 	if (lenient && attachment)
 		flag = w->disagree++ == 0 && config_scand_mime_ambiguous_action() ==
 						 CONF_SCAND_MIME_AMBIGUOUS_ACTION_FLAG;
-	if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
+	if (w->facts) {
+		keyed = 0;
+		r = facts_scan(w->gen->db, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0, w->cur,
+			       w->id, path, len ? buf : "", len, &virname, &err);
+	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
 		w->hits++;
 		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
 		virname = sig;
@@ -156,9 +162,10 @@ static int mime_scan_object(struct mime_walk *w, const char *path, const char *t
 	switch (r) {
 	case ENGINE_VIRUS:
 		mime_line(w, path, type, name, virname, NULL);
-		if (w->found++ == 0)
+		/* (MIMEFACTS reads on: a real match outranks a heuristic one) */
+		if (w->found++ == 0 || (w->facts && facts_heuristic(w->sig) && !facts_heuristic(virname)))
 			snprintf(w->sig, sizeof(w->sig), "%s", virname);
-		w->stop = 1;	/* one infected reading decides the message */
+		w->stop = !w->facts;	/* one infected reading decides the message */
 		return 1;
 	case ENGINE_STOPPED:	/* no line, nothing cached */
 		w->stop = 1;
@@ -172,7 +179,7 @@ static int mime_scan_object(struct mime_walk *w, const char *path, const char *t
 		if (flag && w->found++ == 0) {	/* the readings disagree: refused */
 			mime_line(w, path, type, name, MIME_AMBIGUOUS_SIG, NULL);
 			snprintf(w->sig, sizeof(w->sig), "%s", MIME_AMBIGUOUS_SIG);
-			w->stop = 1;
+			w->stop = !w->facts;
 			return 1;
 		}
 		mime_line(w, path, type, name, NULL, NULL);
@@ -326,6 +333,8 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 		*t = (char)tolower((unsigned char)*t);
 	if (content != NULL)
 		mime_known_add(w, content, g_mime_data_wrapper_get_encoding(content));
+	if (w->facts)
+		facts_names(w->cur, w->id, path, obj);
 	if (content != NULL && g_mime_data_wrapper_get_encoding(content) ==
 	    GMIME_CONTENT_ENCODING_BASE64) {
 		GMimeStream *raw = g_mime_data_wrapper_get_stream(content);
@@ -360,7 +369,7 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 		}
 		if (known != NULL)	/* hashed by the storm pre-pass */
 			memcpy(ekey, known, sizeof(ekey));
-		ekeyed = cache_enabled() &&
+		ekeyed = cache_enabled() && !w->facts &&
 			 (known != NULL || engine_hash_tagged("base64", in.data, in.len, ekey) == 0);
 		if (ekeyed && cache_lookup(ekey, w->gen->id, sig, sizeof(sig))) {
 			w->leaves++;
@@ -502,12 +511,13 @@ static void mime_scan_raw(struct mime_walk *w, const char *buf, size_t len, int 
 {
 	const char *virname = NULL, *err = NULL;
 
-	if (full) {
+	if (full || w->facts) {	/* (MIMEFACTS: every fact of the full reading) */
 		mime_scan_bytes(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, buf, len);
 		return;
 	}
 	/* Not cached: the flat verdict is not the full reading's. */
-	switch (engine_scan_mem_flat(w->gen->db, len ? buf : "", len, w->ctx, &virname, &err)) {
+	switch (engine_scan_mem(w->gen->db, len ? buf : "", len, ENGINE_FLAT, w->ctx, &virname,
+				&err)) {
 	case ENGINE_VIRUS:
 		mime_line(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, virname, NULL);
 		if (w->found++ == 0)
@@ -635,9 +645,9 @@ static void mime_result(struct mime_walk *w, int stopped, char term, struct mime
 }
 
 void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
-	       unsigned id, char term, struct mime_result *r)
+	       unsigned id, char term, int facts, struct mime_result *r)
 {
-	struct mime_walk w = {.base = buf, .gen = gen, .ctx = ctx, .id = id};
+	struct mime_walk w = {.base = buf, .gen = gen, .ctx = ctx, .id = id, .facts = facts};
 	struct storm storm = {.n = 0};
 	char ssig[256];
 	int hit = -1;
@@ -652,7 +662,7 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	w.cur = &w.out;
-	if (cache_enabled())
+	if (cache_enabled() && !facts)
 		hit = storm_check(buf, len, gen->id, &storm, ssig, sizeof(ssig));
 	if (hit >= 0) {
 		/* A copy of a known infected attachment: decided unparsed. */

@@ -47,10 +47,14 @@ struct mime_result {
 /*
  * mime_scan - scan the message BUF/LEN with generation GEN; CTX stops
  * the engine (deadline, client gone).  ID (0 outside a session) prefixes
- * every line, TERM ends the reply.  The caller frees r->reply.
+ * every line, TERM ends the reply.  With FACTS (MIMEFACTS) every part
+ * is read whatever an earlier one held, with all its matches, and the
+ * fact lines of scanner/facts.h come with the part lines; neither the
+ * verdict cache nor the storm pre-pass answers then.  The caller frees
+ * r->reply.
  */
 void mime_scan(const char *buf, size_t len, struct generation *gen, struct engine_scan_ctx *ctx,
-	       unsigned id, char term, struct mime_result *r);
+	       unsigned id, char term, int facts, struct mime_result *r);
 
 /*
  * mime_quick - on the loop thread, answer BUF/LEN without a scan when a

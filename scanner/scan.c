@@ -35,6 +35,7 @@
 #include "scanner/mime.h"
 #include "scanner/roots.h"
 #include "scanner/scan.h"
+#include "scanner/meter.h"
 #include "scanner/stats.h"
 
 #define SCAN_MAX_DEPTH 64
@@ -354,6 +355,19 @@ static int scan_take_fildes(struct job *job, const char **why_r)
 	return 0;
 }
 
+/* scan_clean - the reply of a clean object (one cut at a limit may be answered FOUND). */
+static void scan_clean(struct job *job, struct job_outcome *o)
+{
+	if (job->clean_as == NULL) {
+		scan_reply(job, job->path, NULL, NULL);
+		o->verdict = JOB_OK;
+		return;
+	}
+	scan_reply(job, job->path, job->clean_as, NULL);
+	snprintf(o->detail, sizeof(o->detail), "%s", job->clean_as);
+	o->verdict = JOB_FOUND;
+}
+
 /*
  * scan_scan_one - INSTREAM or FILDES: one object, one reply.  A verdict
  * the cache holds for the same bytes under this engine decides it; a
@@ -370,8 +384,12 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 
 	if (keyed && cache_lookup(key, gen->id, o->detail, sizeof(o->detail))) {
 		o->cache = "hit";
-		scan_reply(job, job->path, *o->detail ? o->detail : NULL, NULL);
-		o->verdict = *o->detail ? JOB_FOUND : JOB_OK;
+		if (*o->detail == '\0') {
+			scan_clean(job, o);
+			return;
+		}
+		scan_reply(job, job->path, o->detail, NULL);
+		o->verdict = JOB_FOUND;
 		return;
 	}
 	o->cache = keyed ? "miss" : "-";
@@ -385,8 +403,7 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 		scan_stopped(job, o);
 		break;
 	case ENGINE_CLEAN:
-		scan_reply(job, job->path, NULL, NULL);
-		o->verdict = JOB_OK;
+		scan_clean(job, o);
 		if (keyed)
 			cache_insert(key, gen->id, NULL);
 		break;
@@ -409,6 +426,7 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 static void scan_scan_mime(struct job *job, struct generation *gen, struct job_outcome *o)
 {
 	struct engine_scan_ctx ctx = {.stop = scan_stop, .arg = job};
+	int facts = job->scan == JOB_MIMEFACTS;
 	struct mime_result r;
 	char *map = NULL;
 	struct stat st;
@@ -423,11 +441,11 @@ static void scan_scan_mime(struct job *job, struct generation *gen, struct job_o
 		}
 	}
 	if (map != NULL)
-		mime_scan(map, (size_t)st.st_size, gen, &ctx, job->id, job->term, &r);
+		mime_scan(map, (size_t)st.st_size, gen, &ctx, job->id, job->term, facts, &r);
 	else if (job->kind == JOB_STREAM_MEM)
-		mime_scan(job->buf ? job->buf : "", job->len, gen, &ctx, job->id, job->term, &r);
+		mime_scan(job->buf ? job->buf : "", job->len, gen, &ctx, job->id, job->term, facts, &r);
 	else
-		mime_scan("", 0, gen, &ctx, job->id, job->term, &r);
+		mime_scan("", 0, gen, &ctx, job->id, job->term, facts, &r);
 	if (map != NULL)
 		munmap(map, (size_t)st.st_size);
 	if (job->stopped && scan_gone(job)) {
@@ -443,14 +461,15 @@ static void scan_scan_mime(struct job *job, struct generation *gen, struct job_o
 	o->cache = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
 }
 
-/* scan_finish - count and log the request whose outcome is set. */
-static void scan_finish(struct job *job)
+/* scan_finish - count and log the request whose outcome is set (scanned since START_US). */
+static void scan_finish(struct job *job, long long start_us)
 {
 	const struct job_outcome *o = &job->outcome;
 	char logpath[LOG_SAFE_MAX], logsig[LOG_SAFE_MAX];
 	unsigned long long reqno = atomic_fetch_add(&scan_requests, 1) + 1;
 	long long bytes = (long long)job->len;
 
+	meter_request(job, start_us);
 	stats_add(STATS_REQUESTS, 1);
 	if (o->verdict == JOB_FOUND)
 		stats_add(STATS_INFECTED, 1);
@@ -470,6 +489,7 @@ void scan_run(struct job *job)
 	struct generation *gen = generation_acquire();
 	struct job_outcome *o = &job->outcome;
 	const char *why = NULL;
+	long long start_us = meter_now_us();
 
 	o->verdict = JOB_ERROR;
 	o->detail[0] = '\0';
@@ -483,18 +503,19 @@ void scan_run(struct job *job)
 			scan_stopped(job, o);
 	} else if (job->kind == JOB_PATH)
 		scan_scan_path(job, gen, o);
-	else if (job->scan == JOB_MIME)
+	else if (job->scan == JOB_MIME || job->scan == JOB_MIMEFACTS)
 		scan_scan_mime(job, gen, o);
 	else
 		scan_scan_one(job, gen, o);
 	generation_release(gen);
-	scan_finish(job);
+	scan_finish(job, start_us);
 }
 
 int scan_try_now(struct job *job)
 {
 	struct generation *gen;
 	struct mime_result r;
+	long long start_us = meter_now_us();
 	int answered;
 
 	if (job->scan != JOB_MIME || job->kind != JOB_STREAM_MEM || job->len == 0)
@@ -510,6 +531,6 @@ int scan_try_now(struct job *job)
 	job->outcome.verdict = JOB_FOUND;	/* only a known infected body answers */
 	snprintf(job->outcome.detail, sizeof(job->outcome.detail), "%s", r.sig);
 	job->outcome.cache = "storm";
-	scan_finish(job);
+	scan_finish(job, start_us);
 	return 1;
 }

@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -35,6 +38,7 @@ struct srv_client {
 };
 
 static int srv_unix = -1, srv_tcp = -1;
+static int srv_unix_activated;	/* passed by systemd: its unit removes it */
 static struct events_fd *srv_unix_watch, *srv_tcp_watch;
 static int srv_listening, srv_stopping;
 static struct srv_client *srv_clients;
@@ -195,6 +199,41 @@ static struct events_fd *srv_watch_listener(int fd, events_fd_fn *fn)
 	return w;
 }
 
+/*
+ * srv_activated - the UNIX listener on PATH that systemd passed (socket
+ * activation, as Debian's clamav-daemon.socket does for clamd), or -1.
+ * PATH's directory is compared resolved (/var/run is /run).
+ */
+static int srv_activated(const char *path)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX], want[PATH_MAX + 8];
+	int fd, n;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+		return -1;
+	n = atoi(fds);
+	snprintf(dir, sizeof(dir), "%s", path);
+	snprintf(base, sizeof(base), "%s", path);
+	if (realpath(dirname(dir), real) == NULL)
+		return -1;
+	snprintf(want, sizeof(want), "%s/%s", real, basename(base));
+	for (fd = 3; fd < 3 + n; fd++) {
+		struct sockaddr_un sun;
+		socklen_t len = sizeof(sun);
+
+		if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0 &&
+		    sun.sun_family == AF_UNIX && strcmp(sun.sun_path, want) == 0) {
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+			sock_nonblock(fd, 1);
+			unsetenv("LISTEN_PID");
+			unsetenv("LISTEN_FDS");
+			return fd;
+		}
+	}
+	return -1;
+}
+
 void server_open(void)
 {
 	const char *err = NULL;
@@ -210,7 +249,11 @@ void server_open(void)
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGUSR2);
 	events_signals(&sigs, srv_signal, NULL);
-	if (*path != '\0') {
+	if (*path != '\0' && (srv_unix = srv_activated(path)) >= 0) {
+		srv_unix_activated = 1;
+		srv_unix_watch = srv_watch_listener(srv_unix, srv_on_unix);
+		log_info("listening on unix:%s (passed by systemd)", path);
+	} else if (*path != '\0') {
 		srv_mkdir_parent(path);
 		srv_unix = sock_listen_unix(path, (unsigned)config_num(CONF_SCAND_SOCKET_MODE),
 					    config_str(CONF_SCAND_SOCKET_GROUP), backlog, &err);
@@ -250,7 +293,8 @@ void server_close(void)
 	events_fd_remove(srv_tcp_watch);
 	if (srv_unix >= 0) {
 		close(srv_unix);
-		unlink(config_str(CONF_SCAND_SOCKET));
+		if (!srv_unix_activated)
+			unlink(config_str(CONF_SCAND_SOCKET));
 	}
 	if (srv_tcp >= 0)
 		close(srv_tcp);

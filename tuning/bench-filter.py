@@ -41,6 +41,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import mxtest  # noqa: E402
+import peers  # noqa: E402
 import postfix  # noqa: E402
 
 FILTER = os.path.join(mxtest.BUILDDIR, "wrappers", "filter", "mxscan-filter")
@@ -207,20 +208,17 @@ class Clamsmtp(Contender):
         port, reinject = mxtest.free_port(), mxtest.free_port()
         # clamsmtp greets only once it has reached its OutAddress
         self.start_postfix("after-queue", port, reinject)
-        tmp = os.path.join(self.dir, "tmp")
-        os.makedirs(tmp)
-        shutil.chown(tmp, "clamsmtp", "clamsmtp")
-        conf = os.path.join(self.dir, "clamsmtpd.conf")
-        with open(conf, "w") as f:
-            f.write("OutAddress: 127.0.0.1:%d\nListen: 127.0.0.1:%d\nClamAddress: %s\n"
-                    "TempDirectory: %s\nUser: clamsmtp\nAction: drop\nMaxConnections: %d\n"
-                    % (reinject, port, scand.socket, tmp, max(64, args.maxproc)))
-        self.proc = subprocess.Popen(["clamsmtpd", "-d", "1", "-f", conf],
-                                     stdout=open(os.path.join(self.dir, "clamsmtpd.log"), "ab"),
-                                     stderr=subprocess.STDOUT)
-        if not mxtest.wait_for(lambda: postfix._port_greets(port), 30):
+        try:
+            self.smtpd = peers.Clamsmtpd(self.dir, port, reinject, scand.socket, action="drop",
+                                         max_connections=max(64, args.maxproc))
+        except RuntimeError:
             self.stop()
-            raise RuntimeError("clamsmtpd did not start (log in %s)" % self.dir)
+            raise
+
+    def stop(self):
+        if getattr(self, "smtpd", None) is not None:
+            self.smtpd.stop()
+        super().stop()
 
 
 class Baseline(Contender):

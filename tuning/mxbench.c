@@ -28,7 +28,7 @@
 #define MXB_CONNECT_TIMEOUT_MS 10000
 #define MXB_MAX_ERROR_LOGS 10		/* per thread, unless -q */
 
-enum mxb_mode { MXB_INSTREAM, MXB_FILDES, MXB_MIMESCAN };
+enum mxb_mode { MXB_INSTREAM, MXB_FILDES, MXB_MIMESCAN, MXB_MIMEFACTS };
 
 /* One input file: its path, and for INSTREAM the ready-framed request. */
 struct mxb_file {
@@ -82,7 +82,8 @@ static void mxb_usage(FILE *fp)
 		"  -c, --concurrency N    client threads (default 1)\n"
 		"  -n, --requests N       total requests (default: one per FILE)\n"
 		"  -d, --duration SECS    run for SECS seconds instead of -n\n"
-		"  -m, --mode MODE        instream (default), mimescan (mxscand: whole messages)\n"
+		"  -m, --mode MODE        instream (default), mimescan (mxscand: whole messages),\n"
+		"                         mimefacts (MIMESCAN with the mail policy's facts)\n"
 		"                         or fildes (UNIX sockets only)\n"
 		"  -t, --timeout SECS     time limit of one request (default 120)\n"
 		"  -q, --quiet            print only the summary line\n"
@@ -125,14 +126,14 @@ static char *mxb_put_len(char *p, uint32_t n)
 }
 
 /*
- * mxb_load - check PATH and, for a stream command (CMD: "zINSTREAM" or
- * "zMIMESCAN", both 10 bytes with their NUL), build its framed request.
+ * mxb_load - check PATH and, for a stream command (CMD: "zINSTREAM",
+ * "zMIMESCAN" or "zMIMEFACTS"), build its framed request.
  */
 static int mxb_load(struct mxb_file *f, const char *cmd)
 {
 	const char *why = NULL;
 	struct stat st;
-	size_t off = 0;
+	size_t off = 0, clen = cmd != NULL ? strlen(cmd) + 1 : 0;
 	char *p;
 	int fd = open(f->path, O_RDONLY | O_CLOEXEC);
 
@@ -142,10 +143,10 @@ static int mxb_load(struct mxb_file *f, const char *cmd)
 		why = "not a regular file";
 	else if (cmd != NULL) {
 		f->size = (size_t)st.st_size;
-		f->wire_len = 10 + f->size + 4 * ((f->size + MXB_CHUNK - 1) / MXB_CHUNK) + 4;
+		f->wire_len = clen + f->size + 4 * ((f->size + MXB_CHUNK - 1) / MXB_CHUNK) + 4;
 		f->wire = p = xmalloc(f->wire_len);
-		memcpy(p, cmd, 10);	/* with its NUL */
-		p += 10;
+		memcpy(p, cmd, clen);	/* with its NUL */
+		p += clen;
 		while (why == NULL && off < f->size) {
 			size_t n = f->size - off < MXB_CHUNK ? f->size - off : MXB_CHUNK, got = 0;
 
@@ -320,12 +321,13 @@ int main(int argc, char **argv)
 		case 'q': cfg.quiet = 1; break;
 		case 'm':
 			if (strcmp(optarg, "instream") != 0 && strcmp(optarg, "fildes") != 0 &&
-			    strcmp(optarg, "mimescan") != 0) {
-				fprintf(stderr, "mxbench: -m: expected instream, fildes or mimescan\n");
+			    strcmp(optarg, "mimescan") != 0 && strcmp(optarg, "mimefacts") != 0) {
+				fprintf(stderr, "mxbench: -m: expected instream, fildes, mimescan or "
+						"mimefacts\n");
 				return 2;
 			}
-			cfg.mode = optarg[0] == 'f' ? MXB_FILDES : optarg[0] == 'm' ? MXB_MIMESCAN
-										 : MXB_INSTREAM;
+			cfg.mode = optarg[0] == 'f' ? MXB_FILDES : strcmp(optarg, "mimefacts") == 0 ?
+				   MXB_MIMEFACTS : optarg[0] == 'm' ? MXB_MIMESCAN : MXB_INSTREAM;
 			break;
 		case 'h': mxb_usage(stdout); return 0;
 		default: mxb_usage(stderr); return 2;
@@ -343,7 +345,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < cfg.nfiles; i++) {
 		cfg.files[i].path = argv[optind + (int)i];
 		if (mxb_load(&cfg.files[i], cfg.mode == MXB_FILDES ? NULL :
-					 cfg.mode == MXB_MIMESCAN ? "zMIMESCAN" : "zINSTREAM") < 0)
+					 cfg.mode == MXB_MIMESCAN ? "zMIMESCAN" :
+					 cfg.mode == MXB_MIMEFACTS ? "zMIMEFACTS" : "zINSTREAM") < 0)
 			return 2;
 		totbytes += cfg.files[i].size;
 	}
@@ -358,7 +361,7 @@ int main(int argc, char **argv)
 	close(probe);
 	if (!cfg.quiet)
 		fprintf(stderr, "mxbench: %s, %s, %d threads, %zu files (%zu bytes), %s\n",
-			cfg.endpoint, cfg.mode == MXB_INSTREAM ? "instream" : cfg.mode == MXB_MIMESCAN ? "mimescan" : "fildes", cfg.conc,
+			cfg.endpoint, cfg.mode == MXB_INSTREAM ? "instream" : cfg.mode == MXB_MIMESCAN ? "mimescan" : cfg.mode == MXB_MIMEFACTS ? "mimefacts" : "fildes", cfg.conc,
 			cfg.nfiles, totbytes, cfg.total > 0 ? "by count" : "by time");
 
 	workers = xcalloc((size_t)cfg.conc, sizeof(*workers));

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,5 +267,36 @@ int file_mkdirs(const char *path, unsigned mode, const char **error_r)
 	}
 	if (mkdir(buf, mode) < 0 && errno != EEXIST)
 		return file_fail(error_r, "mkdir %s", buf);
+	return 0;
+}
+
+int file_sha256_hex(const char *path, char hex[FILE_SHA256_HEX_LEN + 1], const char **error_r)
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES], buf[FILE_COPY_BLOCK];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return file_fail(error_r, "%s", path);
+	crypto_hash_sha256_init(&st);
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			close(fd);
+			errno = e;
+			return file_fail(error_r, "%s", path);
+		}
+		if (n == 0)
+			break;
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+	}
+	close(fd);
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, FILE_SHA256_HEX_LEN + 1, h, sizeof(h));
 	return 0;
 }

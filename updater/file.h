@@ -37,6 +37,13 @@ int file_remove_tree(const char *path, const char **error_r);
 int file_read_all(const char *path, size_t max, char **buf_r, size_t *len_r,
 		  const char **error_r);
 
+/* The length of a SHA-256 in hex, without its NUL. */
+#define FILE_SHA256_HEX_LEN 64
+
+/* file_sha256_hex - SHA-256 of the file PATH as lower-case hex into HEX,
+ * streamed. */
+int file_sha256_hex(const char *path, char hex[FILE_SHA256_HEX_LEN + 1], const char **error_r);
+
 /* file_mkdirs - mkdir -p PATH with MODE. */
 int file_mkdirs(const char *path, unsigned mode, const char **error_r);
 

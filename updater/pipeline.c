@@ -1,5 +1,5 @@
 /*
- * pipeline.c - one update run: lock, check, fetch, verify, unpack,
+ * pipeline.c - one update run: lock, check, feeds, fetch, verify, unpack,
  * selftest, install (and swap), notify, prune.  Each stage returns an
  * update_result; the first one that is not UPDATE_OK ends the run, and
  * until the swap nothing outside versions/<id>.tmp and .download/ has
@@ -19,8 +19,10 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "updater/feedsrc.h"
 #include "updater/fetch.h"
 #include "updater/file.h"
+#include "updater/ignore.h"
 #include "updater/lock.h"
 #include "updater/notify.h"
 #include "updater/pause.h"
@@ -66,6 +68,8 @@ static void pipeline_save_state(struct run *r, int good)
 	for (i = 0; good && i < r->nvalidators; i++)
 		state_set_validator(r->validators[i].url, r->validators[i].etag,
 				    r->validators[i].modified);
+	if (good)
+		feedsrc_commit(r);
 	if (state_save(&err) < 0)
 		log_warn("state file: %s", err);
 }
@@ -247,6 +251,16 @@ static enum update_result pipeline_unpack(struct run *r)
 		if (res != UPDATE_OK)
 			return res;
 	}
+	res = feedsrc_unpack(r);
+	if (res != UPDATE_OK)
+		return res;
+	{
+		const char *const *names, *err;
+		int n = config_list(CONF_UPDATE_IGNORE_SIGNATURES, &names);
+
+		if (ignore_write(r->tmp_dir, names, n, &err) < 0)
+			return run_fail(r, UPDATE_DISK, "%s", err);
+	}
 	return UPDATE_OK;
 }
 
@@ -258,6 +272,7 @@ static enum update_result pipeline_selftest(struct run *r)
 		.current_sigs = r->cur_set.signatures,
 		.drop_max_percent = (int)config_num(CONF_UPDATE_SIGNATURE_DROP_MAX),
 		.force = r->opts.force,
+		.ham_dir = config_str(CONF_UPDATE_HAM_DIR),
 	};
 	unsigned long long sigs = 0;
 	const char *err;
@@ -266,6 +281,9 @@ static enum update_result pipeline_selftest(struct run *r)
 	if (selftest_run(r->tmp_dir, &so, &sigs, &err) < 0)
 		return run_fail(r, UPDATE_SELFTEST, "%s", err);
 	log_info("self-test passed: %llu signatures, EICAR detected, clean controls clean", sigs);
+	if (*so.ham_dir)
+		log_info("ham gate passed: %ld messages in %s scanned clean", selftest_ham_count(),
+			 so.ham_dir);
 	r->new_set.signatures = sigs;
 	if (set_write(r->tmp_dir, &r->new_set, &err) < 0)
 		return run_fail(r, UPDATE_DISK, "%s", err);
@@ -360,6 +378,32 @@ static enum update_result pipeline_catch_up(struct run *r)
 	return res == UPDATE_OK ? UPDATE_UPTODATE : res;
 }
 
+/* pipeline_feeds - the feeds' stage after source_check gave RES: a new
+ * set is also built for a feed that changed or a changed allow list. */
+static enum update_result pipeline_feeds(struct run *r, enum update_result res)
+{
+	const char *const *names;
+	int n = config_list(CONF_UPDATE_IGNORE_SIGNATURES, &names), changed = 0;
+	enum update_result fres = feedsrc_update(r, &changed);
+
+	if (fres != UPDATE_OK)
+		return fres;
+	if (res == UPDATE_UPTODATE && *r->cur_id && ignore_changed(r->cur_dir, names, n)) {
+		log_info("update_ignore_signatures changed");
+		changed = 1;
+	}
+	return res == UPDATE_UPTODATE && changed ? UPDATE_OK : res;
+}
+
+/* pipeline_feed_result - the run's result RES, or the first failing
+ * feed's when the run itself went well (the others were installed). */
+static enum update_result pipeline_feed_result(const struct run *r, enum update_result res)
+{
+	if (r->feed_result != UPDATE_OK && (res == UPDATE_OK || res == UPDATE_UPTODATE))
+		return r->feed_result;
+	return res;
+}
+
 enum update_result pipeline_run(struct run *r)
 {
 	enum update_result res;
@@ -368,13 +412,18 @@ enum update_result pipeline_run(struct run *r)
 
 	res = source_prepare(r);
 	if (res == UPDATE_OK)
+		res = feedsrc_prepare(r);
+	if (res == UPDATE_OK)
 		res = pipeline_open(r);
 	if (res == UPDATE_OK)
 		res = source_check(r);
+	if (res == UPDATE_OK || res == UPDATE_UPTODATE)
+		res = pipeline_feeds(r, res);
 	if (res == UPDATE_UPTODATE) {
 		log_info("nothing new%s", *r->cur_id ? "" : " (and no current version)");
 		pipeline_save_state(r, 1);
-		return r->opts.dry_run ? res : pipeline_catch_up(r);
+		res = r->opts.dry_run ? res : pipeline_catch_up(r);
+		return pipeline_feed_result(r, res);
 	}
 	if (res == UPDATE_OK)
 		res = source_fetch(r);
@@ -388,7 +437,7 @@ enum update_result pipeline_run(struct run *r)
 		log_info("dry run: version %s passed its self-test; not installed", r->new_id);
 		if (file_remove_tree(r->tmp_dir, &err) < 0)
 			log_warn("%s", err);
-		return UPDATE_OK;
+		return pipeline_feed_result(r, UPDATE_OK);
 	}
 	if (res == UPDATE_OK)
 		res = pipeline_install(r);
@@ -409,7 +458,7 @@ enum update_result pipeline_run(struct run *r)
 		pause_point("prune");
 		prune_versions(r->root, r->new_id, (int)config_num(CONF_UPDATE_KEEP_VERSIONS));
 	}
-	return res;
+	return pipeline_feed_result(r, res);
 }
 
 void pipeline_free(struct run *r)
@@ -422,6 +471,7 @@ void pipeline_free(struct run *r)
 	free(r->dbs);
 	free(r->bundles);
 	free(r->keys);
+	feedsrc_free(r);
 	set_free(&r->cur_set);
 	set_free(&r->new_set);
 	state_free();

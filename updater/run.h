@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "updater/feed.h"
 #include "updater/fetch.h"
 #include "updater/install.h"
 #include "updater/minisign.h"
@@ -39,6 +40,7 @@ struct run_db {
 	char path[PATH_MAX];		/* the downloaded .cvd */
 	int resumed;
 	unsigned sigs;			/* header count of the verified file */
+	unsigned dns_version;		/* the version DNS announced; 0: none */
 };
 
 struct run_bundle {
@@ -49,6 +51,28 @@ struct run_bundle {
 	char sig[PATH_MAX];		/* downloaded .minisig */
 	char sha256[SET_SHA256_HEX_LEN + 1];
 	int resumed;			/* the archive continued a .part */
+};
+
+/* One file of a feed in this run. */
+struct run_feed_file {
+	char path[PATH_MAX];		/* the download */
+	char side[PATH_MAX];		/* its sidecar (.sig, .minisig, .sha256) */
+	size_t base;			/* the base URL that served it */
+	int fetched;			/* new contents in PATH */
+	char sha256[SET_SHA256_HEX_LEN + 1]; /* of the file installed */
+	char etag[FETCH_ETAG_MAX];
+	time_t modified;
+};
+
+/* One configured feed in this run. */
+struct run_feed {
+	const struct feed *feed;
+	struct run_feed_file *files;	/* one per feed->files */
+	struct minisign_key key;	/* minisign_key=, when given */
+	int due;			/* checked in this run */
+	int checked;			/* checked without trouble (state) */
+	int changed;			/* verified new files to install */
+	enum update_result result;	/* UPDATE_OK, or why this feed failed */
 };
 
 struct run {
@@ -72,6 +96,10 @@ struct run {
 	size_t nkeys;
 	struct run_validator *validators;
 	size_t nvalidators;
+	struct feed *feeds;		/* update_feeds as parsed */
+	struct run_feed *rfeeds;	/* one per feed */
+	size_t nfeeds;
+	enum update_result feed_result;	/* the first failing feed's, or UPDATE_OK */
 	char why[REASON_MAX];		/* reason of the failing stage */
 };
 

@@ -2,7 +2,7 @@
  * selftest.c - the self-test child (see selftest.h).
  *
  * The child loads DIR with the daemon's engine settings and writes one
- * line to a pipe: "OK <signatures>" or "FAIL <reason>".  The parent
+ * line to a pipe: "OK <signatures> <ham messages>" or "FAIL <reason>".  The parent
  * waits for that line until the deadline, then for the child.
  */
 #include "auto-config.h"
@@ -22,6 +22,7 @@
 #include "common/config.h"
 #include "common/engine.h"
 #include "common/sock.h"
+#include "updater/ham.h"
 #include "updater/reason.h"
 #include "updater/selftest.h"
 
@@ -34,6 +35,16 @@
 #define SELFTEST_POLL_MAX_MS 60000
 
 static __thread char selftest_why[REASON_MAX];
+static long selftest_hams;
+
+/* selftest_printable - names and paths in LINE come from the database
+ * and the ham folder: keep them printable. */
+static void selftest_printable(char *line)
+{
+	for (char *p = line; *p && p[1]; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+}
 
 /* Small clean buffers a sane database must not flag. */
 static const char selftest_clean_text[] = "Hello, world.\nThis is a clean control file.\n";
@@ -44,7 +55,7 @@ static const char selftest_clean_mail[] =
 
 /* selftest_child - the child's work; writes its line to FD, returns the
  * exit status. */
-static int selftest_child(const char *dir, int fd)
+static int selftest_child(const char *dir, const char *ham_dir, int fd)
 {
 	struct engine_settings s;
 	static char zeros[4096];
@@ -60,6 +71,7 @@ static int selftest_child(const char *dir, int fd)
 	const char *err = NULL, *virname = NULL;
 	struct engine_db *db;
 	char line[SELFTEST_LINE_MAX];
+	long hams = 0;
 	size_t i;
 
 	engine_settings_from_config(&s, NULL);
@@ -79,15 +91,23 @@ static int selftest_child(const char *dir, int fd)
 			snprintf(line, sizeof(line), SELFTEST_FAIL "clean control \"%s\" %s %s\n",
 				 clean[i].name, r == ENGINE_VIRUS ? "flagged as" : "failed:",
 				 r == ENGINE_VIRUS ? virname : err);
-			/* Names come from the database: keep them printable. */
-			for (char *p = line; *p && p[1]; p++)
-				if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
-					*p = '?';
+			selftest_printable(line);
 			dprintf(fd, "%s", line);
 			return 1;
 		}
 	}
-	dprintf(fd, SELFTEST_OK "%u\n", db->sigs);
+	if (ham_dir != NULL && *ham_dir) {
+		char why[SELFTEST_LINE_MAX - sizeof(SELFTEST_FAIL) - 1];
+
+		hams = ham_scan(db, ham_dir, why, sizeof(why));
+		if (hams < 0) {
+			snprintf(line, sizeof(line), SELFTEST_FAIL "%s\n", why);
+			selftest_printable(line);
+			dprintf(fd, "%s", line);
+			return 1;
+		}
+	}
+	dprintf(fd, SELFTEST_OK "%u %ld\n", db->sigs, hams);
 	engine_free(db);
 	return 0;
 }
@@ -121,7 +141,7 @@ int selftest_run(const char *dir, const struct selftest_options *opts,
 			_exit(1);
 #endif
 		close(fds[0]);
-		_exit(selftest_child(dir, fds[1]));
+		_exit(selftest_child(dir, opts->ham_dir, fds[1]));
 	}
 	close(fds[1]);
 	while (len < sizeof(line) - 1) {
@@ -169,7 +189,12 @@ int selftest_run(const char *dir, const struct selftest_options *opts,
 		*error_r = "self-test child failed without a reason";
 		return -1;
 	}
-	*sigs_r = strtoull(line + strlen(SELFTEST_OK), NULL, 10);
+	{
+		char *end;
+
+		*sigs_r = strtoull(line + strlen(SELFTEST_OK), &end, 10);
+		selftest_hams = strtol(end, NULL, 10);
+	}
 	if (!opts->force && opts->current_sigs > 0 &&
 	    *sigs_r * 100 < opts->current_sigs * (unsigned long long)(100 - opts->drop_max_percent)) {
 		return reason_set(selftest_why, error_r,
@@ -178,4 +203,9 @@ int selftest_run(const char *dir, const struct selftest_options *opts,
 				  *sigs_r, opts->drop_max_percent, opts->current_sigs);
 	}
 	return 0;
+}
+
+long selftest_ham_count(void)
+{
+	return selftest_hams;
 }

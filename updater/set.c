@@ -28,6 +28,11 @@
 	"bundle %" SET_WIDTH(SET_SHA256_HEX_LEN) "s" \
 	" %" SET_WIDTH(SET_SOURCE_MAX) "s"           \
 	" %" SET_WIDTH(SET_URL_MAX) "s"
+#define SET_SCAN_FEED "feed %" SET_WIDTH(SET_SOURCE_MAX) "s"
+#define SET_SCAN_FEED_FILE                        \
+	"feedfile %" SET_WIDTH(SET_SOURCE_MAX) "s" \
+	" %" SET_WIDTH(SET_SHA256_HEX_LEN) "s"     \
+	" %" SET_WIDTH(SET_URL_MAX) "s"
 #define SET_SCAN_FILE "file %" SET_WIDTH(SET_SOURCE_MAX) "s %" SET_WIDTH(SET_URL_MAX) "s"
 
 static __thread char set_why[REASON_MAX];
@@ -58,6 +63,44 @@ void set_bundle_add_file(struct set_bundle *b, const char *name)
 {
 	b->files = xrealloc(b->files, (b->nfiles + 1) * sizeof(*b->files));
 	b->files[b->nfiles++] = xstrdup(name);
+}
+
+struct set_feed *set_add_feed(struct set *s, const char *name)
+{
+	struct set_feed *f;
+
+	s->feeds = xrealloc(s->feeds, (s->nfeeds + 1) * sizeof(*s->feeds));
+	f = &s->feeds[s->nfeeds++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	return f;
+}
+
+void set_feed_add_file(struct set_feed *f, const char *name, const char *sha256)
+{
+	f->files = xrealloc(f->files, (f->nfiles + 1) * sizeof(*f->files));
+	snprintf(f->files[f->nfiles].sha256, sizeof(f->files[f->nfiles].sha256), "%s", sha256);
+	f->files[f->nfiles++].name = xstrdup(name);
+}
+
+const struct set_feed *set_find_feed(const struct set *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfeeds; i++)
+		if (strcmp(s->feeds[i].name, name) == 0)
+			return &s->feeds[i];
+	return NULL;
+}
+
+const struct set_feed_file *set_feed_file(const struct set_feed *feed, const char *name)
+{
+	size_t i;
+
+	for (i = 0; feed != NULL && i < feed->nfiles; i++)
+		if (strcmp(feed->files[i].name, name) == 0)
+			return &feed->files[i];
+	return NULL;
 }
 
 const struct set_db *set_find_db(const struct set *s, const char *name)
@@ -107,6 +150,12 @@ int set_read(const char *dir, struct set *s, const char **error_r)
 
 			snprintf(bu->sha256, sizeof(bu->sha256), "%s", a);
 			snprintf(bu->source, sizeof(bu->source), "%s", b);
+		} else if (sscanf(line, SET_SCAN_FEED_FILE, a, b, c) == 3) {
+			for (i = 0; i < s->nfeeds; i++)
+				if (strcmp(s->feeds[i].name, a) == 0)
+					set_feed_add_file(&s->feeds[i], c, b);
+		} else if (sscanf(line, SET_SCAN_FEED, a) == 1) {
+			set_add_feed(s, a);
 		} else if (sscanf(line, SET_SCAN_FILE, a, b) == 2) {
 			for (i = 0; i < s->nbundles; i++)
 				if (strcmp(s->bundles[i].source, a) == 0)
@@ -138,6 +187,14 @@ int set_write(const char *dir, const struct set *s, const char **error_r)
 		for (j = 0; j < b->nfiles; j++)
 			fprintf(fp, "file %s %s\n", b->source, b->files[j]);
 	}
+	for (i = 0; i < s->nfeeds; i++) {
+		const struct set_feed *f = &s->feeds[i];
+
+		fprintf(fp, "feed %s\n", f->name);
+		for (j = 0; j < f->nfiles; j++)
+			fprintf(fp, "feedfile %s %s %s\n", f->name, f->files[j].sha256,
+				f->files[j].name);
+	}
 	if (ferror(fp) | fclose(fp))
 		return reason_set(set_why, error_r, "write %s: %s", path, strerror(errno));
 	return 0;
@@ -153,7 +210,13 @@ void set_free(struct set *s)
 		free(s->bundles[i].files);
 		free(s->bundles[i].url);
 	}
+	for (i = 0; i < s->nfeeds; i++) {
+		for (j = 0; j < s->feeds[i].nfiles; j++)
+			free(s->feeds[i].files[j].name);
+		free(s->feeds[i].files);
+	}
 	free(s->dbs);
 	free(s->bundles);
+	free(s->feeds);
 	memset(s, 0, sizeof(*s));
 }

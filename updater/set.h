@@ -9,6 +9,8 @@
  *	db <name> <version> <header sigs>
  *	bundle <sha256 hex> <source name> <url>
  *	file <source name> <file name>
+ *	feed <feed name>
+ *	feedfile <feed name> <sha256 hex> <file name>
  */
 #ifndef MX_UPDATE_SET_H
 #define MX_UPDATE_SET_H
@@ -38,6 +40,17 @@ struct set_bundle {
 	size_t nfiles;
 };
 
+struct set_feed_file {
+	char sha256[SET_SHA256_HEX_LEN + 1];
+	char *name;
+};
+
+struct set_feed {
+	char name[SET_SOURCE_MAX + 1];
+	struct set_feed_file *files;
+	size_t nfiles;
+};
+
 struct set {
 	int known;		/* SET_FILE was read */
 	unsigned long long signatures;
@@ -45,6 +58,8 @@ struct set {
 	size_t ndbs;
 	struct set_bundle *bundles;
 	size_t nbundles;
+	struct set_feed *feeds;
+	size_t nfeeds;
 };
 
 /* set_read - S from DIR/.mxscan-set; a missing file gives an empty S with
@@ -57,10 +72,15 @@ int set_write(const char *dir, const struct set *s, const char **error_r);
 struct set_db *set_add_db(struct set *s, const char *name);
 struct set_bundle *set_add_bundle(struct set *s, const char *url);
 void set_bundle_add_file(struct set_bundle *b, const char *name);
+struct set_feed *set_add_feed(struct set *s, const char *name);
+void set_feed_add_file(struct set_feed *f, const char *name, const char *sha256);
 
 /* set_find_db, set_find_bundle - lookups; NULL when absent. */
 const struct set_db *set_find_db(const struct set *s, const char *name);
 const struct set_bundle *set_find_bundle(const struct set *s, const char *url);
+const struct set_feed *set_find_feed(const struct set *s, const char *name);
+/* set_feed_file - FEED's entry for file NAME, or NULL (FEED may be NULL). */
+const struct set_feed_file *set_feed_file(const struct set_feed *feed, const char *name);
 
 /* set_free - release S's contents. */
 void set_free(struct set *s);

@@ -2,6 +2,12 @@
  * source.c - the check, fetch and verify stages for ClamAV databases
  * (CVDs from update_mirrors) and site bundles (update_bundles).
  *
+ * ClamAV databases are checked in DNS first (update_dns_txt, as freshclam
+ * does): a database whose version there is not newer than the installed
+ * one costs no HTTP request.  Only when DNS gives no usable answer is the
+ * CVD header fetched with a range request (ClamAV's CDN counts those as
+ * downloads), through fetch.c and so within the cool-down.
+ *
  * Any source that cannot be checked, fetched or verified fails the run:
  * a new set is built only from sources that are all known good.
  */
@@ -20,6 +26,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "updater/cvd.h"
+#include "updater/dns.h"
 #include "updater/fetch.h"
 #include "updater/file.h"
 #include "updater/pause.h"
@@ -30,7 +37,6 @@
 #define SOURCE_NAME_MAX 99
 /* The largest key (update_trusted_keys) or .minisig file read. */
 #define SOURCE_KEY_FILE_MAX 65536
-#define SOURCE_READ_BLOCK 65536
 /* Downloads of a bundle are named "<hash of its URL>-<archive name>". */
 #define SOURCE_URL_HASH_LEN 4
 
@@ -126,12 +132,13 @@ enum update_result source_prepare(struct run *r)
 						"update_bundles: two bundles named %s", b->source);
 		r->nbundles++;
 	}
-	if (r->nbundles > 0) {
+	{
+		/* Read even without bundles: a minisign feed may use them. */
 		enum update_result res = source_load_keys(r);
 
 		if (res != UPDATE_OK)
 			return res;
-		if (r->nkeys == 0)
+		if (r->nbundles > 0 && r->nkeys == 0)
 			return run_fail(r, UPDATE_CONFIG,
 					"update_bundles is set but update_trusted_keys is empty");
 	}
@@ -148,7 +155,71 @@ static enum update_result source_failure(struct run *r, int cooldowns, int other
 	return run_fail(r, UPDATE_FETCH, "%s: %s", what, why);
 }
 
-/* source_check_db - the remote header of one database. */
+/* source_dns_fresh - whether a record of time WHEN can be trusted. */
+static int source_dns_fresh(const char *name, long long when)
+{
+	long long now = (long long)time(NULL);
+
+	if (when + DNS_STALE_SECONDS >= now)
+		return 1;
+	log_warn("DNS: the TXT record %s is %lld s old (more than %d hours): not trusted", name,
+		 now - when, DNS_STALE_SECONDS / 3600);
+	return 0;
+}
+
+/* source_dns_db - DB's version from its own record <db>.<rest>; 0 when
+ * unknown. */
+static unsigned source_dns_db(const char *record, const char *db)
+{
+	char name[DNS_TXT_MAX], text[DNS_TXT_MAX + 1];
+	const char *err;
+	unsigned version;
+	long long when;
+
+	if (dns_db_name(record, db, name, sizeof(name)) < 0)
+		return 0;
+	if (dns_txt(name, config_str(CONF_UPDATE_DNS_SERVER), config_num(CONF_UPDATE_CONNECT_TIMEOUT),
+		    text, sizeof(text), &err) < 0 ||
+	    dns_db_parse(text, &version, &when, &err) < 0) {
+		log_warn("DNS: %s", err);
+		return 0;
+	}
+	return source_dns_fresh(name, when) ? version : 0;
+}
+
+/* source_check_dns - the versions update_dns_txt announces, into each
+ * database's dns_version (left 0 where DNS gives none). */
+static void source_check_dns(struct run *r)
+{
+	const char *record = config_str(CONF_UPDATE_DNS_TXT), *err;
+	char text[DNS_TXT_MAX + 1];
+	struct dns_cvd_record rec;
+	size_t i;
+
+	if (*record == '\0' || r->ndbs == 0)
+		return;
+	if (dns_txt(record, config_str(CONF_UPDATE_DNS_SERVER),
+		    config_num(CONF_UPDATE_CONNECT_TIMEOUT), text, sizeof(text), &err) < 0 ||
+	    dns_cvd_parse(text, &rec, &err) < 0) {
+		log_warn("DNS: %s; checking the mirrors by range request instead", err);
+		return;
+	}
+	if (!source_dns_fresh(record, rec.time)) {
+		log_warn("DNS: checking the mirrors by range request instead");
+		return;
+	}
+	log_info("DNS: %s says \"%s\"", record, text);
+	for (i = 0; i < r->ndbs; i++) {
+		struct run_db *d = &r->dbs[i];
+
+		d->dns_version = dns_cvd_version(&rec, d->name);
+		if (d->dns_version == 0)
+			d->dns_version = source_dns_db(record, d->name);
+	}
+}
+
+/* source_check_db - the remote version of one database: from DNS, else
+ * the header on the mirrors. */
 static enum update_result source_check_db(struct run *r, struct run_db *d)
 {
 	const struct set_db *cur = set_find_db(&r->cur_set, d->name);
@@ -158,6 +229,20 @@ static enum update_result source_check_db(struct run *r, struct run_db *d)
 	size_t m;
 
 	d->local_version = cur != NULL ? cur->version : 0;
+	if (d->dns_version > 0) {
+		d->remote_version = d->dns_version;
+		d->mirror = 0;
+		if (d->dns_version > d->local_version ||
+		    (r->opts.force && d->dns_version == d->local_version)) {
+			d->changed = 1;
+			log_info("%s: version %u announced in DNS (have %u)", d->name,
+				 d->dns_version, d->local_version);
+		} else {
+			log_info("%s: up to date (version %u, DNS announces %u)", d->name,
+				 d->local_version, d->dns_version);
+		}
+		return UPDATE_OK;
+	}
 	for (m = 0; m < r->nmirrors; m++) {
 		char *url = xasprintf("%s/%s.cvd", r->mirrors[m], d->name);
 		struct fetch_request rq = {
@@ -211,39 +296,6 @@ static enum update_result source_check_db(struct run *r, struct run_db *d)
 	return source_failure(r, cooldowns, others, d->name, why);
 }
 
-/* source_sha256_file - SHA-256 of PATH as hex into HEX, streamed. */
-static int source_sha256_file(const char *path, char hex[SET_SHA256_HEX_LEN + 1],
-			      const char **error_r)
-{
-	static __thread char why[REASON_MAX];
-	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES], buf[SOURCE_READ_BLOCK];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		goto fail;
-	crypto_hash_sha256_init(&st);
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close(fd);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
-	}
-	close(fd);
-	crypto_hash_sha256_final(&st, h);
-	sodium_bin2hex(hex, SET_SHA256_HEX_LEN + 1, h, sizeof(h));
-	return 0;
-fail:
-	return reason_set(why, error_r, "%s: %s", path, strerror(errno));
-}
-
 /* source_check_bundle - fetch one bundle archive (conditionally). */
 static enum update_result source_check_bundle(struct run *r, struct run_bundle *b)
 {
@@ -271,7 +323,7 @@ static enum update_result source_check_bundle(struct run *r, struct run_bundle *
 	if (st != FETCH_DONE)
 		return source_failure(r, st == FETCH_COOLDOWN, st != FETCH_COOLDOWN, b->source,
 				      why);
-	if (source_sha256_file(b->archive, b->sha256, &err) < 0)
+	if (file_sha256_hex(b->archive, b->sha256, &err) < 0)
 		return run_fail(r, UPDATE_DISK, "%s", err);
 	run_remember(r, b->url, rq.etag, rq.modified);
 	if (!r->opts.force && cur != NULL && strcmp(cur->sha256, b->sha256) == 0) {
@@ -291,6 +343,7 @@ enum update_result source_check(struct run *r)
 	int changed = 0;
 
 	pause_point("check");
+	source_check_dns(r);
 	for (i = 0; i < r->ndbs; i++) {
 		res = source_check_db(r, &r->dbs[i]);
 		if (res != UPDATE_OK)
@@ -436,7 +489,7 @@ static enum update_result source_refetch_bundle(struct run *r, struct run_bundle
 		return source_failure(r, st == FETCH_COOLDOWN, st != FETCH_COOLDOWN, b->source,
 				      why);
 	run_remember(r, b->url, rq.etag, rq.modified);
-	if (source_sha256_file(b->archive, b->sha256, &err) < 0)
+	if (file_sha256_hex(b->archive, b->sha256, &err) < 0)
 		return run_fail(r, UPDATE_DISK, "%s", err);
 	b->resumed = 0;
 	return source_verify_bundle(r, b);
@@ -452,11 +505,16 @@ enum update_result source_verify(struct run *r)
 		struct run_db *d = &r->dbs[i];
 		struct cvd_info info;
 		const char *err;
+		unsigned want;
 		int bad;
 
 		if (!d->changed)
 			continue;
-		bad = cvd_verify(d->path, d->remote_version, &info, &err) < 0;
+		/* A version from DNS may run ahead of the mirror: the file
+		 * must then only be newer than the installed one. */
+		want = d->dns_version > 0 && !r->opts.force ? d->local_version + 1
+							    : d->remote_version;
+		bad = cvd_verify(d->path, want, &info, &err) < 0;
 		if (bad && d->resumed) {
 			/* A resumed file may join two versions: once more, whole. */
 			log_warn("%s; downloading it again in full", err);
@@ -464,12 +522,15 @@ enum update_result source_verify(struct run *r)
 			res = source_fetch_db(r, d, 0);
 			if (res != UPDATE_OK)
 				return res;
-			bad = cvd_verify(d->path, d->remote_version, &info, &err) < 0;
+			bad = cvd_verify(d->path, want, &info, &err) < 0;
 		}
 		if (bad) {
 			unlink(d->path);
 			return run_fail(r, UPDATE_VERIFY, "%s", err);
 		}
+		if (d->dns_version > info.version)
+			log_warn("%s: the mirror has version %u, DNS announced %u (mirror not yet "
+				 "in sync)", d->name, info.version, d->dns_version);
 		d->remote_version = info.version;
 		d->sigs = info.sigs;
 		log_info("%s.cvd version %u verified (%u signatures)", d->name, info.version,

@@ -34,10 +34,10 @@
 	" %" STATE_WIDTH(STATE_FIELD_MAX) "s %lld"
 
 struct state_entry {
-	char kind;		/* 'c' cool-down, 'v' validator */
+	char kind;		/* 'c' cool-down, 'v' validator, 'f' feed checked */
 	char *key;
 	char *etag;
-	long long num;		/* until, or Last-Modified */
+	long long num;		/* until, Last-Modified, or checked at */
 };
 
 static char state_path[PATH_MAX];
@@ -106,6 +106,8 @@ int state_load(const char *root, const char **error_r)
 			snprintf(state_uuid_buf, sizeof(state_uuid_buf), "%s", key);
 		else if (n >= 3 && strcmp(kind, "cooldown") == 0)
 			state_add('c', key)->num = atoll(val);
+		else if (n >= 3 && strcmp(kind, "feed") == 0)
+			state_add('f', key)->num = atoll(val);
 		else if (n >= 4 && strcmp(kind, "validator") == 0) {
 			struct state_entry *e = state_add('v', key);
 
@@ -141,6 +143,8 @@ int state_save(const char **error_r)
 		else if (e->kind == 'v')
 			fprintf(fp, "validator %s %s %lld\n", e->key, *e->etag ? e->etag : "-",
 				e->num);
+		else if (e->kind == 'f')
+			fprintf(fp, "feed %s %lld\n", e->key, e->num);
 	}
 	fclose(fp);
 	ret = file_write_atomic(state_path, out, size, error_r);
@@ -212,6 +216,21 @@ void state_set_validator(const char *url, const char *etag, time_t modified)
 	free(e->etag);
 	e->etag = xstrdup(etag != NULL && state_valid_token(etag) ? etag : "");
 	e->num = (long long)modified;
+	state_dirty = 1;
+}
+
+time_t state_feed_checked(const char *name)
+{
+	const struct state_entry *e = state_find('f', name);
+
+	return e != NULL ? (time_t)e->num : 0;
+}
+
+void state_set_feed_checked(const char *name, time_t when)
+{
+	if (!state_valid_token(name))
+		return;
+	state_add('f', name)->num = (long long)when;
 	state_dirty = 1;
 }
 

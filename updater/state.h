@@ -1,7 +1,8 @@
 /*
  * state.h - the updater's persistent state, database_root/.update-state:
- * the UUID of the User-Agent, mirrors on cool-down and the validators
- * (ETag, Last-Modified) of each URL fetched.  A text file of
+ * the UUID of the User-Agent, mirrors on cool-down, the validators
+ * (ETag, Last-Modified) of each URL fetched and when each signature feed
+ * was last checked.  A text file of
  * "kind key [value]" lines, rewritten atomically by state_save().
  */
 #ifndef MX_UPDATE_STATE_H
@@ -29,6 +30,12 @@ void state_validator(const char *url, const char **etag_r, time_t *modified_r);
 
 /* state_set_validator - remember URL's ETag and Last-Modified. */
 void state_set_validator(const char *url, const char *etag, time_t modified);
+
+/* state_feed_checked - when feed NAME was last checked, 0 never. */
+time_t state_feed_checked(const char *name);
+
+/* state_set_feed_checked - remember that feed NAME was checked at WHEN. */
+void state_set_feed_checked(const char *name, time_t when);
 
 /* state_each_cooldown - call FN for each cool-down still running at NOW. */
 void state_each_cooldown(time_t now, void (*fn)(const char *origin, time_t until));

@@ -136,7 +136,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (msg == NULL)
 		abort();
 	memcpy(msg, data, size);
-	mime_scan(msg, size, &gen, &ctx, 0, '\0', &r);
+	mime_scan(msg, size, &gen, &ctx, 0, '\0', 0, &r);
 	if (r.len == 0 || r.reply[r.len - 1] != '\0' ||
 	    mimescan_parse_reply(r.reply, r.len, '\0', 0, &f, &err) < 0 || f.verdict != r.verdict)
 		abort();

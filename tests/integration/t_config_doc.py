@@ -67,6 +67,7 @@ def test_programs(tap):
              ("wrappers/filter/mxscan-filter", "mxscan-filter.8", []),
              ("wrappers/quarantine/mxscan-quarantine", "mxscan-quarantine.8", []),
              ("updater/mxscan-update", "mxscan-update.8", []),
+             ("wrappers/milter/mxscan-milter", "mxscan-milter.8", []),
              ("tuning/mxscan-tune", "mxscan-tune.1", ["corpus", "gendb", "sweep", "plan", "compare"])]
     for prog, man, subs in progs:
         path = os.path.join(mxtest.BUILDDIR, prog)

@@ -106,6 +106,7 @@ def test_framing(tap):
     both(b"nPING\n", "nPING")
     both(b"PING\n", "bare PING")
     both(b"PING", "bare PING without newline (EOF ends it)")
+    both(b"PING\0", "bare PING ended by a NUL (freshclam's NotifyClamd sends RELOAD so)")
     both(b"zVERSION\0", "zVERSION")
     v = mx.request(b"nVERSION\n")
     tap.ok(not os.path.exists(CVD) or re.fullmatch(rb"ClamAV \d+\.\d+\.\d+/\d+/\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n", v) is not None,

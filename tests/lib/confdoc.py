@@ -31,7 +31,7 @@ def summary(name, typ, default, lo, hi):
         rng = " Range: %s to %s." % (fmt_time(int(lo)), fmt_time(int(hi)))
     elif typ == "size":
         rng = " Range: %s to %s." % (fmt_size(int(lo)), fmt_size(int(hi)))
-    elif typ in ("integer", "mode"):
+    elif typ in ("integer", "mode", "range"):
         rng = " Range: %s to %s." % (lo, hi)
     elif typ == "choice":
         rng = " One of: %s." % ", ".join(lo.split())

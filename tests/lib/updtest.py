@@ -545,6 +545,155 @@ def marker(tag):
     return (b"MXSCAN-UPDATE-TEST-STRING-" + tag.encode() + b"-").ljust(72, b"Q")
 
 
+# --- DNS: dnsmasq serving TXT records on loopback ----------------------------
+
+def dns_query_txt(port, name, timeout=2.0):
+    """The TXT strings (joined per record) that 127.0.0.1:PORT answers for
+    NAME over UDP, or None when it does not answer."""
+    import random
+    import struct
+    qid = random.randrange(65536)
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack(">HH", 16, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(q, ("127.0.0.1", port))
+        data, _ = s.recvfrom(4096)
+    except OSError:
+        return None
+    finally:
+        s.close()
+    qd, an = struct.unpack(">HH", data[4:8])
+    pos = 12
+
+    def skip_name(p):
+        while True:
+            n = data[p]
+            if n & 0xC0 == 0xC0:
+                return p + 2
+            if n == 0:
+                return p + 1
+            p += n + 1
+    for _ in range(qd):
+        pos = skip_name(pos) + 4
+    out = []
+    for _ in range(an):
+        pos = skip_name(pos)
+        rtype, _, _, rdlen = struct.unpack(">HHIH", data[pos:pos + 10])
+        pos += 10
+        rd, pos = data[pos:pos + rdlen], pos + rdlen
+        if rtype == 16:
+            txt, i = b"", 0
+            while i < len(rd):
+                txt += rd[i + 1:i + 1 + rd[i]]
+                i += 1 + rd[i]
+            out.append(txt.decode("latin-1"))
+    return out
+
+
+class Dnsmasq:
+    """Debian's dnsmasq answering TXT RECORDS (name -> text) on
+    127.0.0.1:.port (UDP and TCP), nothing else (no upstream, no hosts).
+    set() restarts it with other records on the same port; stop() leaves
+    the port dead (a DNS outage)."""
+
+    def __init__(self, workdir, records):
+        self.dir = os.path.join(workdir, "dnsmasq")
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = mxtest.free_port()
+        self.proc = None
+        self.logf = open(os.path.join(self.dir, "dnsmasq.log"), "ab")
+        at_cleanup(self.close)
+        self.set(records)
+
+    def server(self):
+        """The update_dns_server value pointing at it."""
+        return "127.0.0.1:%d" % self.port
+
+    def set(self, records):
+        self.stop()
+        cmd = ["dnsmasq", "--no-daemon", "--port=%d" % self.port,
+               "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+               "--pid-file=", "--user=root", "--log-facility=-"]
+        for name, text in records.items():
+            cmd.append("--txt-record=%s,%s" % (name, text))
+        self.records = dict(records)
+        self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT,
+                                     preexec_fn=_die_with_parent)
+        probe = next(iter(records))
+
+        def up():
+            if self.proc.poll() is not None:
+                raise RuntimeError("dnsmasq exited %s" % self.proc.returncode)
+            return dns_query_txt(self.port, probe, 0.5) == [records[probe]]
+        if not mxtest.wait_for(up, 20):
+            raise RuntimeError("dnsmasq did not answer on port %d" % self.port)
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def close(self):
+        self.stop()
+        if not self.logf.closed:
+            self.logf.close()
+
+
+def cvd_record(main, daily, bytecode, when=None):
+    """A current.cvd.clamav.net TXT text as ClamAV publishes it (fields:
+    0 ClamAV release, 1 main, 2 daily, 3 time, 4 warning flag, 5 FLEVEL,
+    6 safebrowsing, 7 bytecode)."""
+    return "1.4.3:%d:%d:%d:1:90:49192:%d" % (main, daily, int(time.time() if when is None else when),
+                                           bytecode)
+
+
+# --- GnuPG: throwaway keys for feeds ----------------------------------------
+
+class GpgKey:
+    """A throwaway OpenPGP key made by gpg in its own GNUPGHOME (HOME/src),
+    and an admin keyring (HOME/ring) holding only its public key when
+    TRUSTED."""
+
+    def __init__(self, dirpath, uid, keyring=None):
+        self.home = os.path.join(dirpath, "gpg-" + uid.split("@")[0])
+        os.makedirs(self.home, mode=0o700, exist_ok=True)
+        env = dict(os.environ, GNUPGHOME=self.home)
+        self.env = env
+        _run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+              "--quick-gen-key", uid, "ed25519", "sign", "1d"], env=env)
+        self.pub = os.path.join(self.home, "pub.asc")
+        with open(self.pub, "wb") as f:
+            f.write(_run(["gpg", "--batch", "--armor", "--export", uid], env=env).stdout)
+        self.uid = uid
+
+    def sign(self, path):
+        """PATH.sig: a binary detached signature (Sanesecurity's form)."""
+        sig = path + ".sig"
+        if os.path.exists(sig):
+            os.unlink(sig)
+        _run(["gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "",
+              "--local-user", self.uid, "--output", sig, "--detach-sign", path], env=self.env)
+        stamp(path, sig)
+        return sig
+
+
+def gpg_keyring(dirpath, *keys):
+    """A GnuPG home directory (an admin's keyring) with the public KEYS."""
+    os.makedirs(dirpath, mode=0o700, exist_ok=True)
+    for k in keys:
+        _run(["gpg", "--batch", "--import", k.pub], env=dict(os.environ, GNUPGHOME=dirpath))
+    return dirpath
+
+
 # --- the updater ------------------------------------------------------------
 
 class Result:
@@ -564,7 +713,9 @@ class Updater:
         self.dir = workdir
         self.dbroot = dbroot
         os.makedirs(dbroot, exist_ok=True)
-        self.options = {"database_root": dbroot}
+        # No DNS version check unless a test asks for one (its own server):
+        # the mirrors here are private.
+        self.options = {"database_root": dbroot, "update_dns_txt": ""}
         self.options.update(options)
         self.conf = os.path.join(workdir, name)
         self.write_conf()

@@ -31,7 +31,8 @@ static int nheld;
 
 /* -- the scans, in memory only ------------------------------------------ */
 
-/* scan_run - answer as a scan would: FOUND when the data holds "EICAR". */
+/* scan_run - answer as a scan would: FOUND when the data holds "EICAR"
+ * (a clean one cut at a limit as its clean_as name). */
 void scan_run(struct job *job)
 {
 	char line[256];
@@ -40,6 +41,8 @@ void scan_run(struct job *job)
 	if (job->len >= 5 && memmem(job->buf, job->len, "EICAR", 5) != NULL)
 		n = proto_reply_found(line, sizeof(line), job->id, job->path, "Eicar-Test-Signature",
 				      job->term);
+	else if (job->clean_as != NULL)
+		n = proto_reply_found(line, sizeof(line), job->id, job->path, job->clean_as, job->term);
 	else
 		n = proto_reply_ok(line, sizeof(line), job->id, job->path, job->term);
 	if (n > 0 && !job->sink.gone(job->sink.ctx))
@@ -138,7 +141,7 @@ void harness_start(struct harness *h)
 	sock_nonblock(sv[0], 1);
 	sock_nonblock(sv[1], 1);
 	h->client = sv[1];
-	if (conn_new(sv[0], 1, "harness", harness_closed, h) == NULL)
+	if ((h->conn = conn_new(sv[0], 1, "harness", harness_closed, h)) == NULL)
 		log_fatal("conn_new failed");
 }
 

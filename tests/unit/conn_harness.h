@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "common/buffer.h"
+#include "scanner/conn.h"
 #include "scanner/job.h"
 
 #define HARNESS_JOBS_MAX 64
@@ -26,6 +27,7 @@ struct harness_job {
 };
 
 struct harness {
+	struct conn *conn;	/* the server's end (valid until closed) */
 	int client;		/* the test's end */
 	int closed;		/* the server closed its end */
 	struct harness_job jobs[HARNESS_JOBS_MAX];

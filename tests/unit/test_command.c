@@ -7,9 +7,11 @@
  */
 #include "auto-config.h"
 
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,8 @@
 #include "common/config.h"
 #include "common/proto.h"
 #include "scanner/command.h"
+#include "scanner/events.h"
+#include "scanner/pool.h"
 #include "tests/unit/scanner_stubs.h"
 
 /* S - a string literal and its length without the final NUL. */
@@ -226,6 +230,63 @@ static void test_reports(void **state)
 	free(text);
 }
 
+static sem_t held_release;
+
+/* held_run - a scan thread's work that waits until the test releases it. */
+static void held_run(struct pool_work *w)
+{
+	(void)w;
+	while (sem_wait(&held_release) != 0)
+		;
+}
+
+static void held_done(struct pool_work *w)
+{
+	(void)w;
+}
+
+/*
+ * test_stats_threads - THREADS counts as clamd's thrmgr: live is every
+ * thread alive, idle those waiting (idle <= live, or clamdtop's thread
+ * bar asserts), with one tab line per running item.
+ */
+static void test_stats_threads(void **state)
+{
+	static const struct row stats = {"STATS", 0, 1, 1, PROTO_FRAME_N, "STATS", COMMAND_DONE,
+					 S(""), 0, 5, 0, NULL};
+	struct pool_work w = {.run = held_run, .done = held_done, .what = "HELD",
+			      .name = "held.txt"};
+	struct timespec tick = {0, 1000000};
+	struct command_conn cc;
+	struct command_result r;
+	char want[200];
+	int queued, busy, total;
+	char *text;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(sem_init(&held_release, 0, 0), 0);
+	events_init();
+	pool_start(3, 4);
+	assert_int_equal(pool_submit(&w), 0);
+	do {	/* readiness probe: the item is running */
+		nanosleep(&tick, NULL);
+		pool_counts(&queued, &busy, &total);
+	} while (busy != 1);
+	dispatch(&stats, &cc, &r);
+	text = buffer_steal(&r.reply, &len);
+	snprintf(want, sizeof(want), "\nTHREADS: live 3  idle 2 max 3 idle-timeout %lld\n"
+		 "QUEUE: 0 items\n\tHELD ", config_num(CONF_SCAND_IDLE_TIMEOUT) / 1000);
+	assert_non_null(strstr(text, want));
+	assert_non_null(strstr(text, " held.txt\n\nMEMSTATS: "));
+	free(text);
+	sem_post(&held_release);
+	pool_stop();
+	events_drain();
+	events_free();
+	sem_destroy(&held_release);
+}
+
 /* test_versioncommands - the table order is clamd's, with mxscan's verbs after. */
 static void test_versioncommands(void **state)
 {
@@ -234,7 +295,7 @@ static void test_versioncommands(void **state)
 	static const char want[] =
 		"ClamAV 1.0.test| COMMANDS: SCAN QUIT RELOAD SELFCHECK PING CONTSCAN "
 		"VERSIONCOMMANDS VERSION END SHUTDOWN MULTISCAN FILDES STATS IDSESSION INSTREAM "
-		"DETSTATSCLEAR DETSTATS ALLMATCHSCAN HEALTH MIMESCAN";
+		"DETSTATSCLEAR DETSTATS ALLMATCHSCAN HEALTH MIMESCAN MIMEFACTS";
 	struct command_conn cc;
 	struct command_result r;
 
@@ -252,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_roots),
 		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_stats_threads),
 		cmocka_unit_test(test_versioncommands),
 	};
 	const char *err = NULL;

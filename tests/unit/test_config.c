@@ -631,6 +631,62 @@ static void test_print_nondefaults(void **state)
 	config_free();
 }
 
+/* test_parse_range - RANGE values ("lo-hi"), table-driven, and their bounds. */
+static void test_parse_range(void **state)
+{
+	static const struct {
+		const char *text;
+		long long lo, hi;	/* -1: rejected */
+	} cases[] = {
+		{"1024-2048", 1024, 2048}, {"5-5", 5, 5}, {"0-65535", 0, 65535},
+		{"00080-90", 80, 90}, {"", -1, -1}, {"-", -1, -1}, {"1024", -1, -1},
+		{"1024-", -1, -1}, {"-2048", -1, -1}, {"2048-1024", -1, -1}, {"a-b", -1, -1},
+		{"1k-2k", -1, -1}, {"1024 -2048", -1, -1}, {"1024- 2048", -1, -1},
+		{"1024-2048-3000", -1, -1}, {"-5-10", -1, -1}, {"1024_2048", -1, -1},
+		{"99999999999999999999-1", -1, -1},
+	};
+	const char *error;
+	long long lo, hi, num;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r;
+
+		error = NULL;
+		r = config_parse_range(cases[i].text, &lo, &hi, &error);
+		if (cases[i].lo < 0) {
+			if (r != -1 || error == NULL)
+				fail_msg("\"%s\" accepted as %lld-%lld", cases[i].text, lo, hi);
+			parse_bad(CONFIG_RANGE, cases[i].text);
+			continue;
+		}
+		if (r != 0)
+			fail_msg("\"%s\" rejected: %s", cases[i].text, error);
+		assert_int_equal(lo, cases[i].lo);
+		assert_int_equal(hi, cases[i].hi);
+		num = parse_ok(CONFIG_RANGE, cases[i].text);
+		assert_int_equal(num, cases[i].lo);
+	}
+
+	/* The table's bounds apply to both ends; config_range() gives both. */
+	assert_int_equal(load_text("scand_stream_ports = 3310-3320\n", NULL, 0, &error), 0);
+	config_range(CONF_SCAND_STREAM_PORTS, &lo, &hi);
+	assert_int_equal(lo, 3310);
+	assert_int_equal(hi, 3320);
+	assert_int_equal(load_text("", NULL, 0, &error), 0);
+	config_range(CONF_SCAND_STREAM_PORTS, &lo, &hi);
+	assert_int_equal(lo, 1024);
+	assert_int_equal(hi, 2048);
+	assert_int_equal(load_text("scand_stream_ports = 80-2048\n", NULL, 0, &error), -1);
+	assert_non_null(strstr(error, ":1: scand_stream_ports: range out of bounds (1024..65535)"));
+	assert_int_equal(load_text("scand_stream_ports = 1024-65536\n", NULL, 0, &error), -1);
+	assert_non_null(strstr(error, "range out of bounds"));
+	assert_int_equal(load_text("scand_stream_ports = 2048-1024\n", NULL, 0, &error), -1);
+	assert_non_null(strstr(error, "low end is above its high end"));
+	config_free();
+}
+
 static void test_print_table(void **state)
 {
 	char buf[16384];
@@ -645,6 +701,7 @@ static void test_print_table(void **state)
 	buf[n] = '\0';
 	fclose(fp);
 	assert_non_null(strstr(buf, "scand_threads|integer|10|1|512\n"));
+	assert_non_null(strstr(buf, "scand_stream_ports|range|1024-2048|1024|65535\n"));
 	assert_non_null(strstr(buf, "scand_socket_mode|mode|0660|0000|0777\n"));
 	assert_non_null(strstr(buf, "database_root|string|/var/lib/mxscan||\n"));
 	assert_non_null(
@@ -674,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_choice_enums),
 		cmocka_unit_test(test_print_nondefaults),
 		cmocka_unit_test(test_print_table),
+		cmocka_unit_test(test_parse_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,10 +7,14 @@
  */
 #include "auto-config.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -21,6 +25,8 @@
 
 #include "common/buffer.h"
 #include "common/config.h"
+#include "common/sock.h"
+#include "scanner/conn.h"
 #include "tests/unit/conn_harness.h"
 
 #define PIECES_MAX 8
@@ -106,6 +112,8 @@ static const struct row rows[] = {
 	{"old style inside a session ends it", {P("zIDSESSION" Z "PING\n")}, 1,
 	 R("Only nCMDS\\n and zCMDS\\0 are accepted inside IDSESSION. ERROR\n"), 1, {{0}}, 0},
 	{"nothing at all: closed at end of input", {{0}}, 1, R(""), 1, {{0}}, 0},
+	{"STREAM without scand_legacy_stream is an unknown command", {P("zSTREAM" Z)}, 1,
+	 R("UNKNOWN COMMAND" Z), 1, {{0}}, 0},
 };
 
 /* fd_reply - "fd[<n>]: OK" names the server's descriptor: normalise to fd[N]. */
@@ -231,17 +239,214 @@ static void test_client_gone(void **state)
 	harness_stop(&h);
 }
 
+static char *base_opts[] = {"scand_stream_max_length=64k", "scand_stream_memory_max=1m"};
+
+/* load_opts - the base configuration plus EXTRA (NULL-terminated). */
+static void load_opts(char **extra)
+{
+	char *opts[16];
+	const char *err = NULL;
+	int n = 0;
+
+	opts[n++] = base_opts[0];
+	opts[n++] = base_opts[1];
+	while (extra != NULL && *extra != NULL && n < 16)
+		opts[n++] = *extra++;
+	if (config_load("/dev/null", opts, n, &err) < 0)
+		fail_msg("config: %s", err);
+}
+
+/* A STREAM conversation: the steps after the command. */
+enum stream_step {
+	SEND_CLOSE,		/* connect from 127.0.0.1, send the data, close */
+	SEND_STAY,		/* connect, send the data, keep the connection open */
+	FOREIGN_THEN_SEND,	/* a connection from 127.0.0.2 first, then SEND_CLOSE */
+	NOTHING,		/* never connect */
+	CLIENT_LEAVES,		/* the client closes the command connection */
+	HALF_CLOSED,		/* the client half-closes the command connection, then SEND_CLOSE */
+};
+
+struct stream_row {
+	const char *name;
+	const char *cmd;
+	enum stream_step step;
+	const char *data;
+	int tick;		/* run the connection's tick past every deadline */
+	const char *reply;	/* after "PORT n<term>" */
+	const char *job;	/* the job's data, NULL for none */
+	int closed;
+};
+
+static const struct stream_row stream_rows[] = {
+	{"whole stream, z", "zSTREAM" Z, SEND_CLOSE, "an EICAR", 0,
+	 "stream: Eicar-Test-Signature FOUND" Z, "an EICAR", 1},
+	{"whole stream, n", "nSTREAM\n", SEND_CLOSE, "clean", 0, "stream: OK\n", "clean", 1},
+	{"whole stream, old style", "STREAM", SEND_CLOSE, "clean", 0, "stream: OK\n", "clean", 1},
+	{"empty stream", "zSTREAM" Z, SEND_CLOSE, "", 0, "stream: OK" Z, "", 1},
+	{"exactly the limit is whole", "zSTREAM" Z, SEND_CLOSE, "12345678", 0, "stream: OK" Z,
+	 "12345678", 1},
+	{"past the limit: the first bytes, and not OK", "zSTREAM" Z, SEND_CLOSE, "123456789abc", 0,
+	 "stream: Heuristics.Limits.Exceeded.StreamMaxLength FOUND" Z, "12345678", 1},
+	{"past the limit, malware in the first bytes", "zSTREAM" Z, SEND_CLOSE, "EICAR6789abc", 0,
+	 "stream: Eicar-Test-Signature FOUND" Z, "EICAR678", 1},
+	{"from another address: reset; then the client's own", "zSTREAM" Z, FOREIGN_THEN_SEND,
+	 "clean", 0, "stream: OK" Z, "clean", 1},
+	{"no data connection: accept time-out", "zSTREAM" Z, NOTHING, "", 1, "Accept timeout. ERROR" Z,
+	 NULL, 1},
+	{"no data connection, n", "nSTREAM\n", NOTHING, "", 1, "Accept timeout. ERROR\n", NULL, 1},
+	{"a data connection that stalls: read time-out", "zSTREAM" Z, SEND_STAY, "abc", 1,
+	 "read timeout ERROR" Z, NULL, 1},
+	{"the client leaves while the port waits", "zSTREAM" Z, CLIENT_LEAVES, "", 0, "", NULL, 1},
+	{"a half-closed command connection still gets the verdict", "zSTREAM" Z, HALF_CLOSED,
+	 "EICAR", 0, "stream: Eicar-Test-Signature FOUND" Z, "EICAR", 1},
+};
+
+/* data_connect - a TCP connection from SOURCE to 127.0.0.1:PORT. */
+static int data_connect(const char *source, unsigned port)
+{
+	struct sockaddr_in from = {.sin_family = AF_INET}, to = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	inet_pton(AF_INET, source, &from.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	to.sin_port = htons((uint16_t)port);
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	if (connect(fd, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* port_refused - nothing listens on PORT any more. */
+static int port_refused(unsigned port)
+{
+	int fd = data_connect("127.0.0.1", port);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == ECONNREFUSED;
+}
+
+/*
+ * test_legacy_stream - STREAM through the real connection and data port on
+ * the real loop (the scans are the harness's): "PORT n", the data
+ * connection, the verdict; the limit, the time-outs (by the tick, past
+ * the deadline, not by waiting), a foreign address, a client that leaves.
+ */
+static void test_legacy_stream(void **state)
+{
+	static char *legacy[] = {"scand_legacy_stream=yes", "scand_stream_ports=20000-29999",
+				 "scand_stream_max_length=8", NULL};
+	size_t i;
+
+	(void)state;
+	load_opts(legacy);
+	for (i = 0; i < sizeof(stream_rows) / sizeof(stream_rows[0]); i++) {
+		const struct stream_row *row = &stream_rows[i];
+		char term = row->cmd[0] == 'z' ? '\0' : '\n';
+		struct buffer out = BUFFER_INIT;
+		unsigned port = 0;
+		struct harness h;
+		int d = -1, f;
+		char *end;
+
+		harness_start(&h);
+		harness_send(&h, row->cmd, strlen(row->cmd) + (term == '\0'), -1);
+		harness_settle(&h);
+		harness_read(&h, &out);
+		if (buffer_len(&out) < 7 || memcmp(buffer_data(&out), "PORT ", 5) != 0)
+			fail_msg("%s: no PORT reply: \"%.*s\"", row->name, (int)buffer_len(&out),
+				 buffer_data(&out));
+		port = (unsigned)strtoul(buffer_data(&out) + 5, &end, 10);
+		if (port < 20000 || port > 29999 || end + 1 != buffer_data(&out) + buffer_len(&out) ||
+		    *end != term)
+			fail_msg("%s: bad PORT reply \"%.*s\"", row->name, (int)buffer_len(&out),
+				 buffer_data(&out));
+		buffer_reset(&out);
+		if (row->step == FOREIGN_THEN_SEND) {
+			char c;
+
+			f = data_connect("127.0.0.2", port);
+			if (f >= 0) {
+				harness_settle(&h);
+				assert_true(recv(f, &c, 1, 0) <= 0);	/* reset, nothing sent */
+				close(f);
+			}
+		}
+		if (row->step == HALF_CLOSED) {
+			harness_shut(&h);
+			harness_settle(&h);
+			assert_int_equal(h.closed, 0);
+		}
+		if (row->step == SEND_CLOSE || row->step == SEND_STAY ||
+		    row->step == FOREIGN_THEN_SEND || row->step == HALF_CLOSED) {
+			d = data_connect("127.0.0.1", port);
+			assert_true(d >= 0);
+			assert_int_equal(send(d, row->data, strlen(row->data), MSG_NOSIGNAL),
+					 (ssize_t)strlen(row->data));
+			if (row->step != SEND_STAY) {
+				close(d);
+				d = -1;
+			}
+		}
+		if (row->step == CLIENT_LEAVES) {
+			close(h.client);
+			h.client = -1;
+		}
+		harness_settle(&h);
+		if (row->tick && !h.closed) {
+			conn_tick(h.conn, sock_now_ms() + 3600 * 1000LL + 1);
+			harness_settle(&h);
+		}
+		if (h.client >= 0)
+			harness_read(&h, &out);
+		if (buffer_len(&out) != strlen(row->reply) + (term == '\0' && *row->reply) ||
+		    memcmp(buffer_data(&out), row->reply, buffer_len(&out)) != 0)
+			fail_msg("%s: reply \"%.*s\", want \"%s\"", row->name, (int)buffer_len(&out),
+				 buffer_data(&out), row->reply);
+		if (h.closed != row->closed)
+			fail_msg("%s: closed %d, want %d", row->name, h.closed, row->closed);
+		if (row->job == NULL) {
+			assert_int_equal(h.njobs, 0);
+		} else {
+			assert_int_equal(h.njobs, 1);
+			assert_int_equal(h.jobs[0].kind, JOB_STREAM_MEM);
+			assert_int_equal(h.jobs[0].scan, JOB_INSTREAM);
+			assert_int_equal(buffer_len(&h.jobs[0].data), strlen(row->job));
+			assert_memory_equal(buffer_data(&h.jobs[0].data), row->job, strlen(row->job));
+		}
+		if (!port_refused(port))
+			fail_msg("%s: port %u still listens", row->name, port);
+		if (d >= 0) {
+			char c;
+
+			assert_true(recv(d, &c, 1, 0) <= 0);	/* closed by the daemon */
+			close(d);
+		}
+		buffer_free(&out);
+		harness_stop(&h);
+	}
+	load_opts(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_queue_full),
 		cmocka_unit_test(test_client_gone),
+		cmocka_unit_test(test_legacy_stream),
 	};
 	const char *err = NULL;
-	char *opts[] = {"scand_stream_max_length=64k", "scand_stream_memory_max=1m"};
 
-	if (config_load("/dev/null", opts, 2, &err) < 0) {
+	if (config_load("/dev/null", base_opts, 2, &err) < 0) {
 		fprintf(stderr, "config: %s\n", err);
 		return 1;
 	}

@@ -125,6 +125,12 @@ static void test_frame_bare(void **state)
 	assert_cmd(&f, "VERSION");
 	assert_int_equal(f.consumed, 7);
 
+	/* ... and as a C string: freshclam's NotifyClamd sends "RELOAD\0" */
+	assert_int_equal(proto_frame_next("RELOAD", 7, 1, 1, &f), PROTO_FRAME_OK);
+	assert_int_equal(f.framing, PROTO_FRAME_BARE);
+	assert_cmd(&f, "RELOAD");
+	assert_int_equal(f.consumed, 7);
+
 	/* where old style is not allowed the text is still cut out whole, for
 	 * the caller to reject */
 	assert_int_equal(proto_frame_next(S("PING"), 0, 0, &f), PROTO_FRAME_OK);

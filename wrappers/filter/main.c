@@ -20,6 +20,7 @@
 #include "common/privs.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/body.h"
+#include "wrappers/filter/exporter.h"
 #include "wrappers/filter/server.h"
 #include "wrappers/filter/settings.h"
 #include "wrappers/filter/strip.h"
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 		daemon_detach();
 	log_init("mxscan-filter", LOG_DEST_SYSLOG | (opts.foreground ? LOG_DEST_STDERR : 0));
 	server_open(cfg->listen, cfg->max_connections);
+	exporter_open();
 	daemon_write_pid(config_str(CONF_FILTER_PID_FILE), "filter_pid_file");
 	if (privs_drop(config_str(CONF_FILTER_USER), &err) < 0)
 		log_fatal("filter_user: %s", err);
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
 	    qstore_init_dir(cfg->quarantine_dir, &err) < 0)
 		log_fatal("filter_quarantine_dir: %s", err);
 	strip_init();
+	exporter_start();
 	log_info("mxscan-filter %s started: %s -> %s, %s, infected: %s, scan failure: %s",
 		 PACKAGE_VERSION, cfg->listen, cfg->forward, config_str(CONF_FILTER_MODE),
 		 config_str(CONF_FILTER_INFECTED_ACTION), config_str(CONF_FILTER_FAILURE_ACTION));
@@ -90,6 +93,7 @@ int main(int argc, char **argv)
 	server_run();
 
 	server_close();
+	exporter_stop();
 	body_spool_cleanup();
 	strip_shutdown();
 	config_free();

@@ -1,6 +1,6 @@
 /*
  * session.c - one SMTP session: the commands, MAIL and RCPT relayed in
- * step, DATA received whole and handed to policy (see session.h).
+ * step, DATA received whole and handed to disposition (see session.h).
  */
 #include "auto-config.h"
 
@@ -18,7 +18,7 @@
 #include "common/stream.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/body.h"
-#include "wrappers/filter/policy.h"
+#include "wrappers/filter/disposition.h"
 #include "wrappers/filter/session.h"
 #include "wrappers/filter/settings.h"
 
@@ -335,8 +335,8 @@ static void session_rcpt(struct session *s, const char *args)
 	}
 }
 
-/* session_txn - the transaction as policy sees it. */
-static void session_txn(struct session *s, struct policy_txn *t)
+/* session_txn - the transaction as disposition sees it. */
+static void session_txn(struct session *s, struct disposition_txn *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->session_id = s->id;
@@ -353,7 +353,7 @@ static void session_txn(struct session *s, struct policy_txn *t)
 static void session_data(struct session *s, const char *args)
 {
 	char reply[SMTP_REPLY_MAX];
-	struct policy_txn t;
+	struct disposition_txn t;
 	enum body_status bs;
 	const char *err = NULL;
 
@@ -381,15 +381,15 @@ static void session_data(struct session *s, const char *args)
 	if (bs == BODY_TOO_BIG) {
 		smtp_client_abandon(&s->relay);
 		snprintf(reply, sizeof(reply), "552 5.3.4 Error: message file too big");
-		policy_log_refused(&t, "too-big", reply);
+		disposition_log_refused(&t, "too-big", reply);
 	} else if (bs == BODY_LOCAL) {
 		log_error("s%lu: %s", s->id, err);
 		smtp_client_abandon(&s->relay);
 		snprintf(reply, sizeof(reply),
 			 "451 4.3.0 Error: local problem storing the message, try again later");
-		policy_log_refused(&t, "tempfail", reply);
+		disposition_log_refused(&t, "tempfail", reply);
 	} else {
-		policy_end_of_data(&t, reply, sizeof(reply));
+		disposition_end_of_data(&t, reply, sizeof(reply));
 	}
 	session_reply(s, "%s", reply);
 	session_reset(s);

@@ -1,8 +1,8 @@
 /*
  * session.h - one SMTP session from Postfix: the server side of the
  * filter's protocol and the transaction's relay to the forward server;
- * at the end of DATA the message goes to policy (scan, action,
- * delivery, log line) and policy's reply goes back to the client.
+ * at the end of DATA the message goes to disposition (scan, action,
+ * delivery, log line) and disposition's reply goes back to the client.
  *
  * Design (both filter modes): the forward connection opens at EHLO, so
  * the filter announces only the extensions the forward server has

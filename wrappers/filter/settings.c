@@ -10,12 +10,19 @@
 #include "wrappers/filter/settings.h"
 
 static struct settings settings_now;
+
+/* What filter_infected_action stands for in the policy (its word order). */
+static const enum policy_action settings_infected[] = {
+	POLICY_QUARANTINE, POLICY_DISCARD, POLICY_STRIP, POLICY_TAG, POLICY_REJECT,
+};
 static char settings_host[256];
 
 int settings_load(const char **error_r)
 {
 	struct settings *s = &settings_now;
+	struct policy_settings ps;
 
+	policy_free(&s->policy);
 	memset(s, 0, sizeof(*s));
 	s->mode = config_filter_mode();
 	s->infected = config_filter_infected_action();
@@ -60,6 +67,16 @@ int settings_load(const char **error_r)
 	if (settings_host[0] == '\0')
 		strcpy(settings_host, "localhost");
 	s->hostname = settings_host;
+	policy_settings_from_config(&ps, settings_infected[s->infected]);
+	policy_free(&s->policy);
+	if ((s->policy = policy_new(&ps, error_r)) == NULL)
+		return -1;
+	if (s->mode == CONF_FILTER_MODE_AFTER_QUEUE && policy_may(s->policy, POLICY_REJECT)) {
+		*error_r = "a policy action reject (banned_action, banned_encrypted, signature_rules) "
+			   "needs filter_mode = before-queue: after the queue a rejection bounces";
+		return -1;
+	}
+	s->facts = policy_active(s->policy);
 	return 0;
 }
 

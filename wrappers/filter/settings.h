@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "common/config.h"
+#include "common/policy.h"
 
 /* Before the queue every reply, the end of data's included, must come
  * within Postfix's smtpd_proxy_timeout (100s). */
@@ -29,6 +30,8 @@ struct settings {
 	int forward_timeout_ms;	/* cut for before-queue mode */
 	int message_timeout_ms;	/* cut for before-queue mode */
 	int add_headers;
+	struct policy *policy;	/* common/policy.h, built from the policy settings */
+	int facts;		/* the policy needs MIMEFACTS */
 };
 
 /*

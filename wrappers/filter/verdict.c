@@ -40,8 +40,8 @@ static void verdict_text(char *dst, size_t size, const char *src)
 }
 
 /* verdict_once - one MIMESCAN; the reply stays in REPLY. */
-static enum client_status verdict_once(struct body *b, long long deadline, char *reply,
-				       struct client_result *res)
+static enum client_status verdict_once(struct body *b, long long deadline, int facts,
+				       char *reply, struct client_result *res)
 {
 	struct client_options opts;
 	long long left = deadline - sock_now_ms();
@@ -54,6 +54,8 @@ static enum client_status verdict_once(struct body *b, long long deadline, char 
 		snprintf(res->detail, sizeof(res->detail), "no message");
 		return res->status = CLIENT_TEMPFAIL;
 	}
+	if (facts)
+		return client_scan_facts(&opts, b->fd, reply, VERDICT_REPLY_MAX, res);
 	return client_scan_mime(&opts, b->fd, reply, VERDICT_REPLY_MAX, res);
 }
 
@@ -75,14 +77,14 @@ static int verdict_found_part(const char *reply, struct mimescan_part *p, const 
 	return -1;
 }
 
-void verdict_scan(struct body *b, long long deadline, struct verdict *v)
+void verdict_scan(struct body *b, long long deadline, int facts, struct verdict *v)
 {
 	struct client_result res;
 
 	memset(v, 0, sizeof(*v));
 	v->reply = xmalloc(VERDICT_REPLY_MAX);
 	v->reply[0] = '\0';
-	v->status = verdict_once(b, deadline, v->reply, &res);
+	v->status = verdict_once(b, deadline, facts, v->reply, &res);
 	v->ms = res.ms;
 	snprintf(v->endpoint, sizeof(v->endpoint), "%s", res.endpoint);
 	verdict_printable(v->sig, sizeof(v->sig), res.detail);
@@ -115,7 +117,7 @@ void verdict_strip(struct body *b, long long deadline, const char *hostname, str
 			break;
 		}
 		v->stripped++;
-		st = verdict_once(b, deadline, v->reply, &res);
+		st = verdict_once(b, deadline, 0, v->reply, &res);
 		v->ms += res.ms;
 		if (st == CLIENT_INFECTED)
 			verdict_printable(sig, sizeof(sig), res.detail);

@@ -28,8 +28,9 @@ struct verdict {
 	char *reply;		/* the last MIMESCAN reply (part lines, verdict) */
 };
 
-/* verdict_scan - scan B before DEADLINE (free V with verdict_free). */
-void verdict_scan(struct body *b, long long deadline, struct verdict *v);
+/* verdict_scan - scan B before DEADLINE, with MIMEFACTS when FACTS (free
+ * V with verdict_free). */
+void verdict_scan(struct body *b, long long deadline, int facts, struct verdict *v);
 
 /*
  * verdict_strip - after verdict_scan found B infected: replace the

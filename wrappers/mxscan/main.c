@@ -21,6 +21,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "wrappers/mxscan/view.h"
 
 /* Room for the reply to a command (HEALTH and STATS are the longest),
  * and for a MIMESCAN reply: the part lines and the verdict. */
@@ -47,6 +48,8 @@ static void usage(FILE *fp)
 		"      --fdpass          pass the open file (FILDES; UNIX sockets only)\n"
 		"      --path            ask the scanner to open the path itself (SCAN)\n"
 		"      --mime            scan each FILE as a mail message, part by part (MIMESCAN)\n"
+		"      --policy          with --mime: show what the mail policy would do (MIMEFACTS):\n"
+		"                        every part's names, true type, archive members, hits, decision\n"
 		"  -q, --quiet           print only infected files and errors\n"
 		"      --ping            check that a scanner answers PING\n"
 		"      --reload          ask the scanner to reload its database\n"
@@ -56,7 +59,8 @@ static void usage(FILE *fp)
 		"  -n, --print-config    print non-default settings and exit\n"
 		"  -h, --help            this help\n"
 		"  -V, --version         print the version and exit\n"
-		"Exit status: 0 clean, 1 infected, 2 error.\n",
+		"Exit status: 0 clean, 1 infected, 2 error; with --policy 0 delivered,\n"
+		"1 refused, quarantined, discarded or stripped, 2 error.\n",
 		config_default_file);
 }
 
@@ -97,7 +101,8 @@ static int mxscan_command(const struct client_options *opts, enum mxscan_action 
 }
 
 /* mxscan_one - scan one FILE ("-" is standard input); returns its exit code. */
-static int mxscan_one(const struct client_options *opts, const char *file, int quiet, int mime)
+static int mxscan_one(const struct client_options *opts, const char *file, int quiet, int mime,
+		      int policy)
 {
 	struct client_options o = *opts;
 	struct client_result r;
@@ -124,6 +129,13 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 			close(fd);
 			return 2;
 		}
+	}
+	if (mime && policy) {
+		int ret = view_message(&o, fd, file);
+
+		if (!stdin_input)
+			close(fd);
+		return ret;
 	}
 	if (mime) {
 		/* MIMESCAN: print the scanner's part lines, then the verdict. */
@@ -165,7 +177,7 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 int main(int argc, char **argv)
 {
 	enum { OPT_STREAM = 256, OPT_FDPASS, OPT_PATH, OPT_MIME, OPT_PING, OPT_RELOAD, OPT_HEALTH,
-	       OPT_STATS, OPT_SVER };
+	       OPT_STATS, OPT_SVER, OPT_POLICY };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"option", required_argument, NULL, 'o'},
@@ -173,6 +185,7 @@ int main(int argc, char **argv)
 		{"fdpass", no_argument, NULL, OPT_FDPASS},
 		{"path", no_argument, NULL, OPT_PATH},
 		{"mime", no_argument, NULL, OPT_MIME},
+		{"policy", no_argument, NULL, OPT_POLICY},
 		{"quiet", no_argument, NULL, 'q'},
 		{"ping", no_argument, NULL, OPT_PING},
 		{"reload", no_argument, NULL, OPT_RELOAD},
@@ -185,7 +198,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	static char **overrides;	/* static: reachable until exit */
-	int noverrides = 0, quiet = 0, print = 0, mime = 0, opt, i, worst = 0;
+	int noverrides = 0, quiet = 0, print = 0, mime = 0, policy = 0, opt, i, worst = 0;
 	enum client_mode mode = CLIENT_MODE_AUTO;
 	enum mxscan_action act = ACT_SCAN;
 	struct client_options opts;
@@ -203,6 +216,7 @@ int main(int argc, char **argv)
 		case OPT_FDPASS: mode = CLIENT_MODE_FDPASS; break;
 		case OPT_PATH: mode = CLIENT_MODE_PATH; break;
 		case OPT_MIME: mime = 1; break;
+		case OPT_POLICY: policy = 1; break;
 		case OPT_PING: act = ACT_PING; break;
 		case OPT_RELOAD: act = ACT_RELOAD; break;
 		case OPT_HEALTH: act = ACT_HEALTH; break;
@@ -225,13 +239,13 @@ int main(int argc, char **argv)
 	opts.mode = mode;
 	if (act != ACT_SCAN)
 		return mxscan_command(&opts, act);
-	if (optind >= argc) {
+	if (optind >= argc || (policy && !mime)) {
 		usage(stderr);
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = optind; i < argc; i++) {
-		int r = mxscan_one(&opts, argv[i], quiet, mime);
+		int r = mxscan_one(&opts, argv[i], quiet, mime, policy);
 
 		if (r == 2 || (r == 1 && worst == 0))
 			worst = r;

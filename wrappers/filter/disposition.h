@@ -1,14 +1,14 @@
 /*
- * policy.h - what happens to a message once DATA is in: scan it, apply
+ * disposition.h - what happens to a message once DATA is in: scan it, apply
  * filter_infected_action / filter_failure_action, deliver it through the
  * forward transaction the session opened (or abandon that transaction),
  * and write the message's one log line.
  *
  * The session (the SMTP engine) hands over the transaction and gets back
- * the reply for its client; policy never talks to the client.
+ * the reply for its client; disposition never talks to the client.
  */
-#ifndef MX_FILTER_POLICY_H
-#define MX_FILTER_POLICY_H
+#ifndef MX_FILTER_DISPOSITION_H
+#define MX_FILTER_DISPOSITION_H
 
 #include <stddef.h>
 
@@ -16,7 +16,7 @@
 #include "wrappers/filter/body.h"
 
 /* One transaction at the end of its DATA. */
-struct policy_txn {
+struct disposition_txn {
 	unsigned long session_id;
 	const char *client;	/* XFORWARD ADDR, else the connection's peer */
 	const char *xf_ident;	/* XFORWARD IDENT, or "" */
@@ -29,15 +29,15 @@ struct policy_txn {
 };
 
 /*
- * policy_end_of_data - scan, decide, deliver or abandon; REPLY (SIZE
+ * disposition_end_of_data - scan, decide, deliver or abandon; REPLY (SIZE
  * bytes) gets the reply for the client (lines joined with CR LF).
  */
-void policy_end_of_data(struct policy_txn *t, char *reply, size_t size);
+void disposition_end_of_data(struct disposition_txn *t, char *reply, size_t size);
 
 /*
- * policy_log_refused - the log line of a message refused before any scan
+ * disposition_log_refused - the log line of a message refused before any scan
  * (ACTION: "too-big", "tempfail") with the REPLY given.
  */
-void policy_log_refused(const struct policy_txn *t, const char *action, const char *reply);
+void disposition_log_refused(const struct disposition_txn *t, const char *action, const char *reply);
 
 #endif

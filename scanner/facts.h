@@ -1,0 +1,50 @@
+/*
+ * facts.h - what a mail policy needs to know about a part, for MIMEFACTS
+ * (common/mimescan.h has the lines, common/policy.h what is made of
+ * them): every name a client could show for it, the type libclamav
+ * detects, the members of archives (names and types, nested), and every
+ * signature that matches, not only the first.
+ *
+ * Names come from GMime's parameter parsing (RFC 2231 continuations and
+ * charsets, RFC 2047 encoded words), of every Content-Disposition and
+ * Content-Type header of the part (a duplicated header or parameter
+ * gives every value); the undecoded text of a parameter with encoded
+ * words is reported beside it.  Types and members come from libclamav's
+ * own scan metadata (CL_SCAN_GENERAL_COLLECTMETADATA, its JSON file
+ * properties): the archive formats it reads are the ones reported.
+ */
+#ifndef MX_FACTS_H
+#define MX_FACTS_H
+
+#include <gmime/gmime.h>
+#include <stddef.h>
+
+#include "common/buffer.h"
+#include "common/engine.h"
+
+/* The most members reported for one reading (a bound on the reply). */
+#define FACTS_MEMBERS_MAX 1000
+
+/*
+ * facts_names - the NAME lines of the part OBJ at PATH, for a reply to
+ * the request with id ID, appended to OUT.
+ */
+void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject *obj);
+
+/*
+ * facts_scan - scan LEN bytes at BUF with DB for all matches, stopping
+ * when CTX says so (ctx->stopped is set as engine_scan_mem would); with
+ * PROPS also collect libclamav's file properties.  Appends the TYPE and
+ * MEMBER lines (PROPS) and a SIG line for each match after the first to
+ * OUT, and returns what engine_scan_mem returns (*virname_r the first
+ * match).
+ */
+enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx *ctx, int props,
+			      struct buffer *out, unsigned id, const char *path, const void *buf,
+			      size_t len, const char **virname_r, const char **error_r);
+
+/* facts_heuristic - 1 for a Heuristics.* or PUA.* signature, which a
+ * real one outranks (as in libclamav and common/policy.h). */
+int facts_heuristic(const char *sig);
+
+#endif

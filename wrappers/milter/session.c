@@ -1,0 +1,253 @@
+/*
+ * session.c - the libmilter callbacks (see session.h).
+ */
+#include "auto-config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "wrappers/milter/action.h"
+#include "wrappers/milter/headers.h"
+#include "wrappers/milter/message.h"
+#include "wrappers/milter/report.h"
+#include "wrappers/milter/session.h"
+#include "wrappers/milter/settings.h"
+
+struct session {
+	int leadspc;		/* SMFIP_HDR_LEADSPC agreed */
+	char client[300];	/* name[addr] */
+	char sender[300];
+	int rcpts;
+	struct message *msg;	/* from MAIL FROM to end or abort */
+};
+
+/* session_get - the session of CTX, made on first use. */
+static struct session *session_get(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	if (s == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		snprintf(s->client, sizeof(s->client), "unknown");
+		smfi_setpriv(ctx, s);
+	}
+	return s;
+}
+
+/* session_negotiate - ask for the header actions and quarantine, skip HELO, DATA, unknown. */
+static sfsistat session_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+				  unsigned long f2, unsigned long f3, unsigned long *pf0,
+				  unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct session *s = session_get(ctx);
+
+	*pf0 = f0 & SESSION_ACTIONS;
+	*pf1 = f1 & SESSION_STEPS;
+	*pf2 = 0;
+	*pf3 = 0;
+	s->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	if ((f0 & SESSION_ACTIONS) != SESSION_ACTIONS)
+		log_warn("the MTA does not offer every milter action needed (offered 0x%lx, "
+			 "needed 0x%lx): quarantine or header changes will tempfail", f0,
+			 (unsigned long)SESSION_ACTIONS);
+	return SMFIS_CONTINUE;
+}
+
+/* session_connect - remember the client as name[addr]. */
+static sfsistat session_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
+{
+	struct session *s = session_get(ctx);
+	char ip[INET6_ADDRSTRLEN] = "unknown";
+
+	if (addr != NULL && addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)addr)->sin_addr, ip, sizeof(ip));
+	else if (addr != NULL && addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)addr)->sin6_addr, ip,
+			  sizeof(ip));
+	snprintf(s->client, sizeof(s->client), "%.200s[%s]", hostname != NULL ? hostname :
+		 "unknown", ip);
+	return SMFIS_CONTINUE;
+}
+
+/* session_envfrom - a new message; authenticated senders may be skipped. */
+static sfsistat session_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct session *s = session_get(ctx);
+	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+
+	message_free(&s->msg);
+	snprintf(s->sender, sizeof(s->sender), "%s", argv != NULL && argv[0] != NULL ?
+		 argv[0] : "");
+	/* the MTA hands the address over in angle brackets (or not) */
+	if (s->sender[0] == '<') {
+		memmove(s->sender, s->sender + 1, strlen(s->sender));
+		s->sender[strcspn(s->sender, ">")] = '\0';
+	}
+	s->rcpts = 0;
+	if (settings()->skip_authenticated && auth != NULL && *auth != '\0') {
+		struct report r = {.queue_id = smfi_getsymval(ctx, "i"), .client = s->client,
+				   .sender = s->sender, .verdict = "skipped",
+				   .signature = "authenticated", .action = "accept"};
+
+		report_message(&r);
+		return SMFIS_ACCEPT;
+	}
+	s->msg = message_new(settings());
+	return SMFIS_CONTINUE;
+}
+
+/* session_envrcpt - count the recipients. */
+static sfsistat session_envrcpt(SMFICTX *ctx, char **argv)
+{
+	session_get(ctx)->rcpts++;
+	return SMFIS_CONTINUE;
+}
+
+/* session_header - one header field into the message. */
+static sfsistat session_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct session *s = session_get(ctx);
+
+	if (s->msg != NULL)
+		message_header(s->msg, name, value != NULL ? value : "", s->leadspc);
+	return SMFIS_CONTINUE;
+}
+
+/* session_eoh - the header block goes to the scanner. */
+static sfsistat session_eoh(SMFICTX *ctx)
+{
+	struct session *s = session_get(ctx);
+
+	if (s->msg != NULL)
+		message_eoh(s->msg);
+	return SMFIS_CONTINUE;
+}
+
+/* session_body - one body chunk on to the scanner. */
+static sfsistat session_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+{
+	struct session *s = session_get(ctx);
+
+	if (s->msg != NULL)
+		message_body(s->msg, buf, len);
+	return SMFIS_CONTINUE;
+}
+
+/* session_carry_out - do A on the message of CTX; returns the libmilter status. */
+static sfsistat session_carry_out(SMFICTX *ctx, struct session *s, struct action *a,
+				  const char **note_r)
+{
+	const char *err = NULL;
+
+	if (a->kind != ACTION_REJECT && a->kind != ACTION_TEMPFAIL &&
+	    a->kind != ACTION_DISCARD &&
+	    headers_apply(ctx, message_headers(s->msg), a, settings()->hostname, s->leadspc,
+			  &err) < 0) {
+		*note_r = err;
+		a->kind = ACTION_TEMPFAIL;
+		a->name = "tempfail";
+		a->rcode = "451";
+		a->xcode = "4.3.0";
+		snprintf(a->text, sizeof(a->text), "cannot mark the message, try again later");
+	}
+	if (a->kind == ACTION_QUARANTINE && smfi_quarantine(ctx, a->text) != MI_SUCCESS) {
+		*note_r = "the MTA refused to quarantine";
+		a->kind = ACTION_TEMPFAIL;
+		a->name = "tempfail";
+		a->rcode = "451";
+		a->xcode = "4.3.0";
+		snprintf(a->text, sizeof(a->text), "cannot quarantine the message, try again later");
+	}
+	switch (a->kind) {
+	case ACTION_REJECT:
+	case ACTION_TEMPFAIL:
+		if (smfi_setreply(ctx, (char *)a->rcode, (char *)a->xcode, a->text) != MI_SUCCESS)
+			*note_r = "the MTA refused the reply text";
+		return a->kind == ACTION_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+	case ACTION_DISCARD:
+		return SMFIS_DISCARD;
+	case ACTION_ACCEPT:
+	case ACTION_QUARANTINE:
+		break;
+	}
+	return SMFIS_ACCEPT;
+}
+
+/* session_eom - the verdict, the action, the log line. */
+static sfsistat session_eom(SMFICTX *ctx)
+{
+	struct session *s = session_get(ctx);
+	struct client_result res;
+	struct action a;
+	const char *note = NULL;
+	sfsistat st;
+
+	if (s->msg == NULL)
+		return SMFIS_CONTINUE;
+	message_finish(s->msg, &res);
+	action_decide(settings(), &res, message_reply(s->msg), &a);
+	st = session_carry_out(ctx, s, &a, &note);
+	{
+		struct report r = {.queue_id = smfi_getsymval(ctx, "i"), .client = s->client,
+				   .sender = s->sender, .rcpts = s->rcpts,
+				   .size = message_size(s->msg), .verdict = a.verdict,
+				   .signature = a.sig, .res = &res, .action = a.name,
+				   .note = note};
+
+		report_message(&r);
+	}
+	message_free(&s->msg);
+	return st;
+}
+
+/* session_abort - the MTA gave up the message: drop it and its scan. */
+static sfsistat session_abort(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	if (s != NULL && s->msg != NULL) {
+		log_debug("%s: message aborted after %zu bytes", s->client, message_size(s->msg));
+		message_free(&s->msg);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* session_close - the connection ends. */
+static sfsistat session_close(SMFICTX *ctx)
+{
+	struct session *s = smfi_getpriv(ctx);
+
+	if (s != NULL) {
+		message_free(&s->msg);
+		free(s);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc session_desc = {
+	.xxfi_name = "mxscan-milter",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SESSION_ACTIONS,
+	.xxfi_connect = session_connect,
+	.xxfi_envfrom = session_envfrom,
+	.xxfi_envrcpt = session_envrcpt,
+	.xxfi_header = session_header,
+	.xxfi_eoh = session_eoh,
+	.xxfi_body = session_body,
+	.xxfi_eom = session_eom,
+	.xxfi_abort = session_abort,
+	.xxfi_close = session_close,
+	.xxfi_negotiate = session_negotiate,
+};
+
+struct smfiDesc *session_filter(void)
+{
+	return &session_desc;
+}
