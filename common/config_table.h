@@ -97,6 +97,10 @@ X(SCAND_MIME_MAX_DEPTH, "scand_mime_max_depth", INT, "20", 1, 100, \
   "mxscand: MIMESCAN: nesting of multiparts and attached messages; deeper is an ERROR verdict.") \
 X(SCAND_MIME_MAX_DECODED, "scand_mime_max_decoded", SIZE, "200m", 1024, 4294967295LL, \
   "mxscand: MIMESCAN: decoded bytes of all parts of one message; more is an ERROR verdict.") \
+X(SCAND_MIME_MAX_CARVED, "scand_mime_max_carved", INT, "256", 1, 100000, \
+  "mxscand: MIMESCAN: objects the lenient reading carves from text in one message (uuencoded, yEnc and BinHex files, base64 runs, second readings of a body); more is the part-limit ERROR verdict, never OK.") \
+X(SCAND_MIME_AMBIGUOUS_ACTION, "scand_mime_ambiguous_action", CHOICE, "off", 0, 0, \
+  "mxscand: MIMESCAN: a message whose readings disagree about which attachments exist: off scans every reading, flag also answers Heuristics.MIME.Ambiguous FOUND.") \
 X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
   "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
 X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \
@@ -341,7 +345,8 @@ X(MILTER_INFECTED_ACTION, milter_infected_action) \
 X(MILTER_FAILURE_ACTION, milter_failure_action) \
 X(MILTER_LIMIT_ACTION, milter_limit_action) \
 X(BANNED_ENCRYPTED, banned_encrypted) \
-X(BANNED_ACTION, banned_action)
+X(BANNED_ACTION, banned_action) \
+X(SCAND_MIME_AMBIGUOUS_ACTION, scand_mime_ambiguous_action)
 
 #define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
 W(id, SUBSTITUTE, "substitute") W(id, DELETE, "delete") W(id, BOUNCE, "bounce") \
@@ -372,4 +377,6 @@ W(id, INFECTED, "infected") W(id, PASS, "pass") W(id, TAG, "tag") W(id, STRIP, "
 W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") W(id, REJECT, "reject")
 #define CONFIG_WORDS_BANNED_ENCRYPTED(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
 #define CONFIG_WORDS_BANNED_ACTION(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
+#define CONFIG_WORDS_SCAND_MIME_AMBIGUOUS_ACTION(W, id) \
+W(id, OFF, "off") W(id, FLAG, "flag")
 /* clang-format on */

@@ -297,6 +297,8 @@ static struct cl_scan_options engine_options(const struct engine_db *db, int fla
 		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
 		o.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
 	}
+	if (flags & ENGINE_FLAT)
+		o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
 	return o;
 }
 

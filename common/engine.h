@@ -104,6 +104,9 @@ void engine_free(struct engine_db *db);
 #define ENGINE_FACTS 0x02	/* file properties through ctx->props, and
 				 * encrypted archives and documents as
 				 * Heuristics.Encrypted.* (for a mail policy) */
+#define ENGINE_FLAT 0x04	/* libclamav's mail parser off
+				 * (CL_SCAN_PARSE_MAIL): a message is matched as
+				 * the text it is, its parts not decoded again */
 
 /*
  * engine_scan_mem / engine_scan_fd - scan LEN bytes at BUF, or the file
