@@ -315,6 +315,8 @@ X(UPDATE_HAM_DIR, "update_ham_dir", STR, "", 0, 0, \
   "mxscan-update: folder of known-good mail scanned by every new set in its self-test; any detection refuses the set. Empty: no ham gate.") \
 X(UPDATE_IGNORE_SIGNATURES, "update_ignore_signatures", LIST, "", 0, 0, \
   "mxscan-update: signature names silenced in every set the updater builds (written as mxscan-local.ign2).") \
+X(UPDATE_CVD_CERTS_DIR, "update_cvd_certs_dir", STR, "/etc/clamav/certs", 0, 0, \
+  "mxscan-update: ClamAV's CA certificates for the detached .cvd.sign of each CVD; used only when built against libclamav 1.5+ (1.4 checks the header signature only). Empty: header signature only.") \
 X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
   "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
 X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \

@@ -231,7 +231,7 @@ static enum update_result feedsrc_verify_file(struct run *r, struct run_feed *rf
 				 f->name, name);
 		break;
 	case FEED_VERIFY_CVD:
-		bad = cvd_verify(ff->path, 0, &info, &err) < 0;
+		bad = cvd_verify(ff->path, NULL, 0, &info, &err) < 0;
 		if (!bad)
 			log_info("feed %s: %s: CVD version %u verified", f->name, name,
 				 info.version);

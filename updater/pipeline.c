@@ -21,6 +21,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "updater/cvd.h"
 #include "updater/feedsrc.h"
 #include "updater/fetch.h"
 #include "updater/file.h"
@@ -181,25 +182,51 @@ static enum update_result pipeline_place(struct run *r, const char *from, const 
 	return UPDATE_OK;
 }
 
+#ifdef HAVE_CL_CVDVERIFY_EX
+/* pipeline_place_sign - the detached signature of D's CVD (version
+ * VERSION) beside it in the new version, where libclamav 1.5 looks for it
+ * when it loads the set: the one verified in this run, or the current
+ * version's, when there is one. */
+static enum update_result pipeline_place_sign(struct run *r, const struct run_db *d,
+					      unsigned version)
+{
+	char name[PATH_MAX], from[PATH_MAX];
+
+	if (cvd_sign_name(d->name, version, name, sizeof(name)) < 0)
+		return run_fail(r, UPDATE_INTERNAL, "%s: name too long", d->name);
+	if (d->changed)
+		return d->sign[0] != '\0' ? pipeline_place(r, d->sign, name, 1) : UPDATE_OK;
+	snprintf(from, sizeof(from), "%s/%s", r->cur_dir, name);
+	return access(from, F_OK) == 0 ? pipeline_place(r, from, name, 0) : UPDATE_OK;
+}
+#endif
+
 /* pipeline_unpack_db - one CVD into the new version. */
 static enum update_result pipeline_unpack_db(struct run *r, const struct run_db *d)
 {
 	const struct set_db *cur = set_find_db(&r->cur_set, d->name);
 	char name[SET_DB_NAME_MAX + sizeof(".cvd")], from[PATH_MAX];
 	struct set_db *nd;
+	enum update_result res;
 
 	snprintf(name, sizeof(name), "%s.cvd", d->name);
 	nd = set_add_db(&r->new_set, d->name);
 	if (d->changed) {
 		nd->version = d->remote_version;
 		nd->sigs = d->sigs;
-		return pipeline_place(r, d->path, name, 1);
+		res = pipeline_place(r, d->path, name, 1);
+	} else {
+		if (cur == NULL)
+			return run_fail(r, UPDATE_DISK, "%s: not in the current version", name);
+		*nd = *cur;
+		snprintf(from, sizeof(from), "%s/%s", r->cur_dir, name);
+		res = pipeline_place(r, from, name, 0);
 	}
-	if (cur == NULL)
-		return run_fail(r, UPDATE_DISK, "%s: not in the current version", name);
-	*nd = *cur;
-	snprintf(from, sizeof(from), "%s/%s", r->cur_dir, name);
-	return pipeline_place(r, from, name, 0);
+#ifdef HAVE_CL_CVDVERIFY_EX
+	if (res == UPDATE_OK)
+		res = pipeline_place_sign(r, d, nd->version);
+#endif
+	return res;
 }
 
 /* pipeline_unpack_bundle - one bundle into the new version. */

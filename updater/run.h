@@ -38,6 +38,7 @@ struct run_db {
 	unsigned remote_version;
 	size_t mirror;			/* index of the mirror that answered */
 	char path[PATH_MAX];		/* the downloaded .cvd */
+	char sign[PATH_MAX];		/* its downloaded .cvd.sign; "": none */
 	int resumed;
 	unsigned sigs;			/* header count of the verified file */
 	unsigned dns_version;		/* the version DNS announced; 0: none */

@@ -14,6 +14,10 @@
  * Without an installed version to keep (a first set, a database newly
  * configured) its failure ends the run: no set is built without it.  A
  * bundle that cannot be checked, fetched or verified ends the run.
+ *
+ * Built against libclamav 1.5+ (HAVE_CL_CVDVERIFY_EX), each CVD comes
+ * with its detached signature <db>-<version>.cvd.sign from the same
+ * mirror, as freshclam fetches it, and must verify with it.
  */
 #include "auto-config.h"
 
@@ -430,6 +434,40 @@ int source_changed(const struct run *r)
 	return r->rebuild;
 }
 
+#ifdef HAVE_CL_CVDVERIFY_EX
+/* source_fetch_sign - the detached signature of D's downloaded CVD, from
+ * mirror M, beside it (where libclamav looks for it).  Nothing with an
+ * empty update_cvd_certs_dir.  One the mirror lacks (404) is left for
+ * source_verify to refuse. */
+static enum update_result source_fetch_sign(struct run *r, struct run_db *d, size_t m)
+{
+	struct fetch_request rq = {.range_end = -1};
+	struct cvd_info info;
+	char name[SOURCE_NAME_MAX + 32];
+	const char *why, *err;
+	enum fetch_status st;
+
+	d->sign[0] = '\0';
+	/* An unreadable header fails in source_verify. */
+	if (*config_str(CONF_UPDATE_CVD_CERTS_DIR) == '\0' ||
+	    cvd_file_header(d->path, &info, &err) < 0 ||
+	    cvd_sign_name(d->name, info.version, name, sizeof(name)) < 0)
+		return UPDATE_OK;
+	snprintf(d->sign, sizeof(d->sign), "%s/%s", r->download, name);
+	unlink(d->sign);
+	rq.url = xasprintf("%s/%s", r->mirrors[m], name);
+	rq.dest = d->sign;
+	st = fetch_retry(&rq, &why);
+	free((char *)rq.url);
+	if (st == FETCH_DONE)
+		return UPDATE_OK;
+	log_warn("%s", why);
+	if (st == FETCH_NOT_FOUND)
+		return UPDATE_OK;
+	return source_failure(r, st == FETCH_COOLDOWN, st != FETCH_COOLDOWN, name, why);
+}
+#endif
+
 /* source_fetch_db - the full CVD, from the mirror that answered first. */
 static enum update_result source_fetch_db(struct run *r, struct run_db *d, int resume)
 {
@@ -449,7 +487,11 @@ static enum update_result source_fetch_db(struct run *r, struct run_db *d, int r
 		if (st == FETCH_DONE) {
 			d->resumed = rq.resumed;
 			d->mirror = m;
+#ifdef HAVE_CL_CVDVERIFY_EX
+			return source_fetch_sign(r, d, m);
+#else
 			return UPDATE_OK;
+#endif
 		}
 		log_warn("%s", why);
 		if (st == FETCH_COOLDOWN)
@@ -545,8 +587,12 @@ static enum update_result source_refetch_bundle(struct run *r, struct run_bundle
 
 enum update_result source_verify(struct run *r)
 {
+	const char *certs = config_str(CONF_UPDATE_CVD_CERTS_DIR);
 	enum update_result res;
 	size_t i;
+
+	if (*certs == '\0')
+		certs = NULL;
 
 	pause_point("verify");
 	for (i = 0; i < r->ndbs; i++) {
@@ -562,7 +608,7 @@ enum update_result source_verify(struct run *r)
 		 * must then only be newer than the installed one. */
 		want = d->dns_version > 0 && !r->opts.force ? d->local_version + 1
 							    : d->remote_version;
-		bad = cvd_verify(d->path, want, &info, &err) < 0;
+		bad = cvd_verify(d->path, certs, want, &info, &err) < 0;
 		if (bad && d->resumed) {
 			/* A resumed file may join two versions: once more, whole. */
 			log_warn("%s; downloading it again in full", err);
@@ -574,10 +620,12 @@ enum update_result source_verify(struct run *r)
 					return res;
 				continue;
 			}
-			bad = cvd_verify(d->path, want, &info, &err) < 0;
+			bad = cvd_verify(d->path, certs, want, &info, &err) < 0;
 		}
 		if (bad) {
 			unlink(d->path);
+			if (d->sign[0] != '\0')
+				unlink(d->sign);
 			res = source_db_failed(r, d, run_fail(r, UPDATE_VERIFY, "%s", err));
 			if (res != UPDATE_OK)
 				return res;
@@ -588,8 +636,8 @@ enum update_result source_verify(struct run *r)
 				 "in sync)", d->name, info.version, d->dns_version);
 		d->remote_version = info.version;
 		d->sigs = info.sigs;
-		log_info("%s.cvd version %u verified (%u signatures)", d->name, info.version,
-			 info.sigs);
+		log_info("%s.cvd version %u verified (%u signatures)%s", d->name, info.version,
+			 info.sigs, d->sign[0] != '\0' ? ", with its detached signature" : "");
 	}
 	for (i = 0; i < r->nbundles; i++) {
 		if (!r->bundles[i].changed)
