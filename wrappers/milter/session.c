@@ -21,6 +21,7 @@
 
 struct session {
 	int leadspc;		/* SMFIP_HDR_LEADSPC agreed */
+	unsigned long noreply;	/* the SESSION_NOREPLY steps agreed */
 	char client[300];	/* name[addr] */
 	char sender[300];
 	int rcpts;
@@ -40,6 +41,12 @@ static struct session *session_get(SMFICTX *ctx)
 	return s;
 }
 
+/* session_continue - go on after a step: no reply when S agreed on none for STEP. */
+static sfsistat session_continue(const struct session *s, unsigned long step)
+{
+	return (s->noreply & step) != 0 ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
 /* session_negotiate - ask for the header actions and quarantine, skip HELO, DATA, unknown. */
 static sfsistat session_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 				  unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -48,10 +55,11 @@ static sfsistat session_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long 
 	struct session *s = session_get(ctx);
 
 	*pf0 = f0 & SESSION_ACTIONS;
-	*pf1 = f1 & SESSION_STEPS;
+	*pf1 = f1 & (SESSION_STEPS | SESSION_NOREPLY);
 	*pf2 = 0;
 	*pf3 = 0;
 	s->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	s->noreply = *pf1 & SESSION_NOREPLY;
 	if ((f0 & SESSION_ACTIONS) != SESSION_ACTIONS)
 		log_warn("the MTA does not offer every milter action needed (offered 0x%lx, "
 			 "needed 0x%lx): quarantine or header changes will tempfail", f0,
@@ -72,7 +80,7 @@ static sfsistat session_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *addr)
 			  sizeof(ip));
 	snprintf(s->client, sizeof(s->client), "%.200s[%s]", hostname != NULL ? hostname :
 		 "unknown", ip);
-	return SMFIS_CONTINUE;
+	return session_continue(s, SMFIP_NR_CONN);
 }
 
 /* session_envfrom - a new message; authenticated senders may be skipped. */
@@ -105,8 +113,10 @@ static sfsistat session_envfrom(SMFICTX *ctx, char **argv)
 /* session_envrcpt - count the recipients. */
 static sfsistat session_envrcpt(SMFICTX *ctx, char **argv)
 {
-	session_get(ctx)->rcpts++;
-	return SMFIS_CONTINUE;
+	struct session *s = session_get(ctx);
+
+	s->rcpts++;
+	return session_continue(s, SMFIP_NR_RCPT);
 }
 
 /* session_header - one header field into the message. */
@@ -116,7 +126,7 @@ static sfsistat session_header(SMFICTX *ctx, char *name, char *value)
 
 	if (s->msg != NULL)
 		message_header(s->msg, name, value != NULL ? value : "", s->leadspc);
-	return SMFIS_CONTINUE;
+	return session_continue(s, SMFIP_NR_HDR);
 }
 
 /* session_eoh - the header block goes to the scanner. */
@@ -136,7 +146,7 @@ static sfsistat session_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 
 	if (s->msg != NULL)
 		message_body(s->msg, buf, len);
-	return SMFIS_CONTINUE;
+	return session_continue(s, SMFIP_NR_BODY);
 }
 
 /* session_carry_out - do A on the message of CTX; returns the libmilter status. */
