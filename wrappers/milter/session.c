@@ -146,7 +146,7 @@ static sfsistat session_body(SMFICTX *ctx, unsigned char *buf, size_t len)
 
 	if (s->msg != NULL)
 		message_body(s->msg, buf, len);
-	return session_continue(s, SMFIP_NR_BODY);
+	return SMFIS_CONTINUE;
 }
 
 /* session_carry_out - do A on the message of CTX; returns the libmilter status. */
