@@ -11,8 +11,10 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "common/sock.h"
 #include "common/xalloc.h"
 #include "wrappers/milter/action.h"
+#include "wrappers/milter/exporter.h"
 #include "wrappers/milter/headers.h"
 #include "wrappers/milter/message.h"
 #include "wrappers/milter/report.h"
@@ -104,6 +106,7 @@ static sfsistat session_envfrom(SMFICTX *ctx, char **argv)
 				   .signature = "authenticated", .action = "accept"};
 
 		report_message(&r);
+		exporter_message(r.action, r.verdict, -1, -1);
 		return SMFIS_ACCEPT;
 	}
 	s->msg = message_new(settings());
@@ -196,6 +199,7 @@ static sfsistat session_eom(SMFICTX *ctx)
 	struct client_result res;
 	struct action a;
 	const char *note = NULL;
+	long long start = sock_now_ms();
 	sfsistat st;
 
 	if (s->msg == NULL)
@@ -211,6 +215,7 @@ static sfsistat session_eom(SMFICTX *ctx)
 				   .note = note};
 
 		report_message(&r);
+		exporter_message(a.name, a.verdict, sock_now_ms() - start, res.ms);
 	}
 	message_free(&s->msg);
 	return st;
@@ -223,6 +228,7 @@ static sfsistat session_abort(SMFICTX *ctx)
 
 	if (s != NULL && s->msg != NULL) {
 		log_debug("%s: message aborted after %zu bytes", s->client, message_size(s->msg));
+		exporter_aborted();
 		message_free(&s->msg);
 	}
 	return SMFIS_CONTINUE;
