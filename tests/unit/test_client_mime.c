@@ -209,7 +209,7 @@ static void test_stream_clean(void **state)
 	eps[0] = f.endpoint;
 	eps[1] = NULL;
 	o = options(eps, 10000);
-	cm = client_mime_open(&o, 1024, dir);
+	cm = client_mime_open(&o, 0, 1024, dir);
 	stream(cm, m, len, 4000);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_CLEAN);
 	assert_int_equal(client_mime_bytes(cm), len);
@@ -245,7 +245,7 @@ static void run_failover(enum fake_mode mode, const char *first_reply, size_t me
 	eps[2] = NULL;
 	o = options(eps, 3000);
 	t0 = sock_now_ms();
-	cm = client_mime_open(&o, memory_max, dir);
+	cm = client_mime_open(&o, 0, memory_max, dir);
 	stream(cm, m, len, 8192);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_INFECTED);
 	assert_string_equal(res.detail, "Worm.X");
@@ -302,7 +302,7 @@ static void test_early_refusal(void **state)
 	eps[1] = b.endpoint;
 	eps[2] = NULL;
 	o = options(eps, 5000);
-	cm = client_mime_open(&o, 1 << 20, dir);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
 	stream(cm, m, len, 65536);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_LIMIT);
 	assert_string_equal(res.endpoint, a.endpoint);
@@ -326,7 +326,7 @@ static void test_nothing_reachable(void **state)
 	struct client_mime *cm;
 
 	snprintf(ep, sizeof(ep), "unix:%s/nobody", dir);
-	cm = client_mime_open(&o, 1024, dir);
+	cm = client_mime_open(&o, 0, 1024, dir);
 	stream(cm, "hello", 5, 5);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_TEMPFAIL);
 	assert_true(res.detail[0] != '\0');
@@ -348,7 +348,7 @@ static void test_late_scanner(void **state)
 	eps[0] = f.endpoint;
 	eps[1] = NULL;
 	o = options(eps, 5000);
-	cm = client_mime_open(&o, 1 << 20, dir);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
 	stream(cm, "Subject: x\r\n\r\nbody\r\n", 20, 7);
 	fake_start(&f, 7, FAKE_ANSWER, 0, "stream: OK");
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_CLEAN);
@@ -377,7 +377,7 @@ static void test_single_dies(void **state)
 	eps[0] = f.endpoint;
 	eps[1] = NULL;
 	o = options(eps, 3000);
-	cm = client_mime_open(&o, 1 << 20, dir);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
 	for (off = 0; off < len && r == 0; off += 10000)
 		r = client_mime_write(cm, m + off, 10000, &err);
 	assert_int_equal(r, -1);	/* the caller learns it can stop */
