@@ -353,9 +353,10 @@ enum client_status client_scan_mime(const struct client_options *opts, int fd, c
 
 enum client_status client_scan_mime_from(const struct client_options *opts, int first,
 					 long long deadline, int fd, const void *buf, size_t len,
-					 char *reply, size_t size, struct client_result *result)
+					 int facts, char *reply, size_t size,
+					 struct client_result *result)
 {
-	struct client_request rq = {.fd = fd, .buf = buf, .len = len, .mime = 1};
+	struct client_request rq = {.fd = fd, .buf = buf, .len = len, .mime = facts ? 2 : 1};
 	long long start = sock_now_ms();
 	int i;
 

@@ -99,12 +99,14 @@ int client_command(const struct client_options *opts, const char *command, char 
  * client_scan_mime_from - client_scan_mime's failover loop, starting at
  * endpoint index FIRST (0: the first) and ending at the absolute
  * DEADLINE (sock_now_ms clock): the message is FD (seekable, read from
- * its start) or, when FD < 0, LEN bytes at BUF.  REPLY as for
- * client_scan_mime.  Returns the status (also in result->status).
+ * its start) or, when FD < 0, LEN bytes at BUF.  FACTS: MIMEFACTS
+ * instead of MIMESCAN.  REPLY as for client_scan_mime.  Returns the
+ * status (also in result->status).
  */
 enum client_status client_scan_mime_from(const struct client_options *opts, int first,
 					 long long deadline, int fd, const void *buf, size_t len,
-					 char *reply, size_t size, struct client_result *result);
+					 int facts, char *reply, size_t size,
+					 struct client_result *result);
 
 /*
  * client_reply_read - a scanner's reply on ST up to its NUL terminator

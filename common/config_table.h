@@ -321,10 +321,12 @@ X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
   "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
 X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \
   "mxscan-filter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(MILTER_METRICS_LISTEN, "milter_metrics_listen", STR, "", 0, 0, \
+  "mxscan-milter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
 X(METRICS_PATH, "metrics_path", STR, "/metrics", 0, 0, \
-  "mxscand and mxscan-filter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
+  "mxscand, mxscan-filter and mxscan-milter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
 X(METRICS_ALLOW_REMOTE, "metrics_allow_remote", BOOL, "no", 0, 1, \
-  "mxscand and mxscan-filter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
+  "mxscand, mxscan-filter and mxscan-milter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
 
 /*
  * The words of the CHOICE parameters, declared once.  CONFIG_CHOICES(X)

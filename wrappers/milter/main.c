@@ -18,6 +18,7 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/privs.h"
+#include "wrappers/milter/exporter.h"
 #include "wrappers/milter/listener.h"
 #include "wrappers/milter/session.h"
 #include "wrappers/milter/settings.h"
@@ -63,17 +64,20 @@ int main(int argc, char **argv)
 	log_init("mxscan-milter", LOG_DEST_SYSLOG | (opts.foreground ? LOG_DEST_STDERR : 0));
 	listener_open(session_filter(), cfg->socket, (unsigned)config_num(CONF_MILTER_SOCKET_MODE),
 		      config_str(CONF_MILTER_SOCKET_GROUP), cfg->mta_timeout_s);
+	exporter_open();
 	daemon_write_pid(config_str(CONF_MILTER_PID_FILE), "milter_pid_file");
 	if (privs_drop(config_str(CONF_MILTER_USER), &err) < 0)
 		log_fatal("milter_user: %s", err);
 	if (spool_init(config_str(CONF_MILTER_TEMP_DIR), &err) < 0)
 		log_fatal("milter_temp_dir: %s", err);
+	exporter_start();
 	log_info("mxscan-milter %s started on %s, infected: %s, scan failure: %s, over limits: %s",
 		 PACKAGE_VERSION, cfg->socket, config_str(CONF_MILTER_INFECTED_ACTION),
 		 config_str(CONF_MILTER_FAILURE_ACTION), config_str(CONF_MILTER_LIMIT_ACTION));
 
 	rc = smfi_main() == MI_SUCCESS ? 0 : 1;
 
+	exporter_stop();
 	spool_cleanup();
 	config_free();
 	daemon_options_free();
