@@ -40,8 +40,7 @@ static metrics_counter exporter_aborts;
 static struct metrics_histogram exporter_eom_time = METRICS_HISTOGRAM_INIT(exporter_bounds);
 static struct metrics_histogram exporter_scan_time = METRICS_HISTOGRAM_INIT(exporter_bounds);
 static time_t exporter_started;
-static int exporter_fd = -1;
-static struct metrics_http *exporter_http;
+static struct metrics_http_endpoint exporter_endpoint = {.fd = -1};
 
 /* exporter_index - WORD's index in WORDS (N of them, the last "other"). */
 static unsigned exporter_index(const char *const *words, unsigned n, const char *word)
@@ -127,41 +126,16 @@ void exporter_page(struct buffer *out, void *unused)
 
 void exporter_open(void)
 {
-	const char *listen = config_str(CONF_MILTER_METRICS_LISTEN), *err = NULL;
-
 	exporter_started = time(NULL);
-	if (*listen == '\0')
-		return;
-	exporter_fd = metrics_http_listen(listen, (int)config_num(CONF_METRICS_ALLOW_REMOTE), &err);
-	if (exporter_fd < 0)
-		log_fatal("milter_metrics_listen: %s", err);
+	metrics_http_open(&exporter_endpoint, CONF_MILTER_METRICS_LISTEN);
 }
 
 void exporter_start(void)
 {
-	const char *err = NULL;
-	sigset_t block, old;
-
-	if (exporter_fd < 0)
-		return;
-	/* libmicrohttpd's thread inherits this mask: the signals smfi_main
-	 * waits for on its own thread must never land there */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	exporter_http = metrics_http_start(exporter_fd, config_str(CONF_METRICS_PATH),
-					   exporter_page, NULL, &err);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	exporter_fd = -1;
-	if (exporter_http == NULL)
-		log_fatal("milter_metrics_listen: %s", err);
-	log_info("metrics: serving GET %s on milter_metrics_listen %s",
-		 config_str(CONF_METRICS_PATH), config_str(CONF_MILTER_METRICS_LISTEN));
+	metrics_http_serve(&exporter_endpoint, exporter_page, NULL);
 }
 
 void exporter_stop(void)
 {
-	metrics_http_stop(&exporter_http);
+	metrics_http_close(&exporter_endpoint);
 }
