@@ -24,21 +24,6 @@
 #include "wrappers/milter/settings.h"
 #include "wrappers/milter/spool.h"
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"Usage: mxscan-milter [options]\n"
-		"Milter (Postfix, Sendmail, Messaging Server) scanning mail with mxscand.\n\n"
-		"  -c, --config FILE     configuration file (default %s)\n"
-		"  -o, --option N=V      override one parameter (repeatable)\n"
-		"  -f, --foreground      stay in the foreground and log to stderr too\n"
-		"  -n, --print-config    check the settings, print non-default ones and exit\n"
-		"  -v, --verbose         log debugging detail\n"
-		"  -h, --help            this help\n"
-		"  -V, --version         print the version and exit\n",
-		config_default_file);
-}
-
 int main(int argc, char **argv)
 {
 	struct daemon_options opts;
@@ -47,7 +32,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("mxscan-milter", LOG_DEST_STDERR);
-	if ((rc = daemon_options(argc, argv, "mxscan-milter", usage, &opts)) >= 0)
+	rc = daemon_options(argc, argv, "mxscan-milter",
+			    "Milter (Postfix, Sendmail, Messaging Server) scanning mail with mxscand.",
+			    &opts);
+	if (rc >= 0)
 		return rc;
 	if (settings_load(&err) < 0)
 		log_fatal("%s", err);
