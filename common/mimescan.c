@@ -636,12 +636,12 @@ int mimescan_parse_final(const char *line, size_t len, unsigned id, struct mimes
 	memcpy(subject + n, MIMESCAN_SUBJECT ": ", sizeof(MIMESCAN_SUBJECT ": "));
 	n += sizeof(MIMESCAN_SUBJECT ": ") - 1;
 	memset(f, 0, sizeof(*f));
-	if (proto_verdict_parse(line, len, &f->verdict, f->detail, sizeof(f->detail)) < 0) {
-		*error_r = "the last line is no OK, FOUND or ERROR reply";
-		return -1;
-	}
 	if (len < n || memcmp(line, subject, n) != 0) {
 		*error_r = "the last line is not the \"stream: \" line";
+		return -1;
+	}
+	if (proto_verdict_parse(line, len, &f->verdict, f->detail, sizeof(f->detail)) < 0) {
+		*error_r = "the last line is no OK, FOUND or ERROR reply";
 		return -1;
 	}
 	/* An ERROR's text is the whole line before " ERROR": drop the subject. */
