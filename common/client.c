@@ -273,16 +273,26 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 	if (n < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, sent < 0 && err != NULL ? err : rerr);
 	if (rq->command != NULL) {
+		if (sent < 0)
+			return client_fail(r, CLIENT_TEMPFAIL, err != NULL ? err : "send failed");
 		r->status = CLIENT_CLEAN;
 		return CLIENT_CLEAN;
 	}
 	if (rq->mime)
-		return client_reply_mime(reply, r);
-	if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail, sizeof(r->detail)) < 0)
+		client_reply_mime(reply, r);
+	else if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail,
+				     sizeof(r->detail)) < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
-	if (verdict == PROTO_VERDICT_ERROR)
-		client_strip_subject(r->detail);
-	return client_status_of(verdict, r);
+	else {
+		if (verdict == PROTO_VERDICT_ERROR)
+			client_strip_subject(r->detail);
+		client_status_of(verdict, r);
+	}
+	/* A refusal may come while we still write; a clean verdict may not:
+	 * the scanner cannot have seen all of what it calls clean. */
+	if (sent < 0 && r->status == CLIENT_CLEAN)
+		return client_fail(r, CLIENT_TEMPFAIL, err != NULL ? err : "send failed");
+	return r->status;
 }
 
 /*

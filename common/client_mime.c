@@ -176,8 +176,10 @@ static void client_mime_refused(struct client_mime *cm, const char *err)
 	struct client_result *r = &cm->early_res;
 
 	stream_set_deadline(&cm->st, sock_now_ms() + cm->opts.connect_timeout_ms);
+	/* A refusal may come while we still write; a clean verdict may not:
+	 * the scanner cannot have seen all of what it would call clean. */
 	if (client_reply_read(&cm->st, reply, sizeof(reply), &rerr) >= 0 &&
-	    client_reply_mime(reply, r) != CLIENT_TEMPFAIL) {
+	    client_reply_mime(reply, r) != CLIENT_TEMPFAIL && r->status != CLIENT_CLEAN) {
 		cm->answered = 1;
 		cm->early = xstrdup(reply);
 		snprintf(r->endpoint, sizeof(r->endpoint), "%s", cm->opts.endpoints[cm->current]);
@@ -249,8 +251,15 @@ static enum client_status client_mime_live(struct client_mime *cm, long long dea
 		client_mime_drop(cm, err);
 		return r->status = CLIENT_TEMPFAIL;
 	}
-	if (client_reply_mime(reply, r) == CLIENT_TEMPFAIL)
+	if (client_reply_mime(reply, r) == CLIENT_TEMPFAIL) {
 		client_mime_drop(cm, r->detail);
+	} else if (wr != STREAM_OK && r->status == CLIENT_CLEAN) {
+		/* clean, yet the end of the stream never reached it */
+		snprintf(r->detail, sizeof(r->detail), "write to scanner: %s",
+			 err != NULL ? err : "failed");
+		client_mime_drop(cm, r->detail);
+		r->status = CLIENT_TEMPFAIL;
+	}
 	return r->status;
 }
 

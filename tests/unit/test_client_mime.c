@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "common/buffer.h"
+#include "common/client.h"
 #include "common/client_mime.h"
 #include "common/sock.h"
 
@@ -331,6 +332,69 @@ static void test_early_refusal(void **state)
 	free(m);
 }
 
+/*
+ * test_early_clean_untrusted - a scanner that answers OK while the message
+ * is still being written cannot have seen it all: that answer is not
+ * taken, the kept copy goes to the next scanner.
+ */
+static void test_early_clean_untrusted(void **state)
+{
+	struct fake a, b;
+	const char *eps[3];
+	size_t len = 2000000;
+	char *m = message(len), reply[4096];
+	struct client_result res;
+	struct client_options o;
+	struct client_mime *cm;
+
+	(void)state;
+	fake_start(&a, 1, FAKE_REFUSE, 100000, "stream: OK");
+	fake_start(&b, 2, FAKE_ANSWER, 0, "stream: OK");
+	eps[0] = a.endpoint;
+	eps[1] = b.endpoint;
+	eps[2] = NULL;
+	o = options(eps, 5000);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
+	stream(cm, m, len, 65536);
+	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_CLEAN);
+	assert_string_equal(res.endpoint, b.endpoint);
+	client_mime_free(&cm);
+	fake_stop(&a);
+	fake_stop(&b);
+	assert_int_equal(b.connections, 1);
+	assert_int_equal(buffer_len(&b.got), len);	/* the whole message, replayed */
+	assert_true(b.terminated);
+	buffer_free(&a.got);
+	buffer_free(&b.got);
+	free(m);
+}
+
+/*
+ * test_early_clean_buffer - the same for a plain INSTREAM of a buffer: with
+ * no second scanner, an OK before the whole stream was sent is a
+ * temporary failure, never clean.
+ */
+static void test_early_clean_buffer(void **state)
+{
+	struct fake a;
+	const char *eps[2];
+	size_t len = 2000000;
+	char *m = message(len);
+	struct client_result res;
+	struct client_options o;
+
+	(void)state;
+	fake_start(&a, 1, FAKE_REFUSE, 100000, "stream: OK");
+	eps[0] = a.endpoint;
+	eps[1] = NULL;
+	o = options(eps, 5000);
+	assert_int_equal(client_scan_buffer(&o, m, len, &res), CLIENT_TEMPFAIL);
+	fake_stop(&a);
+	assert_true(buffer_len(&a.got) < len);
+	buffer_free(&a.got);
+	free(m);
+}
+
 /* test_nothing_reachable - no scanner: a temporary failure naming the reason. */
 static void test_nothing_reachable(void **state)
 {
@@ -426,6 +490,8 @@ int main(void)
 		cmocka_unit_test(test_failover_tempfail_reply),
 		cmocka_unit_test(test_failover_facts),
 		cmocka_unit_test(test_early_refusal),
+		cmocka_unit_test(test_early_clean_untrusted),
+		cmocka_unit_test(test_early_clean_buffer),
 		cmocka_unit_test(test_nothing_reachable),
 		cmocka_unit_test(test_late_scanner),
 		cmocka_unit_test(test_single_dies),
