@@ -297,8 +297,18 @@ static struct cl_scan_options engine_options(const struct engine_db *db, int fla
 		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
 		o.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
 	}
-	if (flags & ENGINE_FLAT)
+	/*
+	 * libclamav's clean cache keys on the bytes alone, not on the scan
+	 * options: a flat scan's clean would answer a later full scan of the
+	 * same bytes (any client's) without its mail parser.  Metadata
+	 * collection is libclamav's one per-scan switch that keeps a scan,
+	 * every layer of it, out of that cache (neither looked up nor added);
+	 * it adds facts, never removes a detection.
+	 */
+	if (flags & ENGINE_FLAT) {
 		o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
+		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
+	}
 	return o;
 }
 

@@ -106,7 +106,8 @@ void engine_free(struct engine_db *db);
 				 * Heuristics.Encrypted.* (for a mail policy) */
 #define ENGINE_FLAT 0x04	/* libclamav's mail parser off
 				 * (CL_SCAN_PARSE_MAIL): a message is matched as
-				 * the text it is, its parts not decoded again */
+				 * the text it is, its parts not decoded again;
+				 * kept out of libclamav's clean cache */
 
 /*
  * engine_scan_mem / engine_scan_fd - scan LEN bytes at BUF, or the file

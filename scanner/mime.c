@@ -515,7 +515,8 @@ static void mime_scan_raw(struct mime_walk *w, const char *buf, size_t len, int 
 		mime_scan_bytes(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, buf, len);
 		return;
 	}
-	/* Not cached: the flat verdict is not the full reading's. */
+	/* Not cached, here nor in libclamav's cache (ENGINE_FLAT): the flat
+	 * verdict is not the full reading's. */
 	switch (engine_scan_mem(w->gen->db, len ? buf : "", len, ENGINE_FLAT, w->ctx, &virname,
 				&err)) {
 	case ENGINE_VIRUS:
