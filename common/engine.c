@@ -73,12 +73,18 @@ static int engine_stop_now(struct engine_scan_ctx *ctx)
 /*
  * engine_cb_prescan - abort the scan when the caller says so.  The layer
  * is blocked (CL_VIRUS), not allowed: libclamav caches an allowed layer,
- * and every layer around it, as clean (see ENGINE_STOPPED).
+ * and every layer around it, as clean (see ENGINE_STOPPED).  Called for
+ * every object libclamav reads, never for one its clean cache answers:
+ * the object engine_cb_inspect reported last is being read.
  */
 static cl_error_t engine_cb_prescan(int fd, const char *type, void *context)
 {
+	struct engine_scan_ctx *ctx = context;
+
 	(void)fd;
 	(void)type;
+	if (ctx != NULL)
+		ctx->pending = 0;
 	return engine_stop_now(context) ? CL_VIRUS : CL_CLEAN;
 }
 
@@ -93,14 +99,34 @@ static void engine_cb_found(int fd, const char *virname, void *context)
 		ctx->found(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, virname);
 }
 
-/* engine_cb_props - the file properties of an ENGINE_FACTS scan. */
-static int engine_cb_props(const char *json, int rc, void *context)
+/*
+ * engine_cb_inspect - every object of an ENGINE_FACTS scan, before
+ * libclamav's clean cache is asked (libclamav 1.x's file inspection
+ * callback): its type as detected from the bytes, its name, its depth.
+ * An object still pending when the next one starts, or when the scan
+ * ends, was answered from the cache without being read.
+ */
+static cl_error_t engine_cb_inspect(int fd, const char *type, const char **ancestors,
+				    size_t parent_size, const char *name, size_t size,
+				    const char *buf, uint32_t level, uint32_t attributes,
+				    void *context)
 {
 	struct engine_scan_ctx *ctx = context;
 
-	if (ctx != NULL && !ctx->stopped && ctx->props != NULL && json != NULL)
-		ctx->props(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, json);
-	return rc;
+	(void)fd;
+	(void)ancestors;
+	(void)parent_size;
+	(void)size;
+	(void)buf;
+	(void)attributes;
+	if (ctx == NULL || ctx->layer == NULL || ctx->stopped)
+		return CL_CLEAN;
+	if (ctx->pending)
+		ctx->skipped++;
+	ctx->pending = 1;
+	ctx->layer(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, level,
+		   type != NULL ? type : "CL_TYPE_ANY", name);
+	return CL_CLEAN;
 }
 
 static int engine_fail(const char **error_r, const char *what, cl_error_t r)
@@ -191,7 +217,7 @@ static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
 	}
 	cl_engine_set_clcb_pre_scan(cl, engine_cb_prescan);
 	cl_engine_set_clcb_virus_found(cl, engine_cb_found);
-	cl_engine_set_clcb_file_props(cl, engine_cb_props);
+	cl_engine_set_clcb_file_inspection(cl, engine_cb_inspect);
 	return 0;
 }
 
@@ -293,11 +319,28 @@ static struct cl_scan_options engine_options(const struct engine_db *db, int fla
 
 	if (flags & ENGINE_ALLMATCH)
 		o.general |= CL_SCAN_GENERAL_ALLMATCHES;
-	if (flags & ENGINE_FACTS) {
-		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
+	if (flags & ENGINE_FACTS)
 		o.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
-	}
+	/* libclamav asks no cache while it collects metadata (1.x): the
+	 * only way to bypass it for one scan. */
+	if (flags & ENGINE_NOCACHE)
+		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
 	return o;
+}
+
+/* engine_begin / engine_end - the skipped-object count of one scan. */
+static void engine_begin(struct engine_scan_ctx *ctx)
+{
+	if (ctx != NULL)
+		ctx->skipped = ctx->pending = 0;
+}
+
+static void engine_end(struct engine_scan_ctx *ctx)
+{
+	if (ctx != NULL && ctx->pending)
+		ctx->skipped++;
+	if (ctx != NULL)
+		ctx->pending = 0;
 }
 
 /* engine_result_of - a stopped scan is ENGINE_STOPPED whatever libclamav said. */
@@ -334,8 +377,10 @@ enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, 
 		*error_r = "Can't allocate memory";
 		return ENGINE_ERROR;
 	}
+	engine_begin(ctx);
 	r = cl_scanmap_callback(map, "stream", virname_r, &scanned, db->cl, &o, ctx);
 	cl_fmap_close(map);
+	engine_end(ctx);
 	return engine_result_of(r, ctx, virname_r, error_r);
 }
 
@@ -345,13 +390,15 @@ enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char
 {
 	struct cl_scan_options o = engine_options(db, flags);
 	unsigned long scanned = 0;
+	cl_error_t r;
 
 	*virname_r = NULL;
 	if (engine_stop_now(ctx))
 		return engine_result_of(CL_CLEAN, ctx, virname_r, error_r);
-	return engine_result_of(cl_scandesc_callback(fd, name, virname_r, &scanned, db->cl, &o,
-						     ctx),
-				ctx, virname_r, error_r);
+	engine_begin(ctx);
+	r = cl_scandesc_callback(fd, name, virname_r, &scanned, db->cl, &o, ctx);
+	engine_end(ctx);
+	return engine_result_of(r, ctx, virname_r, error_r);
 }
 
 int engine_selftest(const struct engine_db *db, const char **error_r)

@@ -47,12 +47,21 @@ struct engine_scan_ctx {
 	/* found - called for every match in all-match mode. */
 	void (*found)(void *arg, const char *virname);
 	void *arg;
-	/* props - with ENGINE_FACTS, libclamav's file properties (JSON:
-	 * FileType, ContainedObjects with their FileName and FileType). */
-	void (*props)(void *arg, const char *json);
-	/* report_arg - the argument of found and props when not NULL
+	/* layer - with ENGINE_FACTS, every object libclamav reads, as it
+	 * starts on it: LEVEL 0 is the scanned bytes, 1 their members, 2
+	 * the members' members...; TYPE is libclamav's (CL_TYPE_*), NAME the
+	 * member's name or NULL.  Reported even for an object answered from
+	 * libclamav's clean cache, whose own members are then not read (see
+	 * skipped). */
+	void (*layer)(void *arg, unsigned level, const char *type, const char *name);
+	/* report_arg - the argument of found and layer when not NULL
 	 * (stop keeps arg). */
 	void *report_arg;
+	/* skipped - set by an ENGINE_FACTS scan: the number of objects that
+	 * libclamav answered from its clean cache without reading them, so
+	 * their members (if any) were not reported through layer. */
+	int skipped;
+	int pending;		/* (engine.c: an object reported, not yet read) */
 	/* stopped - set by the engine once stop() said so: the scan's
 	 * result is void (ENGINE_STOPPED) and nothing of it was cached. */
 	int stopped;
@@ -101,9 +110,12 @@ void engine_free(struct engine_db *db);
 
 /* Bits of the FLAGS of engine_scan_mem and engine_scan_fd. */
 #define ENGINE_ALLMATCH 0x01	/* every match through ctx->found */
-#define ENGINE_FACTS 0x02	/* file properties through ctx->props, and
+#define ENGINE_FACTS 0x02	/* objects through ctx->layer, and
 				 * encrypted archives and documents as
 				 * Heuristics.Encrypted.* (for a mail policy) */
+#define ENGINE_NOCACHE 0x04	/* bypass libclamav's clean cache: every
+				 * object is read, none skipped (costs what
+				 * libclamav's metadata collection costs) */
 
 /*
  * engine_scan_mem / engine_scan_fd - scan LEN bytes at BUF, or the file

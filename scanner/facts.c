@@ -4,7 +4,6 @@
  */
 #include "auto-config.h"
 
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,13 +11,6 @@
 #include "common/mimescan.h"
 #include "common/xalloc.h"
 #include "scanner/facts.h"
-
-/* The matches and properties of one scan. */
-struct facts_found {
-	char *sigs[32];
-	int nsig;
-	char *json;		/* the outermost file's properties */
-};
 
 /* facts_line - one fact line of F at PATH into OUT. */
 static void facts_line(struct buffer *out, unsigned id, const char *path,
@@ -152,6 +144,17 @@ void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject 
 	free(c.seen);
 }
 
+/* The matches and objects of one scan. */
+struct facts_found {
+	char *sigs[32];
+	int nsig;
+	struct buffer *out;
+	unsigned id;
+	const char *path;
+	int has_type;		/* the TYPE line is written */
+	int members;		/* MEMBER lines written */
+};
+
 /* facts_cb_found - every match of the scan. */
 static void facts_cb_found(void *arg, const char *virname)
 {
@@ -165,27 +168,15 @@ static void facts_cb_found(void *arg, const char *virname)
 		ff->sigs[ff->nsig++] = xstrdup(virname);
 }
 
-/* facts_cb_props - the properties libclamav reports: the outermost last. */
-static void facts_cb_props(void *arg, const char *json)
-{
-	struct facts_found *ff = arg;
-
-	free(ff->json);
-	ff->json = xstrdup(json);
-}
-
 /* facts_type - libclamav's "CL_TYPE_X" as "X" into F->word. */
-static void facts_type(struct mimescan_fact *f, json_object *o)
+static void facts_type(struct mimescan_fact *f, const char *s)
 {
-	json_object *t;
-	const char *s = json_object_object_get_ex(o, "FileType", &t) ? json_object_get_string(t) :
-		NULL;
 	size_t i;
 
-	if (s == NULL || *s == '\0')
-		s = "ANY";
 	if (strncmp(s, "CL_TYPE_", 8) == 0)
 		s += 8;
+	if (*s == '\0')
+		s = "ANY";
 	snprintf(f->word, sizeof(f->word), "%s", s);
 	for (i = 0; f->word[i] != '\0'; i++)
 		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-",
@@ -193,68 +184,56 @@ static void facts_type(struct mimescan_fact *f, json_object *o)
 			f->word[i] = '_';
 }
 
-/* facts_members - the MEMBER lines of O's ContainedObjects at DEPTH. */
-static void facts_members(struct buffer *out, unsigned id, const char *path, json_object *o,
-			  int depth, int *count)
+/* facts_cb_layer - the TYPE line of the part (level 0, the first time)
+ * and a MEMBER line for each object inside it, as libclamav reaches it. */
+static void facts_cb_layer(void *arg, unsigned level, const char *type, const char *name)
 {
-	json_object *arr, *name;
-	size_t i, n;
+	struct facts_found *ff = arg;
+	struct mimescan_fact f;
 
-	if (depth > MIMESCAN_DEPTH_MAX || !json_object_object_get_ex(o, "ContainedObjects", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
-		return;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n && *count < FACTS_MEMBERS_MAX; i++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		struct mimescan_fact f;
-		const char *s;
-
-		if (!json_object_is_type(m, json_type_object))
-			continue;
-		memset(&f, 0, sizeof(f));
+	memset(&f, 0, sizeof(f));
+	if (level == 0) {
+		if (ff->has_type)
+			return;
+		ff->has_type = 1;
+		f.kind = MIMESCAN_FACT_TYPE;
+	} else {
+		if (level > MIMESCAN_DEPTH_MAX || ff->members >= FACTS_MEMBERS_MAX)
+			return;
+		ff->members++;
 		f.kind = MIMESCAN_FACT_MEMBER;
-		f.depth = depth;
-		facts_type(&f, m);
-		if (json_object_object_get_ex(m, "FileName", &name) &&
-		    (s = json_object_get_string(name)) != NULL && *s != '\0') {
+		f.depth = (int)level;
+		if (name != NULL && *name != '\0') {
 			f.has_name = 1;
-			snprintf(f.name, sizeof(f.name), "%s", s);
+			snprintf(f.name, sizeof(f.name), "%s", name);
 		}
-		facts_line(out, id, path, &f);
-		(*count)++;
-		facts_members(out, id, path, m, depth + 1, count);
 	}
+	facts_type(&f, type);
+	facts_line(ff->out, ff->id, ff->path, &f);
 }
 
-enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx *ctx, int props,
-			      struct buffer *out, unsigned id, const char *path, const void *buf,
-			      size_t len, const char **virname_r, const char **error_r)
+/* facts_once - one scan of BUF into OUT (see facts_scan). */
+static enum engine_result facts_once(const struct engine_db *db, struct engine_scan_ctx *ctx,
+				     int flags, struct buffer *out, unsigned id, const char *path,
+				     const void *buf, size_t len, const char **virname_r,
+				     const char **error_r, int *skipped_r)
 {
 	struct facts_found ff;
 	struct engine_scan_ctx c = *ctx;
 	struct mimescan_fact f;
 	enum engine_result r;
-	int i, count = 0;
+	int i;
 
 	memset(&ff, 0, sizeof(ff));
+	ff.out = out;
+	ff.id = id;
+	ff.path = path;
 	c.found = facts_cb_found;
-	c.props = facts_cb_props;
+	c.layer = (flags & ENGINE_FACTS) ? facts_cb_layer : NULL;
 	c.report_arg = &ff;
-	r = engine_scan_mem(db, buf, len, ENGINE_ALLMATCH | (props ? ENGINE_FACTS : 0), &c,
-			    virname_r, error_r);
+	r = engine_scan_mem(db, buf, len, ENGINE_ALLMATCH | flags, &c, virname_r, error_r);
 	ctx->stopped = c.stopped;
-	if (ff.json != NULL && r != ENGINE_STOPPED) {
-		json_object *root = json_tokener_parse(ff.json);
-
-		if (root != NULL) {
-			memset(&f, 0, sizeof(f));
-			f.kind = MIMESCAN_FACT_TYPE;
-			facts_type(&f, root);
-			facts_line(out, id, path, &f);
-			facts_members(out, id, path, root, 1, &count);
-			json_object_put(root);
-		}
-	}
+	*skipped_r = c.skipped;
 	for (i = 0; i < ff.nsig; i++) {
 		if (r == ENGINE_VIRUS && *virname_r != NULL && strcmp(ff.sigs[i], *virname_r) != 0) {
 			memset(&f, 0, sizeof(f));
@@ -264,7 +243,31 @@ enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx
 		}
 		free(ff.sigs[i]);
 	}
-	free(ff.json);
+	return r;
+}
+
+enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx *ctx, int props,
+			      struct buffer *out, unsigned id, const char *path, const void *buf,
+			      size_t len, const char **virname_r, const char **error_r)
+{
+	size_t mark = out->len;
+	enum engine_result r;
+	int skipped;
+
+	r = facts_once(db, ctx, props ? ENGINE_FACTS : 0, out, id, path, buf, len, virname_r,
+		       error_r, &skipped);
+	/*
+	 * An object libclamav knew as clean was not read again, so the
+	 * members inside it (a zip in this zip, a mail inside a text) went
+	 * unreported: read the part once more past that cache.  Rare in
+	 * practice (an object met before inside another one) and never
+	 * skipped, or a zip sent once could hide its members from then on.
+	 */
+	if (props && skipped > 0 && (r == ENGINE_CLEAN || r == ENGINE_VIRUS)) {
+		out->len = mark;
+		r = facts_once(db, ctx, ENGINE_FACTS | ENGINE_NOCACHE, out, id, path, buf, len,
+			       virname_r, error_r, &skipped);
+	}
 	return r;
 }
 

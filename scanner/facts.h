@@ -9,9 +9,12 @@
  * charsets, RFC 2047 encoded words), of every Content-Disposition and
  * Content-Type header of the part (a duplicated header or parameter
  * gives every value); the undecoded text of a parameter with encoded
- * words is reported beside it.  Types and members come from libclamav's
- * own scan metadata (CL_SCAN_GENERAL_COLLECTMETADATA, its JSON file
- * properties): the archive formats it reads are the ones reported.
+ * words is reported beside it.  Types and members come from libclamav
+ * itself, as it reads the part (common/engine.h, ENGINE_FACTS: every
+ * object with its detected type, name and depth): the archive formats
+ * it reads are the ones reported, nested.  An object libclamav answers
+ * from its clean cache hides its members, so such a part is read once
+ * more past that cache.
  */
 #ifndef MX_FACTS_H
 #define MX_FACTS_H
@@ -34,7 +37,7 @@ void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject 
 /*
  * facts_scan - scan LEN bytes at BUF with DB for all matches, stopping
  * when CTX says so (ctx->stopped is set as engine_scan_mem would); with
- * PROPS also collect libclamav's file properties.  Appends the TYPE and
+ * PROPS also collect the type of the part and its members.  Appends the TYPE and
  * MEMBER lines (PROPS) and a SIG line for each match after the first to
  * OUT, and returns what engine_scan_mem returns (*virname_r the first
  * match).

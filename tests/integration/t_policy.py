@@ -122,6 +122,22 @@ def test_true_types_and_archives(tap):
     rc, out = view(with_attachment(nested, "outer.zip", "application/zip"), "zipzip-off",
                    BAN + ("banned_in_archives=no",))
     tap.ok(rc == 0, "the same with banned_in_archives = no: delivered", out)
+    # libclamav keeps a clean cache of every object it has read (in.zip
+    # and clam.exe are in it now): an object it answers from there has
+    # its members unread, so they must still be reported, for the same
+    # message again and for in.zip inside another archive.
+    rc, out = view(with_attachment(nested, "outer.zip", "application/zip"), "zipzip-again", BAN)
+    tap.ok(rc == 1 and '2 MEMBER 2 MSEXE "clam.exe"' in out and "Banned.Type.PE" in out,
+           "the same message again: the members are reported again", out)
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("readme.txt", "see in.zip\n")
+        z.writestr("in.zip", zip_of("clam.exe", exe))
+    rc, out = view(with_attachment(b.getvalue(), "other.zip", "application/zip"), "zipzip-other",
+                   BAN)
+    tap.ok(rc == 1 and '2 MEMBER 1 ZIP "in.zip"' in out and '2 MEMBER 2 MSEXE "clam.exe"' in out
+           and "Banned.Type.PE" in out,
+           "a zip met before, inside another zip: its members are still reported", out)
 
     s7 = sevenz("script.7z", {"readme.txt": b"hello\n", "run.js": b'WScript.Echo("x");\n'})
     rc, out = view(with_attachment(s7, "docs.7z"), "script7z", BAN)
