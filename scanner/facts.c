@@ -8,8 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/engine.h"
 #include "common/mimescan.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
+#include "scanner/cache.h"
 #include "scanner/facts.h"
 
 /* facts_line - one fact line of F at PATH into OUT. */
@@ -246,28 +249,87 @@ static enum engine_result facts_once(const struct engine_db *db, struct engine_s
 	return r;
 }
 
-enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx *ctx, int props,
-			      struct buffer *out, unsigned id, const char *path, const void *buf,
-			      size_t len, const char **virname_r, const char **error_r)
+/* facts_replay - the kept lines KEPT (each without its id and path) as
+ * lines of the request ID for PATH, into OUT. */
+static void facts_replay(struct buffer *out, unsigned id, const char *path,
+			 const struct buffer *kept)
 {
-	size_t mark = out->len;
+	char pfx[PROTO_ID_PREFIX_MAX];
+	const char *s = buffer_data(kept), *end = s + buffer_len(kept);
+
+	proto_id_prefix(pfx, sizeof(pfx), id);
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl != NULL ? (size_t)(nl + 1 - s) : (size_t)(end - s);
+
+		buffer_appendf(out, "%s%s", pfx, path);
+		buffer_append(out, s, n);
+		s += n;
+	}
+}
+
+/* facts_keep - the lines from MARK on in OUT, each without its id and
+ * path (PLEN bytes), as kept in the verdict cache under KEY. */
+static void facts_keep(const unsigned char *key, unsigned long long gen, const char *sig,
+		       const struct buffer *out, size_t mark, size_t plen)
+{
+	struct buffer kept = BUFFER_INIT;
+	const char *s = buffer_data(out) + mark, *end = buffer_data(out) + buffer_len(out);
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl != NULL ? (size_t)(nl + 1 - s) : (size_t)(end - s);
+
+		if (n > plen)
+			buffer_append(&kept, s + plen, n - plen);
+		s += n;
+	}
+	cache_insert_facts(key, gen, sig, buffer_data(&kept), buffer_len(&kept));
+	buffer_free(&kept);
+}
+
+enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
+			      struct engine_scan_ctx *ctx, int props, struct buffer *out,
+			      unsigned id, const char *path, const void *buf, size_t len,
+			      const char **virname_r, const char **error_r)
+{
+	static __thread char sig[256];
+	unsigned char key[CACHE_KEY_SIZE];
+	char pfx[PROTO_ID_PREFIX_MAX];
+	size_t mark = buffer_len(out);
+	int keyed = props && cache_enabled() && engine_hash_tagged("facts", buf, len, key) == 0;
 	enum engine_result r;
 	int skipped;
 
+	if (keyed) {
+		struct buffer kept = BUFFER_INIT;
+
+		if (cache_lookup_facts(key, gen, sig, sizeof(sig), &kept)) {
+			facts_replay(out, id, path, &kept);
+			buffer_free(&kept);
+			*virname_r = *sig != '\0' ? sig : NULL;
+			return *sig != '\0' ? ENGINE_VIRUS : ENGINE_CLEAN;
+		}
+		buffer_free(&kept);
+	}
 	r = facts_once(db, ctx, props ? ENGINE_FACTS : 0, out, id, path, buf, len, virname_r,
 		       error_r, &skipped);
 	/*
 	 * An object libclamav knew as clean was not read again, so the
 	 * members inside it (a zip in this zip, a mail inside a text) went
-	 * unreported: read the part once more past that cache.  Rare in
-	 * practice (an object met before inside another one) and never
-	 * skipped, or a zip sent once could hide its members from then on.
+	 * unreported: the part is read once more past that cache, its first
+	 * lines dropped.  Rare in practice (an object met before inside
+	 * another one), and never left out, or a zip sent once could hide
+	 * its members from then on.
 	 */
 	if (props && skipped > 0 && (r == ENGINE_CLEAN || r == ENGINE_VIRUS)) {
 		out->len = mark;
 		r = facts_once(db, ctx, ENGINE_FACTS | ENGINE_NOCACHE, out, id, path, buf, len,
 			       virname_r, error_r, &skipped);
 	}
+	if (keyed && (r == ENGINE_CLEAN || r == ENGINE_VIRUS))
+		facts_keep(key, gen, r == ENGINE_VIRUS ? *virname_r : NULL, out, mark,
+			   (size_t)proto_id_prefix(pfx, sizeof(pfx), id) + strlen(path));
 	return r;
 }
 

@@ -35,16 +35,20 @@
 void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject *obj);
 
 /*
- * facts_scan - scan LEN bytes at BUF with DB for all matches, stopping
- * when CTX says so (ctx->stopped is set as engine_scan_mem would); with
- * PROPS also collect the type of the part and its members.  Appends the TYPE and
- * MEMBER lines (PROPS) and a SIG line for each match after the first to
- * OUT, and returns what engine_scan_mem returns (*virname_r the first
- * match).
+ * facts_scan - scan LEN bytes at BUF with DB (engine generation GEN) for
+ * all matches, stopping when CTX says so (ctx->stopped is set as
+ * engine_scan_mem would); with PROPS also collect the type of the part
+ * and its members.  Appends the TYPE and MEMBER lines (PROPS) and a SIG
+ * line for each match after the first to OUT, and returns what
+ * engine_scan_mem returns (*virname_r the first match, valid until the
+ * thread's next call).  With PROPS the lines and the verdict are kept in
+ * the verdict cache (scanner/cache.h) for the same bytes and GEN: a part
+ * seen before costs no scan.
  */
-enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx *ctx, int props,
-			      struct buffer *out, unsigned id, const char *path, const void *buf,
-			      size_t len, const char **virname_r, const char **error_r);
+enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
+			      struct engine_scan_ctx *ctx, int props, struct buffer *out,
+			      unsigned id, const char *path, const void *buf, size_t len,
+			      const char **virname_r, const char **error_r);
 
 /* facts_heuristic - 1 for a Heuristics.* or PUA.* signature, which a
  * real one outranks (as in libclamav and common/policy.h). */

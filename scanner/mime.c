@@ -46,7 +46,7 @@ struct mime_walk {
 	int objects, leaves, hits;
 	long long decoded;
 	int found, errors, stop, limited;
-	int facts;		/* MIMEFACTS: fact lines, all matches, no cache */
+	int facts;		/* MIMEFACTS: fact lines, all matches */
 	char sig[256];		/* first signature found */
 	char error[256];	/* first error, or the limit hit */
 };
@@ -95,13 +95,12 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 	unsigned char key[CACHE_KEY_SIZE];
 	const char *virname = NULL, *err = NULL;
 	char sig[256];
-	int keyed = cache_enabled() && engine_hash_mem(buf, len, key) == 0;
+	int keyed = !w->facts && cache_enabled() && engine_hash_mem(buf, len, key) == 0;
 	enum engine_result r;
 
-	if (w->facts) {
-		keyed = 0;
-		r = facts_scan(w->gen->db, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0, w->cur,
-			       w->id, path, len ? buf : "", len, &virname, &err);
+	if (w->facts) {	/* its own cache entries: facts_scan */
+		r = facts_scan(w->gen->db, w->gen->id, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0,
+			       w->cur, w->id, path, len ? buf : "", len, &virname, &err);
 	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
 		w->hits++;
 		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
