@@ -83,8 +83,8 @@ static cl_error_t engine_cb_prescan(int fd, const char *type, void *context)
 
 	(void)fd;
 	(void)type;
-	if (ctx != NULL)
-		ctx->pending = 0;
+	if (ctx != NULL && !ctx->stopped && ctx->read != NULL)
+		ctx->read(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg);
 	return engine_stop_now(context) ? CL_VIRUS : CL_CLEAN;
 }
 
@@ -102,9 +102,8 @@ static void engine_cb_found(int fd, const char *virname, void *context)
 /*
  * engine_cb_inspect - every object of an ENGINE_FACTS scan, before
  * libclamav's clean cache is asked (libclamav 1.x's file inspection
- * callback): its type as detected from the bytes, its name, its depth.
- * An object still pending when the next one starts, or when the scan
- * ends, was answered from the cache without being read.
+ * callback): its type as detected from the bytes, its name, its depth
+ * and its bytes.
  */
 static cl_error_t engine_cb_inspect(int fd, const char *type, const char **ancestors,
 				    size_t parent_size, const char *name, size_t size,
@@ -116,16 +115,10 @@ static cl_error_t engine_cb_inspect(int fd, const char *type, const char **ances
 	(void)fd;
 	(void)ancestors;
 	(void)parent_size;
-	(void)size;
-	(void)buf;
 	(void)attributes;
-	if (ctx == NULL || ctx->layer == NULL || ctx->stopped)
-		return CL_CLEAN;
-	if (ctx->pending)
-		ctx->skipped++;
-	ctx->pending = 1;
-	ctx->layer(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, level,
-		   type != NULL ? type : "CL_TYPE_ANY", name);
+	if (ctx != NULL && !ctx->stopped && ctx->layer != NULL)
+		ctx->layer(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, level,
+			   type != NULL ? type : "CL_TYPE_ANY", name, buf, size);
 	return CL_CLEAN;
 }
 
@@ -328,21 +321,6 @@ static struct cl_scan_options engine_options(const struct engine_db *db, int fla
 	return o;
 }
 
-/* engine_begin / engine_end - the skipped-object count of one scan. */
-static void engine_begin(struct engine_scan_ctx *ctx)
-{
-	if (ctx != NULL)
-		ctx->skipped = ctx->pending = 0;
-}
-
-static void engine_end(struct engine_scan_ctx *ctx)
-{
-	if (ctx != NULL && ctx->pending)
-		ctx->skipped++;
-	if (ctx != NULL)
-		ctx->pending = 0;
-}
-
 /* engine_result_of - a stopped scan is ENGINE_STOPPED whatever libclamav said. */
 static enum engine_result engine_result_of(cl_error_t r, const struct engine_scan_ctx *ctx,
 					   const char **virname_r, const char **error_r)
@@ -377,10 +355,8 @@ enum engine_result engine_scan_mem(const struct engine_db *db, const void *buf, 
 		*error_r = "Can't allocate memory";
 		return ENGINE_ERROR;
 	}
-	engine_begin(ctx);
 	r = cl_scanmap_callback(map, "stream", virname_r, &scanned, db->cl, &o, ctx);
 	cl_fmap_close(map);
-	engine_end(ctx);
 	return engine_result_of(r, ctx, virname_r, error_r);
 }
 
@@ -395,9 +371,7 @@ enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char
 	*virname_r = NULL;
 	if (engine_stop_now(ctx))
 		return engine_result_of(CL_CLEAN, ctx, virname_r, error_r);
-	engine_begin(ctx);
 	r = cl_scandesc_callback(fd, name, virname_r, &scanned, db->cl, &o, ctx);
-	engine_end(ctx);
 	return engine_result_of(r, ctx, virname_r, error_r);
 }
 

@@ -47,21 +47,21 @@ struct engine_scan_ctx {
 	/* found - called for every match in all-match mode. */
 	void (*found)(void *arg, const char *virname);
 	void *arg;
-	/* layer - with ENGINE_FACTS, every object libclamav reads, as it
-	 * starts on it: LEVEL 0 is the scanned bytes, 1 their members, 2
-	 * the members' members...; TYPE is libclamav's (CL_TYPE_*), NAME the
-	 * member's name or NULL.  Reported even for an object answered from
-	 * libclamav's clean cache, whose own members are then not read (see
-	 * skipped). */
-	void (*layer)(void *arg, unsigned level, const char *type, const char *name);
-	/* report_arg - the argument of found and layer when not NULL
+	/* layer - with ENGINE_FACTS, every object libclamav comes to, before
+	 * it asks its clean cache (libclamav 1.x's file inspection
+	 * callback): LEVEL 0 is the scanned bytes, 1 their members, 2 the
+	 * members' members...; TYPE is libclamav's (CL_TYPE_*), NAME the
+	 * member's name or NULL, BUF and SIZE its bytes (BUF may be NULL;
+	 * valid during the call only). */
+	void (*layer)(void *arg, unsigned level, const char *type, const char *name,
+		      const void *buf, size_t size);
+	/* read - with ENGINE_FACTS: the object reported last is being read.
+	 * One its clean cache answers is not: its own members are then not
+	 * reported at all. */
+	void (*read)(void *arg);
+	/* report_arg - the argument of found, layer and read when not NULL
 	 * (stop keeps arg). */
 	void *report_arg;
-	/* skipped - set by an ENGINE_FACTS scan: the number of objects that
-	 * libclamav answered from its clean cache without reading them, so
-	 * their members (if any) were not reported through layer. */
-	int skipped;
-	int pending;		/* (engine.c: an object reported, not yet read) */
 	/* stopped - set by the engine once stop() said so: the scan's
 	 * result is void (ENGINE_STOPPED) and nothing of it was cached. */
 	int stopped;

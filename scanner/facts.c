@@ -14,6 +14,7 @@
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/facts.h"
+#include "scanner/layers.h"
 
 /* facts_line - one fact line of F at PATH into OUT. */
 static void facts_line(struct buffer *out, unsigned id, const char *path,
@@ -154,6 +155,7 @@ struct facts_found {
 	struct buffer *out;
 	unsigned id;
 	const char *path;
+	struct layers *layers;	/* ENGINE_FACTS: the objects read */
 	int has_type;		/* the TYPE line is written */
 	int members;		/* MEMBER lines written */
 };
@@ -187,9 +189,9 @@ static void facts_type(struct mimescan_fact *f, const char *s)
 			f->word[i] = '_';
 }
 
-/* facts_cb_layer - the TYPE line of the part (level 0, the first time)
- * and a MEMBER line for each object inside it, as libclamav reaches it. */
-static void facts_cb_layer(void *arg, unsigned level, const char *type, const char *name)
+/* facts_layer_line - the TYPE line of the part (level 0, the first
+ * time) and a MEMBER line for each object inside it. */
+static void facts_layer_line(void *arg, unsigned level, const char *type, const char *name)
 {
 	struct facts_found *ff = arg;
 	struct mimescan_fact f;
@@ -215,11 +217,24 @@ static void facts_cb_layer(void *arg, unsigned level, const char *type, const ch
 	facts_line(ff->out, ff->id, ff->path, &f);
 }
 
-/* facts_once - one scan of BUF into OUT (see facts_scan). */
-static enum engine_result facts_once(const struct engine_db *db, struct engine_scan_ctx *ctx,
-				     int flags, struct buffer *out, unsigned id, const char *path,
-				     const void *buf, size_t len, const char **virname_r,
-				     const char **error_r, int *skipped_r)
+/* facts_cb_layer / facts_cb_read - the objects of the scan (layers.h). */
+static void facts_cb_layer(void *arg, unsigned level, const char *type, const char *name,
+			   const void *buf, size_t size)
+{
+	layers_object(((struct facts_found *)arg)->layers, level, type, name, buf, size);
+}
+
+static void facts_cb_read(void *arg)
+{
+	layers_read(((struct facts_found *)arg)->layers);
+}
+
+/* facts_once - one scan of BUF into OUT (see facts_scan); *hidden_r is
+ * set when libclamav's cache may have hidden members. */
+static enum engine_result facts_once(const struct engine_db *db, unsigned long long gen,
+				     struct engine_scan_ctx *ctx, int flags, struct buffer *out,
+				     unsigned id, const char *path, const void *buf, size_t len,
+				     const char **virname_r, const char **error_r, int *hidden_r)
 {
 	struct facts_found ff;
 	struct engine_scan_ctx c = *ctx;
@@ -232,11 +247,16 @@ static enum engine_result facts_once(const struct engine_db *db, struct engine_s
 	ff.id = id;
 	ff.path = path;
 	c.found = facts_cb_found;
-	c.layer = (flags & ENGINE_FACTS) ? facts_cb_layer : NULL;
+	if (flags & ENGINE_FACTS) {
+		ff.layers = layers_new(gen, facts_layer_line, &ff);
+		c.layer = facts_cb_layer;
+		c.read = facts_cb_read;
+	}
 	c.report_arg = &ff;
 	r = engine_scan_mem(db, buf, len, ENGINE_ALLMATCH | flags, &c, virname_r, error_r);
 	ctx->stopped = c.stopped;
-	*skipped_r = c.skipped;
+	*hidden_r = ff.layers != NULL && layers_end(ff.layers);
+	layers_free(ff.layers);
 	for (i = 0; i < ff.nsig; i++) {
 		if (r == ENGINE_VIRUS && *virname_r != NULL && strcmp(ff.sigs[i], *virname_r) != 0) {
 			memset(&f, 0, sizeof(f));
@@ -299,7 +319,7 @@ enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen
 	size_t mark = buffer_len(out);
 	int keyed = props && cache_enabled() && engine_hash_tagged("facts", buf, len, key) == 0;
 	enum engine_result r;
-	int skipped;
+	int hidden;
 
 	if (keyed) {
 		struct buffer kept = BUFFER_INIT;
@@ -312,20 +332,19 @@ enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen
 		}
 		buffer_free(&kept);
 	}
-	r = facts_once(db, ctx, props ? ENGINE_FACTS : 0, out, id, path, buf, len, virname_r,
-		       error_r, &skipped);
+	r = facts_once(db, gen, ctx, props ? ENGINE_FACTS : 0, out, id, path, buf, len, virname_r,
+		       error_r, &hidden);
 	/*
-	 * An object libclamav knew as clean was not read again, so the
-	 * members inside it (a zip in this zip, a mail inside a text) went
-	 * unreported: the part is read once more past that cache, its first
-	 * lines dropped.  Rare in practice (an object met before inside
-	 * another one), and never left out, or a zip sent once could hide
-	 * its members from then on.
+	 * An object libclamav knew as clean was not read again, and what
+	 * was inside it is known neither from this part nor from the cache
+	 * (scanner/layers.h): the part is read once more past libclamav's
+	 * cache, the first lines dropped.  Never left out, or a zip sent
+	 * once could hide its members from then on.
 	 */
-	if (props && skipped > 0 && (r == ENGINE_CLEAN || r == ENGINE_VIRUS)) {
+	if (hidden && (r == ENGINE_CLEAN || r == ENGINE_VIRUS)) {
 		out->len = mark;
-		r = facts_once(db, ctx, ENGINE_FACTS | ENGINE_NOCACHE, out, id, path, buf, len,
-			       virname_r, error_r, &skipped);
+		r = facts_once(db, gen, ctx, ENGINE_FACTS | ENGINE_NOCACHE, out, id, path, buf,
+			       len, virname_r, error_r, &hidden);
 	}
 	if (keyed && (r == ENGINE_CLEAN || r == ENGINE_VIRUS))
 		facts_keep(key, gen, r == ENGINE_VIRUS ? *virname_r : NULL, out, mark,
