@@ -18,6 +18,7 @@ alternate over --rounds rounds; medians are reported.
 
   tuning/bench-policy.py [--messages 300] [--conc 2] [--rounds 3]
                          [--sigs 20000] [--hashes 200000] [--cli 60]
+                         [--no-cache] [--callgrind N]
 
 Needs mxscand, mxscan and tuning/mxbench built in MX_BUILDDIR (default
 build-dev).  Exit 1 when a verdict is wrong.
@@ -159,8 +160,11 @@ def run_callgrind(db, work, a):
     sock = os.path.join(cdir, "mxscand.sock")
     conf = os.path.join(cdir, "mxscan.conf")
     with open(conf, "w") as f:
-        for k, v in (("database_root", db), ("scand_socket", sock), ("scand_user", ""),
-                     ("scand_temp_dir", cdir), ("scand_threads", "2")):
+        opts = [("database_root", db), ("scand_socket", sock), ("scand_user", ""),
+                ("scand_temp_dir", cdir), ("scand_threads", "2")]
+        if a.no_cache:
+            opts.append(("scand_cache_size", "0"))
+        for k, v in opts:
             f.write("%s = %s\n" % (k, v))
     log = open(os.path.join(cdir, "mxscand.log"), "ab")
     proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--instr-atstart=no",
@@ -214,6 +218,8 @@ def main():
     ap.add_argument("--sigs", type=int, default=20000)
     ap.add_argument("--hashes", type=int, default=200000)
     ap.add_argument("--cli", type=int, default=60, help="messages for the mxscan comparison")
+    ap.add_argument("--no-cache", action="store_true",
+                    help="scand_cache_size = 0: neither mode hashes for the verdict cache")
     ap.add_argument("--callgrind", type=int, default=0,
                     help="messages per mode counted in instructions under callgrind (slow)")
     a = ap.parse_args()
@@ -224,7 +230,8 @@ def main():
     # mxscand as shipped (verdict cache and libclamav's cache on): the
     # mail is unique, so neither cache answers a part; both modes pay
     # for the lookups.
-    d = mxtest.Daemon(db, options={"scand_threads": str(max(2, a.conc))})
+    extra = {"scand_cache_size": "0"} if a.no_cache else {}
+    d = mxtest.Daemon(db, options=dict(extra, scand_threads=str(max(2, a.conc))))
     res = {"mimescan": [], "mimefacts": []}
     cpu = {"mimescan": [], "mimefacts": []}
     ratio, tratio = [], []
