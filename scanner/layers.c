@@ -75,7 +75,7 @@ static void layers_record(struct layers *l, unsigned level, const char *type, co
 	r = &l->rec[l->nrec++];
 	r->level = level;
 	r->type = xstrdup(type);
-	r->name = name != NULL ? xstrndup(name, LAYERS_NAME_MAX) : NULL;
+	r->name = name != NULL ? xstrndup(name, strnlen(name, LAYERS_NAME_MAX)) : NULL;
 }
 
 /*
