@@ -36,7 +36,7 @@ struct client_request {
 	const char *command;	/* or a bare command (client_command) */
 	int unseekable;		/* fd cannot be rewound for another endpoint */
 	int consumed;		/* bytes of an unseekable fd were read */
-	int mime;		/* MIMESCAN (1) or MIMEFACTS (2) instead of INSTREAM */
+	int mime;		/* MIMESCAN (1), MIMEFACTS (2) or PARTFACTS (3) instead of INSTREAM */
 };
 
 static enum client_status client_fail(struct client_result *r, enum client_status st,
@@ -113,7 +113,8 @@ int client_reply_read(struct stream *st, char *reply, size_t size, const char **
 /* client_send_stream - INSTREAM chunks from a descriptor or memory. */
 static int client_send_stream(struct stream *st, struct client_request *rq, const char **error_r)
 {
-	const char *cmd = rq->mime == 2 ? "zMIMEFACTS" : rq->mime ? "zMIMESCAN" : "zINSTREAM";
+	static const char *const cmds[] = {"zINSTREAM", "zMIMESCAN", "zMIMEFACTS", "zPARTFACTS"};
+	const char *cmd = cmds[rq->mime];
 	unsigned char hdr[4];
 	char *chunk = NULL;
 	size_t off = 0;
@@ -272,16 +273,26 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 	if (n < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, sent < 0 && err != NULL ? err : rerr);
 	if (rq->command != NULL) {
+		if (sent < 0)
+			return client_fail(r, CLIENT_TEMPFAIL, err != NULL ? err : "send failed");
 		r->status = CLIENT_CLEAN;
 		return CLIENT_CLEAN;
 	}
 	if (rq->mime)
-		return client_reply_mime(reply, r);
-	if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail, sizeof(r->detail)) < 0)
+		client_reply_mime(reply, r);
+	else if (proto_verdict_parse(reply, strlen(reply), &verdict, r->detail,
+				     sizeof(r->detail)) < 0)
 		return client_fail(r, CLIENT_TEMPFAIL, "unexpected reply from scanner");
-	if (verdict == PROTO_VERDICT_ERROR)
-		client_strip_subject(r->detail);
-	return client_status_of(verdict, r);
+	else {
+		if (verdict == PROTO_VERDICT_ERROR)
+			client_strip_subject(r->detail);
+		client_status_of(verdict, r);
+	}
+	/* A refusal may come while we still write; a clean verdict may not:
+	 * the scanner cannot have seen all of what it calls clean. */
+	if (sent < 0 && r->status == CLIENT_CLEAN)
+		return client_fail(r, CLIENT_TEMPFAIL, err != NULL ? err : "send failed");
+	return r->status;
 }
 
 /*
@@ -352,9 +363,10 @@ enum client_status client_scan_mime(const struct client_options *opts, int fd, c
 
 enum client_status client_scan_mime_from(const struct client_options *opts, int first,
 					 long long deadline, int fd, const void *buf, size_t len,
-					 char *reply, size_t size, struct client_result *result)
+					 int facts, char *reply, size_t size,
+					 struct client_result *result)
 {
-	struct client_request rq = {.fd = fd, .buf = buf, .len = len, .mime = 1};
+	struct client_request rq = {.fd = fd, .buf = buf, .len = len, .mime = facts ? 2 : 1};
 	long long start = sock_now_ms();
 	int i;
 
@@ -377,6 +389,14 @@ enum client_status client_scan_facts(const struct client_options *opts, int fd, 
 				     size_t size, struct client_result *result)
 {
 	struct client_request rq = {.fd = fd, .mime = 2};
+
+	return client_run(opts, &rq, reply, size, result);
+}
+
+enum client_status client_scan_part_facts(const struct client_options *opts, int fd, char *reply,
+					  size_t size, struct client_result *result)
+{
+	struct client_request rq = {.fd = fd, .mime = 3};
 
 	return client_run(opts, &rq, reply, size, result);
 }

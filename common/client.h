@@ -78,6 +78,14 @@ enum client_status client_scan_facts(const struct client_options *opts, int fd, 
 				     size_t size, struct client_result *result);
 
 /*
+ * client_scan_part_facts - as client_scan_facts for one object that is
+ * no message (a MIME part's decoded body), with PARTFACTS: its TYPE,
+ * MEMBER and SIG fact lines (path "1"), then INSTREAM's verdict line.
+ */
+enum client_status client_scan_part_facts(const struct client_options *opts, int fd, char *reply,
+					  size_t size, struct client_result *result);
+
+/*
  * client_command - send COMMAND (e.g. "PING", "HEALTH"), z-framed, with no payload (PING, RELOAD,
  * HEALTH, ...) to the first reachable endpoint and read the whole reply
  * into REPLY (NUL-terminated).  Returns 0 or -1 with result->detail set.
@@ -91,12 +99,14 @@ int client_command(const struct client_options *opts, const char *command, char 
  * client_scan_mime_from - client_scan_mime's failover loop, starting at
  * endpoint index FIRST (0: the first) and ending at the absolute
  * DEADLINE (sock_now_ms clock): the message is FD (seekable, read from
- * its start) or, when FD < 0, LEN bytes at BUF.  REPLY as for
- * client_scan_mime.  Returns the status (also in result->status).
+ * its start) or, when FD < 0, LEN bytes at BUF.  FACTS: MIMEFACTS
+ * instead of MIMESCAN.  REPLY as for client_scan_mime.  Returns the
+ * status (also in result->status).
  */
 enum client_status client_scan_mime_from(const struct client_options *opts, int first,
 					 long long deadline, int fd, const void *buf, size_t len,
-					 char *reply, size_t size, struct client_result *result);
+					 int facts, char *reply, size_t size,
+					 struct client_result *result);
 
 /*
  * client_reply_read - a scanner's reply on ST up to its NUL terminator

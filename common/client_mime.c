@@ -22,6 +22,7 @@
 
 struct client_mime {
 	struct client_options opts;
+	int facts;		/* MIMEFACTS, not MIMESCAN */
 	long long start;
 	size_t total;		/* bytes written by the caller */
 	/* the live MIMESCAN */
@@ -52,13 +53,14 @@ static int client_mime_endpoints(const struct client_options *opts)
 	return n;
 }
 
-struct client_mime *client_mime_open(const struct client_options *opts, size_t memory_max,
-				     const char *spool_dir)
+struct client_mime *client_mime_open(const struct client_options *opts, int facts,
+				     size_t memory_max, const char *spool_dir)
 {
 	struct client_mime *cm = xcalloc(1, sizeof(*cm));
 	int i, n = client_mime_endpoints(opts);
 
 	cm->opts = *opts;
+	cm->facts = facts;
 	cm->start = sock_now_ms();
 	cm->current = -1;
 	cm->sock = -1;
@@ -80,7 +82,8 @@ struct client_mime *client_mime_open(const struct client_options *opts, size_t m
 		/* each wait while the message arrives is bounded; the deadline
 		 * for the verdict starts at client_mime_finish */
 		stream_init(&cm->st, sock, opts->timeout_ms);
-		if (stream_write(&cm->st, "zMIMESCAN", 10, &err) != STREAM_OK)
+		if (stream_write(&cm->st, facts ? "zMIMEFACTS" : "zMIMESCAN",
+				 facts ? 11 : 10, &err) != STREAM_OK)
 			snprintf(cm->why, sizeof(cm->why), "write to scanner: %s", err);
 		break;
 	}
@@ -173,8 +176,10 @@ static void client_mime_refused(struct client_mime *cm, const char *err)
 	struct client_result *r = &cm->early_res;
 
 	stream_set_deadline(&cm->st, sock_now_ms() + cm->opts.connect_timeout_ms);
+	/* A refusal may come while we still write; a clean verdict may not:
+	 * the scanner cannot have seen all of what it would call clean. */
 	if (client_reply_read(&cm->st, reply, sizeof(reply), &rerr) >= 0 &&
-	    client_reply_mime(reply, r) != CLIENT_TEMPFAIL) {
+	    client_reply_mime(reply, r) != CLIENT_TEMPFAIL && r->status != CLIENT_CLEAN) {
 		cm->answered = 1;
 		cm->early = xstrdup(reply);
 		snprintf(r->endpoint, sizeof(r->endpoint), "%s", cm->opts.endpoints[cm->current]);
@@ -246,8 +251,15 @@ static enum client_status client_mime_live(struct client_mime *cm, long long dea
 		client_mime_drop(cm, err);
 		return r->status = CLIENT_TEMPFAIL;
 	}
-	if (client_reply_mime(reply, r) == CLIENT_TEMPFAIL)
+	if (client_reply_mime(reply, r) == CLIENT_TEMPFAIL) {
 		client_mime_drop(cm, r->detail);
+	} else if (wr != STREAM_OK && r->status == CLIENT_CLEAN) {
+		/* clean, yet the end of the stream never reached it */
+		snprintf(r->detail, sizeof(r->detail), "write to scanner: %s",
+			 err != NULL ? err : "failed");
+		client_mime_drop(cm, r->detail);
+		r->status = CLIENT_TEMPFAIL;
+	}
 	return r->status;
 }
 
@@ -270,8 +282,8 @@ enum client_status client_mime_finish(struct client_mime *cm, char *reply, size_
 		/* the streaming scanner answered */
 	} else if (cm->keep && !cm->keep_failed) {
 		client_scan_mime_from(&cm->opts, first, deadline, cm->fd,
-				      buffer_data(&cm->mem), buffer_len(&cm->mem), reply, size,
-				      result);
+				      buffer_data(&cm->mem), buffer_len(&cm->mem), cm->facts, reply,
+				      size, result);
 		if (result->status == CLIENT_TEMPFAIL && cm->current >= 0 &&
 		    strcmp(result->detail, "no further scanner endpoint") == 0)
 			snprintf(result->detail, sizeof(result->detail), "%s", cm->why);

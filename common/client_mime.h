@@ -31,14 +31,15 @@ struct client_mime;
 
 /*
  * client_mime_open - start a MIMESCAN through OPTS (copied; its endpoint
- * array must outlive the handle).  MEMORY_MAX bytes of a kept copy stay in
+ * array must outlive the handle), a MIMEFACTS when FACTS (the reply then
+ * has the fact lines a mail policy needs, common/policy.h).  MEMORY_MAX bytes of a kept copy stay in
  * memory; beyond that it moves to a file in SPOOL_DIR (NULL: no file, a
  * larger copy is dropped and failover is no longer possible).  Never
  * fails: without a reachable scanner the bytes are kept and
  * client_mime_finish tries again.  Free with client_mime_free.
  */
-struct client_mime *client_mime_open(const struct client_options *opts, size_t memory_max,
-				     const char *spool_dir);
+struct client_mime *client_mime_open(const struct client_options *opts, int facts,
+				     size_t memory_max, const char *spool_dir);
 
 /*
  * client_mime_write - send LEN bytes of the message.  Returns 0, or -1

@@ -97,6 +97,10 @@ X(SCAND_MIME_MAX_DEPTH, "scand_mime_max_depth", INT, "20", 1, 100, \
   "mxscand: MIMESCAN: nesting of multiparts and attached messages; deeper is an ERROR verdict.") \
 X(SCAND_MIME_MAX_DECODED, "scand_mime_max_decoded", SIZE, "200m", 1024, 4294967295LL, \
   "mxscand: MIMESCAN: decoded bytes of all parts of one message; more is an ERROR verdict.") \
+X(SCAND_MIME_MAX_CARVED, "scand_mime_max_carved", INT, "256", 1, 100000, \
+  "mxscand: MIMESCAN: objects the lenient reading carves from text in one message (uuencoded, yEnc and BinHex files, base64 runs, second readings of a body); more is the part-limit ERROR verdict, never OK.") \
+X(SCAND_MIME_AMBIGUOUS_ACTION, "scand_mime_ambiguous_action", CHOICE, "off", 0, 0, \
+  "mxscand: MIMESCAN: a message whose readings disagree about which attachments exist: off scans every reading, flag also answers Heuristics.MIME.Ambiguous FOUND.") \
 X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
   "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
 X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \
@@ -311,14 +315,18 @@ X(UPDATE_HAM_DIR, "update_ham_dir", STR, "", 0, 0, \
   "mxscan-update: folder of known-good mail scanned by every new set in its self-test; any detection refuses the set. Empty: no ham gate.") \
 X(UPDATE_IGNORE_SIGNATURES, "update_ignore_signatures", LIST, "", 0, 0, \
   "mxscan-update: signature names silenced in every set the updater builds (written as mxscan-local.ign2).") \
+X(UPDATE_CVD_CERTS_DIR, "update_cvd_certs_dir", STR, "/etc/clamav/certs", 0, 0, \
+  "mxscan-update: ClamAV's CA certificates for the detached .cvd.sign of each CVD; used only when built against libclamav 1.5+ (1.4 checks the header signature only). Empty: header signature only.") \
 X(SCAND_METRICS_LISTEN, "scand_metrics_listen", STR, "", 0, 0, \
   "mxscand: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
 X(FILTER_METRICS_LISTEN, "filter_metrics_listen", STR, "", 0, 0, \
   "mxscan-filter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
+X(MILTER_METRICS_LISTEN, "milter_metrics_listen", STR, "", 0, 0, \
+  "mxscan-milter: Prometheus metrics over HTTP on host:port, or on a bare port of 127.0.0.1; empty (the default) serves none.") \
 X(METRICS_PATH, "metrics_path", STR, "/metrics", 0, 0, \
-  "mxscand and mxscan-filter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
+  "mxscand, mxscan-filter and mxscan-milter: the URL path of the metrics page; other paths get 404, methods other than GET 405.") \
 X(METRICS_ALLOW_REMOTE, "metrics_allow_remote", BOOL, "no", 0, 1, \
-  "mxscand and mxscan-filter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
+  "mxscand, mxscan-filter and mxscan-milter: allow a metrics listener on an address that is not loopback (the endpoint has no authentication); otherwise such an address is a start-up error.")
 
 /*
  * The words of the CHOICE parameters, declared once.  CONFIG_CHOICES(X)
@@ -341,7 +349,8 @@ X(MILTER_INFECTED_ACTION, milter_infected_action) \
 X(MILTER_FAILURE_ACTION, milter_failure_action) \
 X(MILTER_LIMIT_ACTION, milter_limit_action) \
 X(BANNED_ENCRYPTED, banned_encrypted) \
-X(BANNED_ACTION, banned_action)
+X(BANNED_ACTION, banned_action) \
+X(SCAND_MIME_AMBIGUOUS_ACTION, scand_mime_ambiguous_action)
 
 #define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
 W(id, SUBSTITUTE, "substitute") W(id, DELETE, "delete") W(id, BOUNCE, "bounce") \
@@ -372,4 +381,6 @@ W(id, INFECTED, "infected") W(id, PASS, "pass") W(id, TAG, "tag") W(id, STRIP, "
 W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") W(id, REJECT, "reject")
 #define CONFIG_WORDS_BANNED_ENCRYPTED(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
 #define CONFIG_WORDS_BANNED_ACTION(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
+#define CONFIG_WORDS_SCAND_MIME_AMBIGUOUS_ACTION(W, id) \
+W(id, OFF, "off") W(id, FLAG, "flag")
 /* clang-format on */

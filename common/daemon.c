@@ -33,7 +33,25 @@ void daemon_clamd_config(int (*apply)(const char *file, const char **error_r))
 	daemon_clamd_apply = apply;
 }
 
-int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *),
+/* daemon_usage - the help of PROG: its SUMMARY, then the options every daemon takes. */
+static void daemon_usage(FILE *fp, const char *prog, const char *summary)
+{
+	fprintf(fp,
+		"Usage: %s [options]\n%s\n\n"
+		"  -c, --config FILE     configuration file (default %s)\n"
+		"  -o, --option N=V      override one parameter (repeatable)\n",
+		prog, summary, config_default_file);
+	if (daemon_clamd_apply != NULL)
+		fputs("  -C, --clamd-config FILE  also read clamd's clamd.conf (see mxscand(8))\n", fp);
+	fputs("  -f, --foreground      stay in the foreground and log to stderr too\n"
+	      "  -n, --print-config    check the settings, print non-default ones and exit\n"
+	      "  -v, --verbose         log debugging detail\n"
+	      "  -h, --help            this help\n"
+	      "  -V, --version         print the version and exit\n",
+	      fp);
+}
+
+int daemon_options(int argc, char **argv, const char *prog, const char *summary,
 		   struct daemon_options *o)
 {
 	static const struct option longopts[] = {
@@ -53,7 +71,7 @@ int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *
 		switch (opt) {
 		case 'C':
 			if (daemon_clamd_apply == NULL) {
-				usage(stderr);
+				daemon_usage(stderr, prog, summary);
 				return 2;
 			}
 			free(daemon_clamd_override);
@@ -76,18 +94,18 @@ int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *
 			log_set_verbose(1);
 			break;
 		case 'h':
-			usage(stdout);
+			daemon_usage(stdout, prog, summary);
 			return 0;
 		case 'V':
 			printf("%s %s\n", prog, PACKAGE_VERSION);
 			return 0;
 		default:
-			usage(stderr);
+			daemon_usage(stderr, prog, summary);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		usage(stderr);
+		daemon_usage(stderr, prog, summary);
 		return 2;
 	}
 	if (config_load(file, daemon_overrides, noverrides, &err) < 0)

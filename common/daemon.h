@@ -15,11 +15,11 @@ struct daemon_options {
 
 /*
  * daemon_options - the options every daemon takes: -c FILE, -o N=V
- * (repeatable), -f, -n, -v, and -h / -V, which it answers itself (USAGE
- * prints the help).  It loads the configuration (fatal on an error).
+ * (repeatable), -f, -n, -v, and -h / -V, which it answers itself (the
+ * help is PROG's one-line SUMMARY and these options).  It loads the configuration (fatal on an error).
  * Returns -1 to go on, or the exit status main should return.
  */
-int daemon_options(int argc, char **argv, const char *prog, void (*usage)(FILE *),
+int daemon_options(int argc, char **argv, const char *prog, const char *summary,
 		   struct daemon_options *o);
 
 /*

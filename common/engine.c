@@ -318,6 +318,8 @@ static struct cl_scan_options engine_options(const struct engine_db *db, int fla
 	 * only way to bypass it for one scan. */
 	if (flags & ENGINE_NOCACHE)
 		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
+	if (flags & ENGINE_FLAT)
+		o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
 	return o;
 }
 

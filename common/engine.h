@@ -113,7 +113,10 @@ void engine_free(struct engine_db *db);
 #define ENGINE_FACTS 0x02	/* objects through ctx->layer, and
 				 * encrypted archives and documents as
 				 * Heuristics.Encrypted.* (for a mail policy) */
-#define ENGINE_NOCACHE 0x04	/* bypass libclamav's clean cache: every
+#define ENGINE_FLAT 0x04	/* libclamav's mail parser off
+				 * (CL_SCAN_PARSE_MAIL): a message is matched as
+				 * the text it is, its parts not decoded again */
+#define ENGINE_NOCACHE 0x08	/* bypass libclamav's clean cache: every
 				 * object is read, none skipped (costs what
 				 * libclamav's metadata collection costs) */
 

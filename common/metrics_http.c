@@ -12,6 +12,8 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,4 +227,46 @@ void metrics_http_stop(struct metrics_http **hp)
 	MHD_stop_daemon(h->mhd);	/* closes the listening socket too */
 	free(h->path);
 	free(h);
+}
+
+void metrics_http_open(struct metrics_http_endpoint *e, enum config_id listen)
+{
+	const char *name = config_param(listen)->name, *err = NULL;
+
+	e->listen = listen;
+	e->fd = -1;
+	e->http = NULL;
+	if (*config_str(listen) == '\0')
+		return;
+	e->fd = metrics_http_listen(config_str(listen), (int)config_num(CONF_METRICS_ALLOW_REMOTE),
+				    &err);
+	if (e->fd < 0)
+		log_fatal("%s: %s", name, err);
+}
+
+void metrics_http_serve(struct metrics_http_endpoint *e, metrics_http_page_fn *page, void *arg)
+{
+	const char *name = config_param(e->listen)->name, *err = NULL;
+	sigset_t block, old;
+
+	if (e->fd < 0)
+		return;
+	/* libmicrohttpd's thread inherits this mask. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	e->http = metrics_http_start(e->fd, config_str(CONF_METRICS_PATH), page, arg, &err);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	e->fd = -1;
+	if (e->http == NULL)
+		log_fatal("%s: %s", name, err);
+	log_info("metrics: serving GET %s on %s %s", config_str(CONF_METRICS_PATH), name,
+		 config_str(e->listen));
+}
+
+void metrics_http_close(struct metrics_http_endpoint *e)
+{
+	metrics_http_stop(&e->http);
 }

@@ -14,6 +14,7 @@
 #define MX_METRICS_HTTP_H
 
 #include "common/buffer.h"
+#include "common/config.h"
 
 /* Simultaneous scrapes served; further ones are refused by libmicrohttpd. */
 #define METRICS_HTTP_MAX_CONNECTIONS 8
@@ -45,5 +46,35 @@ struct metrics_http *metrics_http_start(int fd, const char *path, metrics_http_p
 
 /* metrics_http_stop - stop serving and close (NULL is a no-op; *h becomes NULL). */
 void metrics_http_stop(struct metrics_http **h);
+
+/*
+ * A program's endpoint as its settings describe it: the listen address
+ * in the parameter LISTEN (empty: no endpoint), the path in
+ * metrics_path, the loopback rule relaxed by metrics_allow_remote.
+ */
+struct metrics_http_endpoint {
+	enum config_id listen;
+	int fd;				/* bound, not yet served; -1 */
+	struct metrics_http *http;	/* served; NULL */
+};
+
+/*
+ * metrics_http_open - bind the endpoint of parameter LISTEN into E (call
+ * while still privileged); nothing when the parameter is empty.  A
+ * refused or unusable address is fatal, naming the parameter.
+ */
+void metrics_http_open(struct metrics_http_endpoint *e, enum config_id listen);
+
+/*
+ * metrics_http_serve - start serving E's bound descriptor with PAGE(OUT,
+ * ARG) (call after privileges are dropped); nothing when E is not bound.
+ * libmicrohttpd's thread starts with SIGTERM, SIGINT and SIGHUP blocked,
+ * so they always reach the thread the program waits for them on.
+ * Failure is fatal, naming the parameter.
+ */
+void metrics_http_serve(struct metrics_http_endpoint *e, metrics_http_page_fn *page, void *arg);
+
+/* metrics_http_close - stop serving E (a no-op when it was never served). */
+void metrics_http_close(struct metrics_http_endpoint *e);
 
 #endif

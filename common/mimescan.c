@@ -51,6 +51,44 @@ int mimescan_path_b64(char *dst, size_t size, const char *part)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* The suffix of each reading after the part's path (numbered: "%d" follows). */
+static const struct {
+	enum mimescan_reading reading;
+	const char *suffix;
+	int numbered;
+	const char *no_number;	/* the parser's reason for a missing number */
+} mimescan_suffixes[] = {
+	{MIMESCAN_READ_UU, "uu", 1, "the path's .uu reading has no number"},
+	{MIMESCAN_READ_B64, "b64", 0, NULL},
+	{MIMESCAN_READ_B64P, "b64p", 0, NULL},
+	{MIMESCAN_READ_QP, "qp", 0, NULL},
+	{MIMESCAN_READ_YENC, "yenc", 1, "the path's .yenc reading has no number"},
+	{MIMESCAN_READ_HQX, "hqx", 1, "the path's .hqx reading has no number"},
+	{MIMESCAN_READ_RUN, "run", 1, "the path's .run reading has no number"},
+};
+
+#define MIMESCAN_SEGMENT "seg"
+
+/* mimescan_path_reading - "PART.<suffix>[NTH]", or "segNTH". */
+int mimescan_path_reading(char *dst, size_t size, const char *part, enum mimescan_reading reading,
+			  int nth)
+{
+	size_t i;
+	int n = -1;
+
+	if (reading == MIMESCAN_READ_SEGMENT)
+		n = snprintf(dst, size, MIMESCAN_SEGMENT "%d", nth);
+	for (i = 0; i < sizeof(mimescan_suffixes) / sizeof(mimescan_suffixes[0]); i++) {
+		if (mimescan_suffixes[i].reading != reading)
+			continue;
+		if (mimescan_suffixes[i].numbered)
+			n = snprintf(dst, size, "%s.%s%d", part, mimescan_suffixes[i].suffix, nth);
+		else
+			n = snprintf(dst, size, "%s.%s", part, mimescan_suffixes[i].suffix);
+	}
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 /* mimescan_number - a number as %d of a positive int writes it; its length or 0. */
 static size_t mimescan_number(const char *s)
 {
@@ -67,10 +105,34 @@ static size_t mimescan_number(const char *s)
 	return i;
 }
 
+/* mimescan_suffix - the reading the suffix S (after the part's dot) names, or -1. */
+static int mimescan_suffix(const char *s, const char **error_r)
+{
+	size_t i, k, n;
+
+	for (i = 0; i < sizeof(mimescan_suffixes) / sizeof(mimescan_suffixes[0]); i++) {
+		k = strlen(mimescan_suffixes[i].suffix);
+		if (strncmp(s, mimescan_suffixes[i].suffix, k) != 0)
+			continue;
+		if (!mimescan_suffixes[i].numbered) {
+			if (s[k] == '\0')
+				return (int)mimescan_suffixes[i].reading;
+			continue;	/* "b64" is a prefix of "b64p" */
+		}
+		if ((n = mimescan_number(s + k)) == 0 || s[k + n] != '\0') {
+			*error_r = mimescan_suffixes[i].no_number;
+			return -1;
+		}
+		return (int)mimescan_suffixes[i].reading;
+	}
+	*error_r = "the path is not part numbers joined by dots";
+	return -1;
+}
+
 /* mimescan_path_parse - what PATH names, and the part it reads. */
 int mimescan_path_parse(const char *path, char *part, size_t size, const char **error_r)
 {
-	enum mimescan_reading reading = MIMESCAN_READ_PART;
+	int reading = MIMESCAN_READ_PART;
 	const char *s = path, *end_of_part;
 	size_t n;
 
@@ -79,29 +141,37 @@ int mimescan_path_parse(const char *path, char *part, size_t size, const char **
 			part[0] = '\0';
 		return MIMESCAN_READ_RAW;
 	}
-	for (;;) {
-		if ((n = mimescan_number(s)) == 0) {
-			*error_r = "the path is not part numbers joined by dots";
+	if (strncmp(path, MIMESCAN_SEGMENT, 3) == 0) {	/* segN, then maybe a reading */
+		if ((n = mimescan_number(s + 3)) == 0) {
+			*error_r = "the path's segment has no number";
 			return -1;
 		}
-		s += n;
+		s += 3 + n;
 		end_of_part = s;
-		if (*s == '\0')
-			break;
-		if (*s++ != '.') {
-			*error_r = "the path is not part numbers joined by dots";
+		reading = MIMESCAN_READ_SEGMENT;
+		if (*s != '\0' && (*s++ != '.' || (reading = mimescan_suffix(s, error_r)) < 0)) {
+			if (reading != -1)
+				*error_r = "the path is not part numbers joined by dots";
 			return -1;
 		}
-		if (strcmp(s, "b64") == 0) {
-			reading = MIMESCAN_READ_B64;
-			break;
-		}
-		if (strncmp(s, "uu", 2) == 0) {
-			if ((n = mimescan_number(s + 2)) == 0 || s[2 + n] != '\0') {
-				*error_r = "the path's .uu reading has no number";
+	} else {
+		for (;;) {
+			if ((n = mimescan_number(s)) == 0) {
+				*error_r = "the path is not part numbers joined by dots";
 				return -1;
 			}
-			reading = MIMESCAN_READ_UU;
+			s += n;
+			end_of_part = s;
+			if (*s == '\0')
+				break;
+			if (*s++ != '.') {
+				*error_r = "the path is not part numbers joined by dots";
+				return -1;
+			}
+			if (*s >= '0' && *s <= '9')
+				continue;
+			if ((reading = mimescan_suffix(s, error_r)) < 0)
+				return -1;
 			break;
 		}
 	}
@@ -111,7 +181,7 @@ int mimescan_path_parse(const char *path, char *part, size_t size, const char **
 	}
 	memcpy(part, path, (size_t)(end_of_part - path));
 	part[end_of_part - path] = '\0';
-	return (int)reading;
+	return reading;
 }
 
 /* mimescan_type - TYPE as one lower-case printable word, cut to fit. */
@@ -566,12 +636,12 @@ int mimescan_parse_final(const char *line, size_t len, unsigned id, struct mimes
 	memcpy(subject + n, MIMESCAN_SUBJECT ": ", sizeof(MIMESCAN_SUBJECT ": "));
 	n += sizeof(MIMESCAN_SUBJECT ": ") - 1;
 	memset(f, 0, sizeof(*f));
-	if (proto_verdict_parse(line, len, &f->verdict, f->detail, sizeof(f->detail)) < 0) {
-		*error_r = "the last line is no OK, FOUND or ERROR reply";
-		return -1;
-	}
 	if (len < n || memcmp(line, subject, n) != 0) {
 		*error_r = "the last line is not the \"stream: \" line";
+		return -1;
+	}
+	if (proto_verdict_parse(line, len, &f->verdict, f->detail, sizeof(f->detail)) < 0) {
+		*error_r = "the last line is no OK, FOUND or ERROR reply";
 		return -1;
 	}
 	/* An ERROR's text is the whole line before " ERROR": drop the subject. */

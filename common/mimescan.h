@@ -14,7 +14,10 @@
  * "2.1", ...: common/mimewalk.h walks a GMime tree in that order), a
  * reading of a part adds ".uu<n>" (a file uuencoded in a text part) or
  * ".b64" (a body read as base64 against its declared encoding), and
- * "raw" is libclamav's reading of the whole message.  <type> is the
+ * "raw" is libclamav's reading of the whole message.  The lenient
+ * reading (scanner/lenient.h) names the bodies it finds "seg<n>" and adds
+ * ".b64p", ".qp", ".yenc<n>", ".hqx<n>" and ".run<n>" (see enum
+ * mimescan_reading).  <type> is the
  * lower-case content type, <name> the part's file name in double quotes
  * with '"', '\' and unprintable bytes as \ooo, or "-" without one.
  *
@@ -76,12 +79,23 @@ enum mimescan_reading {
 	MIMESCAN_READ_UU,	/* "2.1.uu3": a file uuencoded in the text */
 	MIMESCAN_READ_B64,	/* "2.1.b64": the body read as base64 */
 	MIMESCAN_READ_RAW,	/* "raw": the whole message, no part of its own */
+	/* The lenient reading (mxscand(8) gives the reasons): */
+	MIMESCAN_READ_SEGMENT,	/* "seg4": a body the splitter found by the
+				 * message's own delimiter lines, decoded by its
+				 * first declared encoding */
+	MIMESCAN_READ_B64P,	/* "2.b64p": base64 with '=' inside skipped */
+	MIMESCAN_READ_QP,	/* "2.qp": read as quoted-printable */
+	MIMESCAN_READ_YENC,	/* "2.yenc1": a yEnc file in the text */
+	MIMESCAN_READ_HQX,	/* "2.hqx1": a BinHex file (or fork) in the text */
+	MIMESCAN_READ_RUN,	/* "2.run1": a base64 run carved from the text */
 };
 
 /* One part line, parsed. */
 struct mimescan_part {
 	char path[MIMESCAN_PATH_MAX];	/* as sent: "1", "2.1.uu1", "raw" */
-	char part[MIMESCAN_PATH_MAX];	/* the part it reads ("2.1"); "" for raw */
+	char part[MIMESCAN_PATH_MAX];	/* the part it reads ("2.1"); "" for raw;
+					 * "segN" for the lenient reading's
+					 * segments (no part of GMime's walk) */
 	enum mimescan_reading reading;
 	char type[MIMESCAN_TYPE_MAX];	/* lower-case content type */
 	int has_name;			/* 0 when the name was "-" */
@@ -131,6 +145,15 @@ struct mimescan_final {
 int mimescan_path_child(char *path, size_t size, int index);
 int mimescan_path_uu(char *dst, size_t size, const char *part, int nth);
 int mimescan_path_b64(char *dst, size_t size, const char *part);
+
+/*
+ * mimescan_path_reading - the path of reading READING of PART into DST
+ * (NTH for the numbered ones: UU, YENC, HQX, RUN); for
+ * MIMESCAN_READ_SEGMENT, PART is ignored and NTH numbers the segment.
+ * Returns 0, or -1 when it does not fit or READING takes no suffix.
+ */
+int mimescan_path_reading(char *dst, size_t size, const char *part, enum mimescan_reading reading,
+			  int nth);
 
 /*
  * mimescan_path_parse - check PATH (a whole path) and say what it names;

@@ -173,9 +173,11 @@ int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdic
 	start = colon ? (size_t)(colon - line) + 2 : 0;
 	if (proto_ends_with(line, len, " OK") || (len == 2 && memcmp(line, "OK", 2) == 0)) {
 		/* Clean is one whole line: never text that holds another
-		 * line (a FOUND before it, or a part line's file name). */
-		if ((colon == NULL && len != 2) || memchr(line, '\n', len) != NULL ||
-		    memchr(line, '\0', len) != NULL)
+		 * line (a FOUND before it, or a part line's file name), and
+		 * nothing between the subject and OK ("stream: foo OK" is no
+		 * reply a clamd writes). */
+		if ((colon == NULL && len != 2) || (colon != NULL && start != len - 2) ||
+		    memchr(line, '\n', len) != NULL || memchr(line, '\0', len) != NULL)
 			return -1;
 		*verdict_r = PROTO_VERDICT_CLEAN;
 		return 0;

@@ -98,6 +98,7 @@ static const struct command command_table[] = {
 	{"HEALTH", CMD_SESSION, cmd_health, 0},
 	{"MIMESCAN", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_MIME},
 	{"MIMEFACTS", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_MIMEFACTS},
+	{"PARTFACTS", CMD_SESSION | CMD_READY | CMD_STREAM, cmd_instream, JOB_PARTFACTS},
 };
 
 #define COMMAND_COUNT (sizeof(command_table) / sizeof(command_table[0]))

@@ -23,8 +23,7 @@
 #include "scanner/pool.h"
 #include "scanner/stats.h"
 
-static int exporter_fd = -1;
-static struct metrics_http *exporter_http;
+static struct metrics_http_endpoint exporter_endpoint = {.fd = -1};
 
 /* exporter_gauge - a family of one unlabelled gauge. */
 static void exporter_gauge(struct buffer *out, const char *name, const char *help, long long v)
@@ -111,31 +110,15 @@ void exporter_page(struct buffer *out, void *unused)
 
 void exporter_open(void)
 {
-	const char *listen = config_str(CONF_SCAND_METRICS_LISTEN), *err = NULL;
-
-	if (*listen == '\0')
-		return;
-	exporter_fd = metrics_http_listen(listen, (int)config_num(CONF_METRICS_ALLOW_REMOTE), &err);
-	if (exporter_fd < 0)
-		log_fatal("scand_metrics_listen: %s", err);
+	metrics_http_open(&exporter_endpoint, CONF_SCAND_METRICS_LISTEN);
 }
 
 void exporter_start(void)
 {
-	const char *err = NULL;
-
-	if (exporter_fd < 0)
-		return;
-	exporter_http = metrics_http_start(exporter_fd, config_str(CONF_METRICS_PATH),
-					   exporter_page, NULL, &err);
-	exporter_fd = -1;
-	if (exporter_http == NULL)
-		log_fatal("scand_metrics_listen: %s", err);
-	log_info("metrics: serving GET %s on scand_metrics_listen %s",
-		 config_str(CONF_METRICS_PATH), config_str(CONF_SCAND_METRICS_LISTEN));
+	metrics_http_serve(&exporter_endpoint, exporter_page, NULL);
 }
 
 void exporter_stop(void)
 {
-	metrics_http_stop(&exporter_http);
+	metrics_http_close(&exporter_endpoint);
 }

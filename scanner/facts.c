@@ -309,15 +309,18 @@ static void facts_keep(const unsigned char *key, unsigned long long gen, const c
 }
 
 enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
-			      struct engine_scan_ctx *ctx, int props, struct buffer *out,
-			      unsigned id, const char *path, const void *buf, size_t len,
-			      const char **virname_r, const char **error_r)
+			      struct engine_scan_ctx *ctx, int props, const unsigned char *part_key,
+			      struct buffer *out, unsigned id, const char *path, const void *buf,
+			      size_t len, const char **virname_r, const char **error_r)
 {
 	static __thread char sig[256];
 	unsigned char key[CACHE_KEY_SIZE];
 	char pfx[PROTO_ID_PREFIX_MAX];
 	size_t mark = buffer_len(out);
-	int keyed = props && cache_enabled() && engine_hash_tagged("facts", buf, len, key) == 0;
+	/* Its own key: an all-match verdict never answers MIMESCAN. */
+	int keyed = props && cache_enabled() &&
+		    (part_key != NULL ? engine_hash_tagged("facts", part_key, CACHE_KEY_SIZE, key)
+				      : engine_hash_tagged("facts", buf, len, key)) == 0;
 	enum engine_result r;
 	int hidden;
 

@@ -43,12 +43,13 @@ void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject 
  * engine_scan_mem returns (*virname_r the first match, valid until the
  * thread's next call).  With PROPS the lines and the verdict are kept in
  * the verdict cache (scanner/cache.h) for the same bytes and GEN: a part
- * seen before costs no scan.
+ * seen before costs no scan.  PART_KEY, when not NULL, is the SHA-256 of
+ * BUF (engine_hash_mem), so the bytes are not hashed again.
  */
 enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
-			      struct engine_scan_ctx *ctx, int props, struct buffer *out,
-			      unsigned id, const char *path, const void *buf, size_t len,
-			      const char **virname_r, const char **error_r);
+			      struct engine_scan_ctx *ctx, int props, const unsigned char *part_key,
+			      struct buffer *out, unsigned id, const char *path, const void *buf,
+			      size_t len, const char **virname_r, const char **error_r);
 
 /* facts_heuristic - 1 for a Heuristics.* or PUA.* signature, which a
  * real one outranks (as in libclamav and common/policy.h). */

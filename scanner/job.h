@@ -31,6 +31,7 @@ enum job_scan {
 	JOB_INSTREAM,		/* one object: INSTREAM or FILDES */
 	JOB_MIME,		/* MIMESCAN: a whole message, part by part */
 	JOB_MIMEFACTS,		/* MIMEFACTS: MIMESCAN with the facts of mime.h */
+	JOB_PARTFACTS,		/* PARTFACTS: one object (INSTREAM) with its facts */
 };
 
 enum job_verdict {

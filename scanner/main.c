@@ -31,22 +31,6 @@
 #include "scanner/spool.h"
 #include "scanner/stats.h"
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"Usage: mxscand [options]\n"
-		"Scanning daemon speaking clamd's protocol with a shared libclamav engine.\n\n"
-		"  -c, --config FILE     configuration file (default %s)\n"
-		"  -o, --option N=V      override one parameter (repeatable)\n"
-		"  -C, --clamd-config FILE  also read clamd's clamd.conf (see mxscand(8))\n"
-		"  -f, --foreground      stay in the foreground and log to stderr too\n"
-		"  -n, --print-config    print non-default settings and exit\n"
-		"  -v, --verbose         log debugging detail\n"
-		"  -h, --help            this help\n"
-		"  -V, --version         print the version and exit\n",
-		config_default_file);
-}
-
 int main(int argc, char **argv)
 {
 	struct daemon_options opts;
@@ -57,7 +41,10 @@ int main(int argc, char **argv)
 
 	log_init("mxscand", LOG_DEST_STDERR);
 	daemon_clamd_config(clamdconf_apply);
-	if ((rc = daemon_options(argc, argv, "mxscand", usage, &opts)) >= 0)
+	rc = daemon_options(argc, argv, "mxscand",
+			    "Scanning daemon speaking clamd's protocol with a shared libclamav engine.",
+			    &opts);
+	if (rc >= 0)
 		return rc;
 	if (opts.print) {
 		clamdconf_print(stdout);

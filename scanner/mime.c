@@ -13,18 +13,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "common/buffer.h"
 #include "common/config.h"
 #include "common/engine.h"
 #include "common/mimescan.h"
 #include "common/mimewalk.h"
 #include "common/proto.h"
+#include "common/uu.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
 #include "scanner/mime.h"
 #include "scanner/bodies.h"
+#include "scanner/lenient.h"
 #include "scanner/storm.h"
 #include "scanner/facts.h"
+
+/* The signature of a message whose readings disagree (the ambiguous action). */
+#define MIME_AMBIGUOUS_SIG "Heuristics.MIME.Ambiguous"
+
+/* Bytes of the message GMime decoded itself, with their encoding. */
+struct mime_known {
+	size_t start, end;
+	enum lenient_enc enc;
+};
 
 /* A leaf part found by the walk, and the reply lines of its readings. */
 struct mime_leafref {
@@ -47,6 +59,12 @@ struct mime_walk {
 	long long decoded;
 	int found, errors, stop, limited;
 	int facts;		/* MIMEFACTS: fact lines, all matches */
+	struct mime_known *knownv;	/* what GMime decoded, for the lenient reading */
+	int nknown, knowncap;
+	unsigned char (*seenv)[CACHE_KEY_SIZE];	/* keys of the bytes scanned */
+	int nseen, seencap;
+	int defects;		/* GMime's parser warned about the structure */
+	int disagree;		/* attachments only the lenient reading found */
 	char sig[256];		/* first signature found */
 	char error[256];	/* first error, or the limit hit */
 };
@@ -86,21 +104,53 @@ static void mime_limit(struct mime_walk *w, const char *what)
 }
 
 /*
- * mime_scan_bytes - one object through the verdict cache and the engine;
- * writes its line and returns 1 when it is infected.
+ * mime_seen - 1 when bytes with KEY were scanned before in this message;
+ * else KEY is remembered and 0 returned.
  */
-static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *type,
-			   const char *name, const void *buf, size_t len)
+static int mime_seen(struct mime_walk *w, const unsigned char key[CACHE_KEY_SIZE])
+{
+	int i;
+
+	for (i = 0; i < w->nseen; i++)
+		if (memcmp(w->seenv[i], key, CACHE_KEY_SIZE) == 0)
+			return 1;
+	if (w->nseen == w->seencap) {
+		w->seencap = w->seencap ? w->seencap * 2 : 16;
+		w->seenv = xrealloc(w->seenv, (size_t)w->seencap * sizeof(*w->seenv));
+	}
+	memcpy(w->seenv[w->nseen++], key, CACHE_KEY_SIZE);
+	return 0;
+}
+
+/*
+ * mime_scan_object - one object through the verdict cache and the engine;
+ * writes its line and returns 1 when it is infected.  An object of the
+ * lenient reading (LENIENT) whose bytes were scanned already in this
+ * message is skipped (no line); one that is an attachment no other
+ * reading found marks the message ambiguous, and is answered
+ * MIME_AMBIGUOUS_SIG when clean under scand_mime_ambiguous_action = flag.
+ */
+static int mime_scan_object(struct mime_walk *w, const char *path, const char *type,
+			    const char *name, const void *buf, size_t len, int lenient,
+			    int attachment)
 {
 	unsigned char key[CACHE_KEY_SIZE];
 	const char *virname = NULL, *err = NULL;
 	char sig[256];
-	int keyed = !w->facts && cache_enabled() && engine_hash_mem(buf, len, key) == 0;
+	int hashed = engine_hash_mem(buf, len, key) == 0;
+	int keyed = cache_enabled() && hashed, flag = 0;
 	enum engine_result r;
 
+	if (hashed && mime_seen(w, key) && lenient)
+		return 0;
+	if (lenient && attachment)
+		flag = w->disagree++ == 0 && config_scand_mime_ambiguous_action() ==
+						 CONF_SCAND_MIME_AMBIGUOUS_ACTION_FLAG;
 	if (w->facts) {	/* its own cache entries: facts_scan */
+		keyed = 0;
 		r = facts_scan(w->gen->db, w->gen->id, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0,
-			       w->cur, w->id, path, len ? buf : "", len, &virname, &err);
+			       hashed ? key : NULL, w->cur, w->id, path, len ? buf : "", len,
+			       &virname, &err);
 	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
 		w->hits++;
 		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
@@ -127,134 +177,49 @@ static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *ty
 			snprintf(w->error, sizeof(w->error), "%s", err);
 		return 0;
 	case ENGINE_CLEAN:
+		if (flag && w->found++ == 0) {	/* the readings disagree: refused */
+			mime_line(w, path, type, name, MIME_AMBIGUOUS_SIG, NULL);
+			snprintf(w->sig, sizeof(w->sig), "%s", MIME_AMBIGUOUS_SIG);
+			w->stop = !w->facts;
+			return 1;
+		}
 		mime_line(w, path, type, name, NULL, NULL);
 		return 0;
 	}
 	return 0;
 }
 
-/* mime_next_line - the line at *P (without CR LF); advances *P. */
-static const char *mime_next_line(const char **p, const char *end, size_t *n_r)
+/* mime_scan_bytes - a reading of GMime's parts (always its line). */
+static int mime_scan_bytes(struct mime_walk *w, const char *path, const char *type,
+			   const char *name, const void *buf, size_t len)
 {
-	const char *line = *p, *nl = memchr(line, '\n', (size_t)(end - line));
-	const char *eol = nl != NULL ? nl : end;
-
-	*p = nl != NULL ? nl + 1 : end;
-	if (eol > line && eol[-1] == '\r')
-		eol--;
-	*n_r = (size_t)(eol - line);
-	return line;
-}
-
-/* mime_uudecode_line - one uuencoded line into OUT (room for 63 bytes). */
-static size_t mime_uudecode_line(const char *line, size_t n, unsigned char *out)
-{
-	size_t want, got = 0, i;
-
-	if (n == 0)
-		return 0;
-	want = (size_t)((line[0] - 0x20) & 0x3f);
-	for (i = 1; got < want && i < n; i += 4) {
-		unsigned char c[4];
-		size_t k;
-
-		for (k = 0; k < 4; k++)
-			c[k] = (unsigned char)((i + k < n ? line[i + k] - 0x20 : 0) & 0x3f);
-		out[got++] = (unsigned char)(c[0] << 2 | c[1] >> 4);
-		if (got < want)
-			out[got++] = (unsigned char)(c[1] << 4 | c[2] >> 2);
-		if (got < want)
-			out[got++] = (unsigned char)(c[2] << 6 | c[3]);
-	}
-	return got;
+	return mime_scan_object(w, path, type, name, buf, len, 0, 0);
 }
 
 /* mime_uuencoded - files uuencoded inside a text part, as PATH.uuN. */
 static void mime_uuencoded(struct mime_walk *w, const char *path, const char *text, size_t len)
 {
-	const char *p = text, *end = text + len;
+	size_t pos = 0;
+	struct uu_file f;
 	int nth = 0;
 
-	while (!w->stop && p < end) {
-		size_t n;
-		const char *line = mime_next_line(&p, end, &n);
-		char name[256], sub[MIMESCAN_PATH_MAX];
+	while (!w->stop && uu_next(text, len, &pos, &f)) {
+		char sub[MIMESCAN_PATH_MAX];
 		unsigned char *out;
-		size_t olen = 0;
+		size_t olen;
 
-		if (n <= 10 || memcmp(line, "begin ", 6) != 0 || !isdigit((unsigned char)line[6]) ||
-		    line[9] != ' ')
-			continue;
 		/* Each file is a reply line: they count as parts, so a text of
 		 * endless "begin" blocks cannot make the reply unbounded. */
 		if (++w->objects > config_num(CONF_SCAND_MIME_MAX_PARTS)) {
 			mime_limit(w, PROTO_LIMIT_MIME_PARTS);
 			return;
 		}
-		snprintf(name, sizeof(name), "%.*s", (int)(n - 10 < 255 ? n - 10 : 255), line + 10);
-		out = xmalloc(len + 64);
-		while (p < end && olen <= len) {	/* a line adds at most 63 */
-			line = mime_next_line(&p, end, &n);
-			if (n >= 3 && memcmp(line, "end", 3) == 0)
-				break;
-			olen += mime_uudecode_line(line, n, out + olen);
-		}
+		out = xmalloc(len + 1);
+		olen = uu_decode(text, len, &pos, out, len);
 		if (mimescan_path_uu(sub, sizeof(sub), path, ++nth) == 0)
-			mime_scan_bytes(w, sub, "application/octet-stream", name, out, olen);
+			mime_scan_bytes(w, sub, "application/octet-stream", f.name, out, olen);
 		free(out);
 	}
-}
-
-/*
- * mime_base64_decode - lenient base64 (as mail clients read it): bytes
- * outside the alphabet are skipped, and padding ends a group, so junk,
- * broken padding and concatenated blocks still decode.  OUT needs
- * N * 3 / 4 + 3 bytes; returns the decoded length.
- */
-static size_t mime_base64_decode(const unsigned char *in, size_t n, unsigned char *out)
-{
-	static signed char val[256];
-	static int ready;
-	unsigned long acc = 0;
-	size_t o = 0, i;
-	int k = 0;
-
-	if (!ready) {	/* benign race: every thread writes the same table */
-		const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-		memset(val, -1, sizeof(val));
-		for (i = 0; i < 64; i++)
-			val[(unsigned char)abc[i]] = (signed char)i;
-		ready = 1;
-	}
-	for (i = 0; i < n; i++) {
-		int v = val[in[i]];
-
-		if (v < 0) {
-			if (in[i] == '=' && k > 0) {	/* a short group ends */
-				if (k >= 2)
-					out[o++] = (unsigned char)(acc >> (6 * k - 8));
-				if (k == 3)
-					out[o++] = (unsigned char)(acc >> (6 * k - 16));
-				acc = 0;
-				k = 0;
-			}
-			continue;
-		}
-		acc = acc << 6 | (unsigned long)v;
-		if (++k == 4) {
-			out[o++] = (unsigned char)(acc >> 16);
-			out[o++] = (unsigned char)(acc >> 8);
-			out[o++] = (unsigned char)acc;
-			acc = 0;
-			k = 0;
-		}
-	}
-	if (k >= 2)
-		out[o++] = (unsigned char)(acc >> (6 * k - 8));
-	if (k == 3)
-		out[o++] = (unsigned char)(acc >> (6 * k - 16));
-	return o;
 }
 
 /* mime_looks_base64 - mostly base64 alphabet, long enough to matter. */
@@ -288,8 +253,8 @@ static void mime_readings(struct mime_walk *w, const char *path, const char *typ
 	/* Declared otherwise, but a mail client may still see base64. */
 	if (!w->stop && enc != GMIME_CONTENT_ENCODING_BASE64 && mime_looks_base64(data, len)) {
 		char sub[MIMESCAN_PATH_MAX];
-		unsigned char *dec = xmalloc(len / 4 * 3 + 3);
-		size_t n = mime_base64_decode(data, len, dec);
+		unsigned char *dec = xmalloc(BASE64_DECODED_MAX(len));
+		size_t n = base64_decode(data, len, dec, BASE64_PAD_RESTART);
 
 		if (mimescan_path_b64(sub, sizeof(sub), path) == 0)
 			mime_scan_bytes(w, sub, "application/octet-stream", name, dec, n);
@@ -310,6 +275,44 @@ static void mime_decoded(struct mime_walk *w, const char *path, const char *type
 }
 
 /*
+ * mime_known_add - remember that GMime decodes CONTENT (encoding ENC)
+ * from a window on the message's own buffer, so the lenient reading does
+ * not decode the same bytes the same way again.
+ */
+static void mime_known_add(struct mime_walk *w, GMimeDataWrapper *content, GMimeContentEncoding enc)
+{
+	GMimeStream *raw = content != NULL ? g_mime_data_wrapper_get_stream(content) : NULL;
+	struct mime_known *k;
+
+	if (raw == NULL || !GMIME_IS_STREAM_MEM(raw) || GMIME_STREAM_MEM(raw)->buffer == NULL ||
+	    (const char *)GMIME_STREAM_MEM(raw)->buffer->data != w->base ||
+	    raw->bound_start < 0 || raw->bound_end < raw->bound_start ||
+	    (guint)raw->bound_end > GMIME_STREAM_MEM(raw)->buffer->len)
+		return;
+	if (w->nknown == w->knowncap) {
+		w->knowncap = w->knowncap ? w->knowncap * 2 : 8;
+		w->knownv = xrealloc(w->knownv, (size_t)w->knowncap * sizeof(*w->knownv));
+	}
+	k = &w->knownv[w->nknown++];
+	k->start = (size_t)raw->bound_start;
+	k->end = (size_t)raw->bound_end;
+	switch (enc) {
+	case GMIME_CONTENT_ENCODING_BASE64:
+		k->enc = LENIENT_B64;
+		break;
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		k->enc = LENIENT_QP;
+		break;
+	case GMIME_CONTENT_ENCODING_UUENCODE:
+		k->enc = LENIENT_UU;
+		break;
+	default:
+		k->enc = LENIENT_NONE;
+		break;
+	}
+}
+
+/*
  * mime_leaf - one leaf part.  A base64 body is first looked up as sent
  * (a storm repeats the same encoded text): a known verdict decides the
  * part without decoding it; otherwise the part is decoded and read, and
@@ -320,7 +323,7 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 	GMimeObject *obj = GMIME_OBJECT(part);
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);
+	GMimeContentEncoding enc = g_mime_part_get_content_encoding(part);	/* as declared */
 	char *type = ct ? g_mime_content_type_get_mime_type(ct) : g_strdup("text/plain");
 	const char *name = g_mime_part_get_filename(part);
 	GMimeStream *mem = g_mime_stream_mem_new();
@@ -329,6 +332,8 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 
 	for (t = type; *t != '\0'; t++)
 		*t = (char)tolower((unsigned char)*t);
+	if (content != NULL)
+		mime_known_add(w, content, g_mime_data_wrapper_get_encoding(content));
 	if (w->facts)
 		facts_names(w->cur, w->id, path, obj);
 	if (content != NULL && g_mime_data_wrapper_get_encoding(content) ==
@@ -379,9 +384,9 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 			/* A table does a storm's bulk decoding several times
 			 * faster than GMime's filter chain. */
 			bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-			g_byte_array_set_size(bytes, (guint)(in.len / 4 * 3 + 3));
-			g_byte_array_set_size(bytes, (guint)mime_base64_decode(in.data, in.len,
-									       bytes->data));
+			g_byte_array_set_size(bytes, (guint)BASE64_DECODED_MAX(in.len));
+			g_byte_array_set_size(bytes, (guint)base64_decode(in.data, in.len, bytes->data,
+									  BASE64_PAD_RESTART));
 			mime_decoded(w, path, type, name, enc, bytes);
 			if (ekeyed && w->errors == errors && !(w->stop && w->found == found))
 				cache_insert(ekey, w->gen->id, w->found > found ? w->sig : NULL);
@@ -465,6 +470,122 @@ static void mime_leaves(struct mime_walk *w)
 	free(w->leafv);
 }
 
+/* mime_trim - END moved back over the line ends before it (not past START). */
+static size_t mime_trim(const char *base, size_t start, size_t end)
+{
+	while (end > start && (base[end - 1] == '\n' || base[end - 1] == '\r'))
+		end--;
+	return end;
+}
+
+/* mime_lenient_known - GMime decoded [START, END) with ENC (ops->known). */
+static int mime_lenient_known(void *ctx, size_t start, size_t end, enum lenient_enc enc)
+{
+	struct mime_walk *w = ctx;
+	int i;
+
+	end = mime_trim(w->base, start, end);
+	for (i = 0; i < w->nknown; i++)
+		if (w->knownv[i].enc == enc && w->knownv[i].start == start &&
+		    mime_trim(w->base, w->knownv[i].start, w->knownv[i].end) == end)
+			return 1;
+	return 0;
+}
+
+/* mime_lenient_object - an object of the lenient reading (ops->object). */
+static enum lenient_step mime_lenient_object(void *ctx, const struct lenient_object *o)
+{
+	struct mime_walk *w = ctx;
+
+	mime_scan_object(w, o->path, o->type, o->name, o->data, o->len, 1, o->attachment);
+	return w->stop ? LENIENT_STOP : LENIENT_CONTINUE;
+}
+
+/* mime_lenient_limit - the lenient reading hit a limit (ops->limit). */
+static void mime_lenient_limit(void *ctx, const char *reason)
+{
+	mime_limit(ctx, reason);
+}
+
+/* mime_scan_raw - the raw message: libclamav's FULL reading, or flat. */
+static void mime_scan_raw(struct mime_walk *w, const char *buf, size_t len, int full)
+{
+	const char *virname = NULL, *err = NULL;
+
+	if (full || w->facts) {	/* (MIMEFACTS: every fact of the full reading) */
+		mime_scan_bytes(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, buf, len);
+		return;
+	}
+	/* Not cached: the flat verdict is not the full reading's. */
+	switch (engine_scan_mem(w->gen->db, len ? buf : "", len, ENGINE_FLAT, w->ctx, &virname,
+				&err)) {
+	case ENGINE_VIRUS:
+		mime_line(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, virname, NULL);
+		if (w->found++ == 0)
+			snprintf(w->sig, sizeof(w->sig), "%s", virname);
+		w->stop = 1;
+		break;
+	case ENGINE_STOPPED:
+		w->stop = 1;
+		break;
+	case ENGINE_ERROR:
+		mime_line(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, NULL, err);
+		if (w->errors++ == 0)
+			snprintf(w->error, sizeof(w->error), "%s", err);
+		break;
+	case ENGINE_CLEAN:
+		mime_line(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, NULL, NULL);
+		break;
+	}
+}
+
+/*
+ * mime_lenient - the lenient reading (lenient.h) of the message BUF/LEN
+ * after GMime's: its objects are scanned unless GMime's readings scanned
+ * the same bytes.  Returns 1 when the raw reading must be libclamav's
+ * full one: the MIME has defects, the readings disagree, a limit was hit,
+ * or a body needs libclamav's mail parser (HTML for the phishing checks,
+ * TNEF, BinHex).
+ */
+static int mime_lenient(struct mime_walk *w, const char *buf, size_t len)
+{
+	struct lenient_limits lim = {
+		.parts = (int)config_num(CONF_SCAND_MIME_MAX_PARTS),
+		.depth = (int)config_num(CONF_SCAND_MIME_MAX_DEPTH),
+		.carved = (int)config_num(CONF_SCAND_MIME_MAX_CARVED),
+		.decoded = config_num(CONF_SCAND_MIME_MAX_DECODED),
+	};
+	struct lenient_ops ops = {.known = mime_lenient_known, .object = mime_lenient_object,
+				  .limit = mime_lenient_limit, .ctx = w};
+	struct lenient_report rep;
+	int stop = w->stop;
+
+	w->stop = 0;	/* GMime's part limit does not end this reading */
+	lenient_read(buf, len, &lim, &ops, &rep);
+	w->stop |= stop;
+	return w->defects || rep.defects || w->disagree || w->limited || rep.html || rep.tnef ||
+	       rep.binhex;
+}
+
+/* mime_parser_warning - GMime found the structure broken (a defect). */
+static void mime_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+				gpointer ctx)
+{
+	struct mime_walk *w = ctx;
+
+	(void)offset;
+	(void)item;
+	switch (code) {
+	case GMIME_WARN_UNENCODED_8BIT_HEADER:
+	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+	case GMIME_WARN_INVALID_ADDRESS_LIST:
+		break;	/* address and text headers: no bearing on the parts */
+	default:
+		w->defects++;
+		break;
+	}
+}
+
 /*
  * mime_storm_line - the reply line of a part the storm pre-pass decided:
  * its type and name read by GMime from its header block alone, as the
@@ -535,8 +656,10 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 	 * only borrows it, is never written, and gives it back below. */
 	GByteArray *borrowed = g_byte_array_new_take((guint8 *)(uintptr_t)buf, len);
 	GMimeStream *stream = g_mime_stream_mem_new_with_byte_array(borrowed);
+	GMimeParserOptions *popts;
 	GMimeParser *parser;
 	GMimeMessage *msg;
+	int full = 1;
 
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	w.cur = &w.out;
@@ -547,20 +670,33 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 		mime_storm_line(&w, &storm.part[hit], ssig);
 	} else {
 		w.storm = &storm;
+		popts = g_mime_parser_options_new();
+		g_mime_parser_options_set_warning_callback(popts, mime_parser_warning, &w);
 		parser = g_mime_parser_new_with_stream(stream);
-		msg = g_mime_parser_construct_message(parser, NULL);
+		msg = g_mime_parser_construct_message(parser, popts);
+		if (msg == NULL)
+			w.defects++;
 		mimewalk_message(msg, mime_visit, &w);
 		/* A part or depth limit ends the walk, not the reading of what
 		 * it found: malware there is still FOUND; otherwise the limit
 		 * is the ERROR verdict. */
 		w.stop = 0;
 		mime_leaves(&w);
-		/* libclamav's own reading of the raw message, unless decided. */
+		/* The lenient reading: every part a mail client could see. */
 		if (!w.stop)
-			mime_scan_bytes(&w, "raw", "message/rfc822", NULL, buf, len);
+			full = mime_lenient(&w, buf, len);
+		/* libclamav's own reading of the raw message, unless decided:
+		 * its mail parser decodes every part again, which buys nothing
+		 * when both readings agree on well-formed MIME; then the
+		 * matcher reads the text as sent (signatures on mail text). */
+		if (!w.stop)
+			mime_scan_raw(&w, buf, len, full);
 		if (msg != NULL)
 			g_object_unref(msg);
 		g_object_unref(parser);
+		g_mime_parser_options_free(popts);
+		free(w.knownv);
+		free(w.seenv);
 	}
 	g_object_unref(stream);
 	g_byte_array_free(borrowed, FALSE);

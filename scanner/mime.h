@@ -4,8 +4,14 @@
  *
  * GMime 3 splits the message; every leaf part is scanned decoded, text
  * parts are searched for uuencoded files, a part whose body looks like
- * base64 under another declared encoding is also scanned decoded, and
- * libclamav's own mail parser reads the raw message.  Any reading that
+ * base64 under another declared encoding is also scanned decoded; then
+ * the lenient reading (lenient.h) scans what a mail client could open
+ * that those readings did not decode (bytes already scanned in the
+ * message are not scanned again); last, libclamav reads the raw message:
+ * with its own mail parser when the readings disagree or the MIME is
+ * defective (or HTML, TNEF, BinHex need its checks), otherwise as flat
+ * text (signatures on mail text) without decoding the parts again.  Any
+ * reading that
  * finds malware makes the message infected.  Per-part verdicts go through
  * the verdict cache, and the first infected part decides the message; a
  * copy of an attachment already known infected is found by the storm

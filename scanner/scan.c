@@ -30,6 +30,7 @@
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "scanner/cache.h"
+#include "scanner/facts.h"
 #include "scanner/generation.h"
 #include "scanner/job.h"
 #include "scanner/mime.h"
@@ -461,6 +462,60 @@ static void scan_scan_mime(struct job *job, struct generation *gen, struct job_o
 	o->cache = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
 }
 
+/*
+ * scan_scan_facts - PARTFACTS: one object (in memory or spooled) read as
+ * MIMEFACTS reads a part, with all matches and its facts: the TYPE,
+ * MEMBER and SIG lines of path "1", then the line INSTREAM would answer.
+ * No verdict cache (its entries hold no facts).
+ */
+static void scan_scan_facts(struct job *job, struct generation *gen, struct job_outcome *o)
+{
+	struct engine_scan_ctx ctx = {.stop = scan_stop, .arg = job};
+	const char *virname = NULL, *err = NULL, *data = job->buf ? job->buf : "";
+	size_t len = job->len;
+	enum engine_result r;
+	struct buffer facts = BUFFER_INIT;
+	char *map = NULL;
+	struct stat st;
+
+	if (job->kind != JOB_STREAM_MEM) {
+		if (fstat(job->fd, &st) < 0 || (st.st_size > 0 &&
+		    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, job->fd, 0)) ==
+		    MAP_FAILED)) {
+			scan_reply(job, job->path, NULL, "Cannot read the spooled stream.");
+			o->verdict = JOB_ERROR;
+			return;
+		}
+		data = map != NULL ? map : "";
+		len = (size_t)st.st_size;
+	}
+	r = facts_scan(gen->db, gen->id, &ctx, 1, NULL, &facts, job->id, "1", data, len, &virname,
+		       &err);
+	if (r != ENGINE_STOPPED && buffer_len(&facts) > 0)
+		job->sink.write(job->sink.ctx, buffer_data(&facts), buffer_len(&facts));
+	switch (r) {
+	case ENGINE_STOPPED:
+		scan_stopped(job, o);
+		break;
+	case ENGINE_CLEAN:
+		scan_clean(job, o);
+		break;
+	case ENGINE_VIRUS:
+		scan_reply(job, job->path, virname, NULL);
+		snprintf(o->detail, sizeof(o->detail), "%s", virname);
+		o->verdict = JOB_FOUND;
+		break;
+	case ENGINE_ERROR:
+		scan_reply(job, job->path, NULL, err);
+		snprintf(o->detail, sizeof(o->detail), "%s", err);
+		o->verdict = JOB_ERROR;
+		break;
+	}
+	buffer_free(&facts);
+	if (map != NULL)
+		munmap(map, (size_t)st.st_size);
+}
+
 /* scan_finish - count and log the request whose outcome is set (scanned since START_US). */
 static void scan_finish(struct job *job, long long start_us)
 {
@@ -505,6 +560,8 @@ void scan_run(struct job *job)
 		scan_scan_path(job, gen, o);
 	else if (job->scan == JOB_MIME || job->scan == JOB_MIMEFACTS)
 		scan_scan_mime(job, gen, o);
+	else if (job->scan == JOB_PARTFACTS)
+		scan_scan_facts(job, gen, o);
 	else
 		scan_scan_one(job, gen, o);
 	generation_release(gen);

@@ -34,7 +34,7 @@ export MXSPAWN=$BUILDDIR/tuning/mxspawn
 PATH=$PATH:/usr/sbin:/sbin
 
 SIGS=200000 NDB=5000 PARTS=200 JOBS=4 ROUNDS=2 CLAMSCAN_PARTS=10 THREADS=4
-START_TIMEOUT=300 PART_TIMEOUT=300 OUT='' KEEP=0 TMPBASE=/tmp
+START_TIMEOUT=300 PART_TIMEOUT=300 OUT='' KEEP=0 TMPBASE=/tmp CONV_OPTIONS=''
 
 usage() {
 	cat <<EOF
@@ -59,6 +59,9 @@ wrapper around clamdscan, on a large generated signature database.
                           takes the file system's inode allocation out of
                           every method's figures alike)
       --keep              keep the work directory (database, corpus, configs)
+      --conv-option N=V   a line "N = V" in mxscan-conversion's configuration
+                          (repeatable), e.g. banned_names=exe to measure
+                          the mail policy's cost
   -h, --help              this help
 
 Environment: MX_BUILDDIR (default build-dev, relative to the repository root).
@@ -88,6 +91,9 @@ while [ $# -gt 0 ]; do
 	--out) OUT=${2:?--out needs a directory}; shift ;;
 	--tmpdir) TMPBASE=${2:?--tmpdir needs a directory}; shift ;;
 	--keep) KEEP=1 ;;
+	--conv-option)
+		case ${2-} in *=*) ;; *) die "--conv-option needs N=V" ;; esac
+		CONV_OPTIONS="$CONV_OPTIONS${2%%=*} = ${2#*=}"$'\n'; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -452,6 +458,7 @@ EOF
 } >"$CL_CONF"
 # What the channel's command line would point at with -c.
 echo "scanner_endpoints = unix:$MX_SOCK" >"$CONV_CONF"
+printf '%s' "$CONV_OPTIONS" >>"$CONV_CONF"
 
 DAEMONS_CSV=$OUT/daemons.csv
 echo "daemon,pid,load_ms_median,loads,vmrss_after_load_kb,vmrss_end_kb,vmhwm_end_kb" >"$DAEMONS_CSV"

@@ -15,6 +15,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "updater/cvd.h"
 #include "updater/file.h"
 #include "updater/lock.h"
 #include "updater/notify.h"
@@ -157,6 +158,15 @@ enum update_result admin_publish(struct run *r, const char *dir)
 		snprintf(from, sizeof(from), "%s/%s", cur, name);
 		if (admin_publish_file(from, dir, name, &err) < 0)
 			res = run_fail(r, UPDATE_DISK, "--publish: %s", err);
+#ifdef HAVE_CL_CVDVERIFY_EX
+		/* Its detached signature too, for mirrors' 1.5 clients. */
+		if (res == UPDATE_OK &&
+		    cvd_sign_name(s.dbs[i].name, s.dbs[i].version, name, sizeof(name)) == 0) {
+			snprintf(from, sizeof(from), "%s/%s", cur, name);
+			if (access(from, F_OK) == 0 && admin_publish_file(from, dir, name, &err) < 0)
+				res = run_fail(r, UPDATE_DISK, "--publish: %s", err);
+		}
+#endif
 	}
 	for (i = 0; i < s.nbundles && res == UPDATE_OK; i++) {
 		snprintf(from, sizeof(from), "%s/" SET_SOURCES "/%s", cur, s.bundles[i].source);

@@ -231,7 +231,7 @@ static enum update_result feedsrc_verify_file(struct run *r, struct run_feed *rf
 				 f->name, name);
 		break;
 	case FEED_VERIFY_CVD:
-		bad = cvd_verify(ff->path, 0, &info, &err) < 0;
+		bad = cvd_verify(ff->path, NULL, 0, &info, &err) < 0;
 		if (!bad)
 			log_info("feed %s: %s: CVD version %u verified", f->name, name,
 				 info.version);
@@ -367,8 +367,7 @@ enum update_result feedsrc_update(struct run *r, int *changed_r)
 				  "(exit status %d unless something worse happens)",
 				  rf->feed->name, err, update_result_exit(res));
 			feedsrc_discard(rf);
-			if (r->feed_result == UPDATE_OK)
-				r->feed_result = res;
+			run_keep(r, res, "feed %s: %s", rf->feed->name, err);
 			continue;
 		}
 		rf->checked = 1;

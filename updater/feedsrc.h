@@ -5,9 +5,9 @@
  *
  * A feed that fails (fetch, verify, cool-down) keeps the files it has in
  * the current version and does not stop the others; its result is kept
- * in run.feed_result, which becomes the run's exit status if nothing
- * else failed.  A feed is installed whole (files and companions) or not
- * at all.
+ * with run_keep (run.kept_result), which becomes the run's exit status
+ * if nothing failed before or after.  A feed is installed whole (files
+ * and companions) or not at all.
  */
 #ifndef MX_UPDATE_FEEDSRC_H
 #define MX_UPDATE_FEEDSRC_H

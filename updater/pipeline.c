@@ -3,7 +3,9 @@
  * selftest, install (and swap), notify, prune.  Each stage returns an
  * update_result; the first one that is not UPDATE_OK ends the run, and
  * until the swap nothing outside versions/<id>.tmp and .download/ has
- * been touched.
+ * been touched.  A database or feed that fails but has installed files
+ * to keep does not end the run (run_keep): the others go on, and its
+ * result is the run's at the end when nothing worse happened.
  */
 #include "auto-config.h"
 
@@ -19,6 +21,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "updater/cvd.h"
 #include "updater/feedsrc.h"
 #include "updater/fetch.h"
 #include "updater/file.h"
@@ -43,6 +46,32 @@ enum update_result run_fail(struct run *r, enum update_result result, const char
 	vsnprintf(r->why, sizeof(r->why), fmt, ap);
 	va_end(ap);
 	return result;
+}
+
+void run_keep(struct run *r, enum update_result result, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->kept_result != UPDATE_OK)
+		return;
+	r->kept_result = result;
+	va_start(ap, fmt);
+	vsnprintf(r->kept_why, sizeof(r->kept_why), fmt, ap);
+	va_end(ap);
+}
+
+void run_forget(struct run *r, const char *url)
+{
+	size_t i = 0;
+
+	while (i < r->nvalidators) {
+		if (strcmp(r->validators[i].url, url) == 0) {
+			free(r->validators[i].url);
+			r->validators[i] = r->validators[--r->nvalidators];
+		} else {
+			i++;
+		}
+	}
 }
 
 void run_remember(struct run *r, const char *url, const char *etag, time_t modified)
@@ -153,25 +182,51 @@ static enum update_result pipeline_place(struct run *r, const char *from, const 
 	return UPDATE_OK;
 }
 
+#ifdef HAVE_CL_CVDVERIFY_EX
+/* pipeline_place_sign - the detached signature of D's CVD (version
+ * VERSION) beside it in the new version, where libclamav 1.5 looks for it
+ * when it loads the set: the one verified in this run, or the current
+ * version's, when there is one. */
+static enum update_result pipeline_place_sign(struct run *r, const struct run_db *d,
+					      unsigned version)
+{
+	char name[PATH_MAX], from[PATH_MAX];
+
+	if (cvd_sign_name(d->name, version, name, sizeof(name)) < 0)
+		return run_fail(r, UPDATE_INTERNAL, "%s: name too long", d->name);
+	if (d->changed)
+		return d->sign[0] != '\0' ? pipeline_place(r, d->sign, name, 1) : UPDATE_OK;
+	snprintf(from, sizeof(from), "%s/%s", r->cur_dir, name);
+	return access(from, F_OK) == 0 ? pipeline_place(r, from, name, 0) : UPDATE_OK;
+}
+#endif
+
 /* pipeline_unpack_db - one CVD into the new version. */
 static enum update_result pipeline_unpack_db(struct run *r, const struct run_db *d)
 {
 	const struct set_db *cur = set_find_db(&r->cur_set, d->name);
 	char name[SET_DB_NAME_MAX + sizeof(".cvd")], from[PATH_MAX];
 	struct set_db *nd;
+	enum update_result res;
 
 	snprintf(name, sizeof(name), "%s.cvd", d->name);
 	nd = set_add_db(&r->new_set, d->name);
 	if (d->changed) {
 		nd->version = d->remote_version;
 		nd->sigs = d->sigs;
-		return pipeline_place(r, d->path, name, 1);
+		res = pipeline_place(r, d->path, name, 1);
+	} else {
+		if (cur == NULL)
+			return run_fail(r, UPDATE_DISK, "%s: not in the current version", name);
+		*nd = *cur;
+		snprintf(from, sizeof(from), "%s/%s", r->cur_dir, name);
+		res = pipeline_place(r, from, name, 0);
 	}
-	if (cur == NULL)
-		return run_fail(r, UPDATE_DISK, "%s: not in the current version", name);
-	*nd = *cur;
-	snprintf(from, sizeof(from), "%s/%s", r->cur_dir, name);
-	return pipeline_place(r, from, name, 0);
+#ifdef HAVE_CL_CVDVERIFY_EX
+	if (res == UPDATE_OK)
+		res = pipeline_place_sign(r, d, nd->version);
+#endif
+	return res;
 }
 
 /* pipeline_unpack_bundle - one bundle into the new version. */
@@ -379,7 +434,8 @@ static enum update_result pipeline_catch_up(struct run *r)
 }
 
 /* pipeline_feeds - the feeds' stage after source_check gave RES: a new
- * set is also built for a feed that changed or a changed allow list. */
+ * set is also built (r->rebuild) for a feed that changed or a changed
+ * allow list. */
 static enum update_result pipeline_feeds(struct run *r, enum update_result res)
 {
 	const char *const *names;
@@ -388,19 +444,23 @@ static enum update_result pipeline_feeds(struct run *r, enum update_result res)
 
 	if (fres != UPDATE_OK)
 		return fres;
-	if (res == UPDATE_UPTODATE && *r->cur_id && ignore_changed(r->cur_dir, names, n)) {
+	if (*r->cur_id && ignore_changed(r->cur_dir, names, n)) {
 		log_info("update_ignore_signatures changed");
 		changed = 1;
 	}
+	r->rebuild |= changed;
 	return res == UPDATE_UPTODATE && changed ? UPDATE_OK : res;
 }
 
-/* pipeline_feed_result - the run's result RES, or the first failing
- * feed's when the run itself went well (the others were installed). */
-static enum update_result pipeline_feed_result(const struct run *r, enum update_result res)
+/* pipeline_kept_result - the run's result RES, or that of the first
+ * source that failed and kept its files, when the run itself went well
+ * (the other sources were installed). */
+static enum update_result pipeline_kept_result(struct run *r, enum update_result res)
 {
-	if (r->feed_result != UPDATE_OK && (res == UPDATE_OK || res == UPDATE_UPTODATE))
-		return r->feed_result;
+	if (r->kept_result != UPDATE_OK && (res == UPDATE_OK || res == UPDATE_UPTODATE)) {
+		snprintf(r->why, sizeof(r->why), "%s", r->kept_why);
+		return r->kept_result;
+	}
 	return res;
 }
 
@@ -419,16 +479,22 @@ enum update_result pipeline_run(struct run *r)
 		res = source_check(r);
 	if (res == UPDATE_OK || res == UPDATE_UPTODATE)
 		res = pipeline_feeds(r, res);
-	if (res == UPDATE_UPTODATE) {
-		log_info("nothing new%s", *r->cur_id ? "" : " (and no current version)");
-		pipeline_save_state(r, 1);
-		res = r->opts.dry_run ? res : pipeline_catch_up(r);
-		return pipeline_feed_result(r, res);
-	}
 	if (res == UPDATE_OK)
 		res = source_fetch(r);
 	if (res == UPDATE_OK)
 		res = source_verify(r);
+	if (res == UPDATE_OK && !source_changed(r)) {
+		log_info("nothing to install: the databases that changed failed, nothing else "
+			 "is new");
+		res = UPDATE_UPTODATE;
+	} else if (res == UPDATE_UPTODATE) {
+		log_info("nothing new%s", *r->cur_id ? "" : " (and no current version)");
+	}
+	if (res == UPDATE_UPTODATE) {
+		pipeline_save_state(r, 1);
+		res = r->opts.dry_run ? res : pipeline_catch_up(r);
+		return pipeline_kept_result(r, res);
+	}
 	if (res == UPDATE_OK)
 		res = pipeline_unpack(r);
 	if (res == UPDATE_OK)
@@ -437,7 +503,7 @@ enum update_result pipeline_run(struct run *r)
 		log_info("dry run: version %s passed its self-test; not installed", r->new_id);
 		if (file_remove_tree(r->tmp_dir, &err) < 0)
 			log_warn("%s", err);
-		return pipeline_feed_result(r, UPDATE_OK);
+		return pipeline_kept_result(r, UPDATE_OK);
 	}
 	if (res == UPDATE_OK)
 		res = pipeline_install(r);
@@ -458,7 +524,7 @@ enum update_result pipeline_run(struct run *r)
 		pause_point("prune");
 		prune_versions(r->root, r->new_id, (int)config_num(CONF_UPDATE_KEEP_VERSIONS));
 	}
-	return pipeline_feed_result(r, res);
+	return pipeline_kept_result(r, res);
 }
 
 void pipeline_free(struct run *r)

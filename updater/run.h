@@ -38,6 +38,7 @@ struct run_db {
 	unsigned remote_version;
 	size_t mirror;			/* index of the mirror that answered */
 	char path[PATH_MAX];		/* the downloaded .cvd */
+	char sign[PATH_MAX];		/* its downloaded .cvd.sign; "": none */
 	int resumed;
 	unsigned sigs;			/* header count of the verified file */
 	unsigned dns_version;		/* the version DNS announced; 0: none */
@@ -99,7 +100,11 @@ struct run {
 	struct feed *feeds;		/* update_feeds as parsed */
 	struct run_feed *rfeeds;	/* one per feed */
 	size_t nfeeds;
-	enum update_result feed_result;	/* the first failing feed's, or UPDATE_OK */
+	int rebuild;			/* a new set is due whatever the CVDs (see source_changed) */
+	/* The first source (database or feed) that failed and kept its
+	 * installed files, while the run went on: its result and reason. */
+	enum update_result kept_result;
+	char kept_why[REASON_MAX];
 	char why[REASON_MAX];		/* reason of the failing stage */
 };
 
@@ -107,15 +112,32 @@ struct run {
 enum update_result run_fail(struct run *r, enum update_result result, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* run_keep - a source failed with RESULT (reason FMT) and keeps its
+ * installed files while the run goes on: RESULT becomes the run's exit
+ * status unless an earlier source failed so, or a stage fails later. */
+void run_keep(struct run *r, enum update_result result, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* run_remember - keep URL's validators for the end of a good run. */
 void run_remember(struct run *r, const char *url, const char *etag, time_t modified);
+
+/* run_forget - drop what run_remember kept for URL (its source failed:
+ * the next run must look at it again). */
+void run_forget(struct run *r, const char *url);
 
 /* source_prepare - check names, URLs and key files of the configuration
  * into R (UPDATE_CONFIG on trouble). */
 enum update_result source_prepare(struct run *r);
 
-/* source_check - which databases and bundles changed; UPDATE_UPTODATE
- * when nothing did. */
+/*
+ * source_check - which databases and bundles changed; UPDATE_UPTODATE
+ * when nothing did.  A database that cannot be checked, fetched or
+ * verified (here, in source_fetch or in source_verify) keeps its
+ * installed version through run_keep, and the run goes on; one without
+ * an installed version (a first set, a database newly configured) ends
+ * the run with that stage's result instead: no set is built without it.
+ * A bundle's failure always ends the run.
+ */
 enum update_result source_check(struct run *r);
 
 /* source_fetch - download the changed CVDs and the bundles' .minisig. */
@@ -123,6 +145,10 @@ enum update_result source_fetch(struct run *r);
 
 /* source_verify - verify what source_fetch got. */
 enum update_result source_verify(struct run *r);
+
+/* source_changed - whether a new set is still due after source_verify:
+ * a database changed (and did not fail since) or R->rebuild. */
+int source_changed(const struct run *r);
 
 /* admin_status - print --status. */
 enum update_result admin_status(const char *root);

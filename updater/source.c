@@ -8,8 +8,16 @@
  * CVD header fetched with a range request (ClamAV's CDN counts those as
  * downloads), through fetch.c and so within the cool-down.
  *
- * Any source that cannot be checked, fetched or verified fails the run:
- * a new set is built only from sources that are all known good.
+ * A database that cannot be checked, fetched or verified keeps its
+ * installed version (source_db_failed), as a feed does: the other sources
+ * still update, and the new set holds that database's installed CVD.
+ * Without an installed version to keep (a first set, a database newly
+ * configured) its failure ends the run: no set is built without it.  A
+ * bundle that cannot be checked, fetched or verified ends the run.
+ *
+ * Built against libclamav 1.5+ (HAVE_CL_CVDVERIFY_EX), each CVD comes
+ * with its detached signature <db>-<version>.cvd.sign from the same
+ * mirror, as freshclam fetches it, and must verify with it.
  */
 #include "auto-config.h"
 
@@ -153,6 +161,34 @@ static enum update_result source_failure(struct run *r, int cooldowns, int other
 	if (cooldowns > 0 && others == 0)
 		return run_fail(r, UPDATE_COOLDOWN, "%s: %s", what, why);
 	return run_fail(r, UPDATE_FETCH, "%s: %s", what, why);
+}
+
+/* source_db_failed - database D could not be updated (RES, the reason in
+ * r->why): it keeps its installed version and the run goes on
+ * (UPDATE_OK); without one, the run ends with RES. */
+static enum update_result source_db_failed(struct run *r, struct run_db *d,
+					   enum update_result res)
+{
+	char why[REASON_MAX];
+	size_t m;
+
+	snprintf(why, sizeof(why), "%s", r->why);
+	if (set_find_db(&r->cur_set, d->name) == NULL)
+		return run_fail(r, res, "%s (%s has no installed version to keep: no set is built "
+				"without it)", why, d->name);
+	log_error("%s; %s keeps its installed version %u (exit status %d unless something worse "
+		  "happens)", why, d->name, d->local_version, update_result_exit(res));
+	run_keep(r, res, "%s", why);
+	r->why[0] = '\0';
+	d->changed = 0;
+	/* A header checked before the failure must be checked again. */
+	for (m = 0; m < r->nmirrors; m++) {
+		char *url = xasprintf("%s/%s.cvd", r->mirrors[m], d->name);
+
+		run_forget(r, url);
+		free(url);
+	}
+	return UPDATE_OK;
 }
 
 /* source_dns_fresh - whether a record of time WHEN can be trusted. */
@@ -347,17 +383,21 @@ enum update_result source_check(struct run *r)
 	for (i = 0; i < r->ndbs; i++) {
 		res = source_check_db(r, &r->dbs[i]);
 		if (res != UPDATE_OK)
+			res = source_db_failed(r, &r->dbs[i], res);
+		if (res != UPDATE_OK)
 			return res;
 		changed |= r->dbs[i].changed;
 	}
+	/* Everything but a changed database, which may still fail, is
+	 * kept in r->rebuild. */
 	for (i = 0; i < r->nbundles; i++) {
 		res = source_check_bundle(r, &r->bundles[i]);
 		if (res != UPDATE_OK)
 			return res;
-		changed |= r->bundles[i].changed;
+		r->rebuild |= r->bundles[i].changed;
 	}
 	/* Sources dropped from the configuration also make a new set. */
-	for (i = 0; i < r->cur_set.ndbs && !changed; i++) {
+	for (i = 0; i < r->cur_set.ndbs && !r->rebuild; i++) {
 		size_t j;
 		int found = 0;
 
@@ -365,10 +405,10 @@ enum update_result source_check(struct run *r)
 			found |= strcmp(r->dbs[j].name, r->cur_set.dbs[i].name) == 0;
 		if (!found) {
 			log_info("%s: no longer configured", r->cur_set.dbs[i].name);
-			changed = 1;
+			r->rebuild = 1;
 		}
 	}
-	for (i = 0; i < r->cur_set.nbundles && !changed; i++) {
+	for (i = 0; i < r->cur_set.nbundles && !r->rebuild; i++) {
 		size_t j;
 		int found = 0;
 
@@ -376,13 +416,57 @@ enum update_result source_check(struct run *r)
 			found |= strcmp(r->bundles[j].url, r->cur_set.bundles[i].url) == 0;
 		if (!found) {
 			log_info("%s: no longer configured", r->cur_set.bundles[i].url);
-			changed = 1;
+			r->rebuild = 1;
 		}
 	}
 	if (!r->cur_set.known && *r->cur_id == '\0' && (r->ndbs > 0 || r->nbundles > 0))
-		changed = 1;
-	return changed ? UPDATE_OK : UPDATE_UPTODATE;
+		r->rebuild = 1;
+	return changed || r->rebuild ? UPDATE_OK : UPDATE_UPTODATE;
 }
+
+int source_changed(const struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->ndbs; i++)
+		if (r->dbs[i].changed)
+			return 1;
+	return r->rebuild;
+}
+
+#ifdef HAVE_CL_CVDVERIFY_EX
+/* source_fetch_sign - the detached signature of D's downloaded CVD, from
+ * mirror M, beside it (where libclamav looks for it).  Nothing with an
+ * empty update_cvd_certs_dir.  One the mirror lacks (404) is left for
+ * source_verify to refuse. */
+static enum update_result source_fetch_sign(struct run *r, struct run_db *d, size_t m)
+{
+	struct fetch_request rq = {.range_end = -1};
+	struct cvd_info info;
+	char name[SOURCE_NAME_MAX + 32];
+	const char *why, *err;
+	enum fetch_status st;
+
+	d->sign[0] = '\0';
+	/* An unreadable header fails in source_verify. */
+	if (*config_str(CONF_UPDATE_CVD_CERTS_DIR) == '\0' ||
+	    cvd_file_header(d->path, &info, &err) < 0 ||
+	    cvd_sign_name(d->name, info.version, name, sizeof(name)) < 0)
+		return UPDATE_OK;
+	snprintf(d->sign, sizeof(d->sign), "%s/%s", r->download, name);
+	unlink(d->sign);
+	rq.url = xasprintf("%s/%s", r->mirrors[m], name);
+	rq.dest = d->sign;
+	st = fetch_retry(&rq, &why);
+	free((char *)rq.url);
+	if (st == FETCH_DONE)
+		return UPDATE_OK;
+	log_warn("%s", why);
+	if (st == FETCH_NOT_FOUND)
+		return UPDATE_OK;
+	return source_failure(r, st == FETCH_COOLDOWN, st != FETCH_COOLDOWN, name, why);
+}
+#endif
 
 /* source_fetch_db - the full CVD, from the mirror that answered first. */
 static enum update_result source_fetch_db(struct run *r, struct run_db *d, int resume)
@@ -403,7 +487,11 @@ static enum update_result source_fetch_db(struct run *r, struct run_db *d, int r
 		if (st == FETCH_DONE) {
 			d->resumed = rq.resumed;
 			d->mirror = m;
+#ifdef HAVE_CL_CVDVERIFY_EX
+			return source_fetch_sign(r, d, m);
+#else
 			return UPDATE_OK;
+#endif
 		}
 		log_warn("%s", why);
 		if (st == FETCH_COOLDOWN)
@@ -424,6 +512,8 @@ enum update_result source_fetch(struct run *r)
 		if (!r->dbs[i].changed)
 			continue;
 		res = source_fetch_db(r, &r->dbs[i], 1);
+		if (res != UPDATE_OK)
+			res = source_db_failed(r, &r->dbs[i], res);
 		if (res != UPDATE_OK)
 			return res;
 	}
@@ -497,8 +587,12 @@ static enum update_result source_refetch_bundle(struct run *r, struct run_bundle
 
 enum update_result source_verify(struct run *r)
 {
+	const char *certs = config_str(CONF_UPDATE_CVD_CERTS_DIR);
 	enum update_result res;
 	size_t i;
+
+	if (*certs == '\0')
+		certs = NULL;
 
 	pause_point("verify");
 	for (i = 0; i < r->ndbs; i++) {
@@ -514,27 +608,36 @@ enum update_result source_verify(struct run *r)
 		 * must then only be newer than the installed one. */
 		want = d->dns_version > 0 && !r->opts.force ? d->local_version + 1
 							    : d->remote_version;
-		bad = cvd_verify(d->path, want, &info, &err) < 0;
+		bad = cvd_verify(d->path, certs, want, &info, &err) < 0;
 		if (bad && d->resumed) {
 			/* A resumed file may join two versions: once more, whole. */
 			log_warn("%s; downloading it again in full", err);
 			unlink(d->path);
 			res = source_fetch_db(r, d, 0);
-			if (res != UPDATE_OK)
-				return res;
-			bad = cvd_verify(d->path, want, &info, &err) < 0;
+			if (res != UPDATE_OK) {
+				res = source_db_failed(r, d, res);
+				if (res != UPDATE_OK)
+					return res;
+				continue;
+			}
+			bad = cvd_verify(d->path, certs, want, &info, &err) < 0;
 		}
 		if (bad) {
 			unlink(d->path);
-			return run_fail(r, UPDATE_VERIFY, "%s", err);
+			if (d->sign[0] != '\0')
+				unlink(d->sign);
+			res = source_db_failed(r, d, run_fail(r, UPDATE_VERIFY, "%s", err));
+			if (res != UPDATE_OK)
+				return res;
+			continue;
 		}
 		if (d->dns_version > info.version)
 			log_warn("%s: the mirror has version %u, DNS announced %u (mirror not yet "
 				 "in sync)", d->name, info.version, d->dns_version);
 		d->remote_version = info.version;
 		d->sigs = info.sigs;
-		log_info("%s.cvd version %u verified (%u signatures)", d->name, info.version,
-			 info.sigs);
+		log_info("%s.cvd version %u verified (%u signatures)%s", d->name, info.version,
+			 info.sigs, d->sign[0] != '\0' ? ", with its detached signature" : "");
 	}
 	for (i = 0; i < r->nbundles; i++) {
 		if (!r->bundles[i].changed)

@@ -16,7 +16,9 @@
        quarantine: the message sits on Postfix's hold queue; tag: the
        forged "Clean" is gone, our Infected status is there; mxscand
        stopped: 451 4.3.0 and nothing delivered; the milter stopped:
-       Postfix's own 4xx;
+       Postfix's own 4xx; the mail policy: a banned .exe refused with 550
+       5.7.0 naming the rule (miltertest's policy.lua and Postfix), an
+       authenticated sender excluded only with policy_skip_authenticated;
  (c) hostile and faulty input through Postfix: a client that drops the
      connection mid-body, a message over mxscand's stream limit (held,
      never accepted unscanned), a scanner that hangs or dies mid-stream
@@ -37,6 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import mimegen  # noqa: E402
 import mxtest  # noqa: E402
 import postfix  # noqa: E402
+from milterproc import Milter  # noqa: E402
 from mxtest import EICAR, EICAR_SIG  # noqa: E402
 
 tap = mxtest.Tap()
@@ -53,73 +56,6 @@ SLOW = 4 if ASAN else 1
 T = 30 * SLOW
 LUA = os.path.join(mxtest.SRCDIR, "tests", "milter")
 CLAM_EXE = os.path.join(mxtest.TESTFILES, "clam.exe")
-
-
-class Milter:
-    """An mxscan-milter in the foreground on SOCKET with OPTIONS."""
-
-    def __init__(self, socket_spec, endpoints, options=None, name="milter"):
-        self.dir = mxtest.tmpdir(name)
-        self.socket = socket_spec
-        self.log = os.path.join(self.dir, "milter.log")
-        opts = {"scanner_endpoints": " ".join(endpoints), "milter_socket": socket_spec,
-                "milter_user": "", "milter_temp_dir": self.dir,
-                "milter_socket_group": "postfix", "milter_scan_timeout": "%ds" % (20 * SLOW)}
-        opts.update(options or {})
-        self.conf = os.path.join(self.dir, "mxscan.conf")
-        with open(self.conf, "w") as f:
-            f.write("".join("%s = %s\n" % kv for kv in opts.items()))
-        self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([MILTER, "-f", "-c", self.conf], stdout=self.logf,
-                                     stderr=subprocess.STDOUT)
-        mxtest.on_cleanup(self.stop)
-        path = socket_spec[5:]
-        if not mxtest.wait_for(lambda: self._connects(path) or self.proc.poll() is not None, T):
-            raise RuntimeError("milter not ready:\n" + self.logtext())
-        if self.proc.poll() is not None:
-            raise RuntimeError("milter exited:\n" + self.logtext())
-
-    @staticmethod
-    def _connects(path):
-        s = socket.socket(socket.AF_UNIX)
-        try:
-            s.connect(path)
-            return True
-        except OSError:
-            return False
-        finally:
-            s.close()
-
-    def stop(self, graceful=True):
-        """SIGTERM and wait (libmilter's listener notices within about 5 s),
-        or SIGKILL for a quick restart (the next one removes the socket)."""
-        if not graceful and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        rc = mxtest.stop_process(self.proc)
-        if not self.logf.closed:
-            self.logf.close()
-        return rc
-
-    def logtext(self):
-        with open(self.log, "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def fds(self):
-        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
-
-    def fd_list(self):
-        d = "/proc/%d/fd" % self.proc.pid
-        out = []
-        for n in os.listdir(d):
-            try:
-                out.append("%s -> %s" % (n, os.readlink(os.path.join(d, n))))
-            except OSError:
-                pass
-        return "\n".join(sorted(out))
-
-    def rss_kb(self):
-        return mxtest.proc_rss_kb(self.proc.pid)
 
 
 def miltertest(script, sock, **defs):
@@ -328,6 +264,52 @@ def test_quarantine_and_tag(tap):
            not in head and "by a forger" not in head and
            head.count("X-Virus-Status:") == 1 and "X-Virus-Scanned: mxscan-milter" in head,
            "tag: our Infected status replaced the forged Clean (and the forged Scanned)", head)
+    restart_milter({})
+
+
+def test_policy_miltertest(tap):
+    """(a) the mail policy under miltertest: banned_names = *.exe; an
+    authenticated sender is excluded only with policy_skip_authenticated."""
+    for skip in ("0", "1"):
+        sock = os.path.join(work, "mt-policy-%s.sock" % skip)
+        opts = {"banned_names": "*.exe", "policy_skip_authenticated": "yes" if skip == "1" else "no"}
+        m = Milter("unix:" + sock, ["unix:" + scand.socket], opts, name="mt-policy-" + skip)
+        rc, out = miltertest("policy.lua", sock, skipauth=skip)
+        tap.ok(rc == 0 and "policy: ok" in out,
+               "miltertest policy.lua, policy_skip_authenticated = %s: banned .exe refused with "
+               "550 5.7.0 and the rule; the authenticated sender %s" %
+               (opts["policy_skip_authenticated"], "accepted unscanned at end of headers"
+                if skip == "1" else "refused all the same"), out + m.logtext()[-2000:])
+        log = m.logtext()
+        tap.ok('PQ1: ' in log and 'verdict=banned, signature=Banned.Name.exe' in log and
+               'action=reject, policy="Banned.Name.exe in part 2 (banned_names *.exe: reject)"'
+               in log, "policy (%s): the log line names the decision and its rule" % skip,
+               log[-2000:])
+        skipped = [l for l in log.splitlines() if "PQ3: " in l]
+        want = ('verdict=skipped' in "".join(skipped) and
+                'policy="not scanned: authenticated client, policy_skip_authenticated"'
+                in "".join(skipped)) if skip == "1" else \
+            ("verdict=banned" in "".join(skipped))
+        tap.ok(want, "policy (%s): the authenticated sender's log line" % skip, "\n".join(skipped))
+        m.stop(graceful=False)
+
+
+def test_policy_postfix(tap):
+    """(b) a banned .exe through the real Postfix: 550 5.7.0 with the reason."""
+    restart_milter({"banned_names": "*.exe"})
+    program = b"MZ\x90\x00" + bytes(range(256)) * 8
+    rc, tr = pf.swaks("carol@example.test", message("invoice", program, name="invoice.exe"))
+    want = ("<** 550 5.7.0 message refused: Banned.Name.exe in part 2 "
+            "(banned_names *.exe: reject)")
+    tap.ok(rc != 0 and want in end_of_data(tr),
+           "policy: a clean program named invoice.exe refused with 550 5.7.0 and the rule",
+           tr[-1500:])
+    tap.ok(pf.wait_queue_empty(T) and not pf.queue(), "policy: nothing queued")
+    rc, tr = pf.swaks("carol@example.test", message("a pdf", program, name="invoice.pdf"))
+    tap.ok(rc == 0 and "<-  250 " in end_of_data(tr),
+           "policy: the same bytes named invoice.pdf are accepted", tr[-1500:])
+    tap.ok(pf.wait_maildir("carol", 1, T) and pf.maildir_count("carol") == 1,
+           "policy: only the .pdf is delivered (to carol)")
     restart_milter({})
 
 

@@ -37,7 +37,10 @@ def start(tap):
 FINAL_FOUND = "stream: %s FOUND" % EICAR_SIG
 CLAM_SIG = mxtest.CLAM_EXE_SIG
 # One reply line: path, type, name ("..." with \ooo escapes, or -), verdict.
-LINE_RE = re.compile(r'(raw|[1-9][0-9]*(?:\.[1-9][0-9]*)*(?:\.uu[1-9][0-9]*)?) '
+# The lenient reading's paths: seg<n> and the suffixes .b64, .b64p, .qp,
+# .uu<n>, .yenc<n>, .hqx<n>, .run<n> (mxscand(8)).
+LINE_RE = re.compile(r'(raw|(?:seg[1-9][0-9]*|[1-9][0-9]*(?:\.[1-9][0-9]*)*)'
+                     r'(?:\.(?:uu|yenc|hqx|run)[1-9][0-9]*|\.b64p?|\.qp)?) '
                      r'([a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+) '
                      r'("(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[0-7]{3})*"|-) '
                      r'(OK|\S+ FOUND|.+ ERROR)\Z')

@@ -18,8 +18,21 @@ is the witness of every HTTP request.
 5. A record older than 12 hours is not trusted either: range requests.
 6. DNS down and the mirror answers 429: exit 5 (cool-down) after one
    request; the next run makes no request at all, still exit 5.
+A failing database does not hold back a feed (a sha256 feed "haus" on an
+origin of its own; the ClamAV mirror on another):
+7. DNS down, a daily.cvd with a flipped byte on the mirror and a new haus:
+   haus is installed, daily stays at its installed version, exit 7; the
+   next run checks daily's header again unconditionally (the failed
+   check's validators were not kept) and fails the same way, with
+   nothing else new: current untouched.
+8. DNS announces daily 5 and the mirror answers 429, a new haus: haus is
+   installed, daily stays, exit 5; the next run inside the cool-down makes
+   zero requests to the mirror and still installs a newer haus, exit 5.
+9. A first install (no current set) whose daily cannot be fetched builds
+   no set at all (exit 5), even though the feed could be fetched.
 Skipped when ../shared/testdata/clamav-cvd is absent.
 """
+import hashlib
 import os
 import sys
 import time
@@ -72,6 +85,34 @@ def start(tap):
         "update_reload_timeout": "60s",
         "scanner_endpoints": "unix:" + mx.socket,
     })
+
+
+def publish_haus(n):
+    """doc/haus: haus.ndb detecting HAUS-N, and its .sha256 sidecar."""
+    d = os.path.join(doc, "haus")
+    os.makedirs(d, exist_ok=True)
+    body = updtest.ndb_line("Haus.Test.%d" % n, updtest.marker("HAUS-%d" % n)).encode()
+    p = os.path.join(d, "haus.ndb")
+    with open(p, "wb") as f:
+        f.write(body)
+    with open(p + ".sha256", "w") as f:
+        f.write("%s  haus.ndb\n" % hashlib.sha256(body).hexdigest())
+    updtest.stamp(p, p + ".sha256")
+
+
+def haus_feed():
+    """update_feeds: haus over plain http on nginx's fourth origin (never
+    on cool-down here)."""
+    return "haus verify=sha256 interval=0 url=%s files=haus.ndb" % ng.url(
+        "/m/haus", "http", ng.alt2_port)
+
+
+def detects(n):
+    """The daemon serves current and detects HAUS-N."""
+    ok = mxtest.wait_for(lambda: os.path.realpath(mx.health().get("database_path") or "/")
+                         == up.current_dir(), 30)
+    return ok and updtest.scan(mx, b"x" + updtest.marker("HAUS-%d" % n) + b"y") \
+        == "stream: Haus.Test.%d.UNOFFICIAL FOUND" % n
 
 
 def gets(reqs):
@@ -164,6 +205,95 @@ def test_cooldown(tap):
     tap.eq(r.rc, 5, "next run within the cool-down: exit 5") or tap.diag(r)
     tap.eq(ng.requests_since(mark), [], "next run within the cool-down: zero HTTP requests")
     tap.eq(up.current(), cur, "current untouched")
+
+
+
+def test_db_verify_keeps(tap):
+    """7: a corrupt daily.cvd does not hold back a feed."""
+    dns.stop()
+    bad = os.path.join(doc, "bad")
+    os.makedirs(bad)
+    for name, v in (("main", 3), ("daily", 5)):
+        with open(updtest.cvd(v), "rb") as f, open(os.path.join(bad, name + ".cvd"), "wb") as g:
+            g.write(f.read())
+    updtest.flip_byte(os.path.join(bad, "daily.cvd"), 512 + 3000)
+    updtest.stamp(os.path.join(bad, "main.cvd"), os.path.join(bad, "daily.cvd"))
+    publish_haus(1)
+    over = {"update_mirrors": ng.url("/m/bad", "http"), "update_feeds": haus_feed()}
+    cur = up.current()
+    mark = ng.mark()
+    r = up.run(overrides=over)
+    reqs = ng.requests_since(mark)
+    tap.eq(r.rc, 7, "corrupt daily.cvd, new feed: exit 7 (daily's verification)") or tap.diag(r)
+    tap.ok(any(" /m/bad/daily.cvd 200 " in q for q in reqs), "daily.cvd was fetched", reqs)
+    tap.ok(up.current() != cur and same("daily", 4) and same("main", 3),
+           "a new set, with the installed daily 4 kept (and main 3)")
+    tap.ok(detects(1), "the feed is installed and the daemon detects its test string")
+    tap.ok("daily keeps its installed version 4" in r.err and "verify failed" in r.err,
+           "the log says daily failed verification and kept version 4", r.err)
+
+    cur, snap = up.current(), up.snapshot()
+    mark = ng.mark()
+    r = up.run(overrides=over)
+    reqs = ng.requests_since(mark)
+    daily = [q for q in reqs if " /m/bad/daily.cvd " in q]
+    tap.eq(r.rc, 7, "the next run: daily still corrupt, exit 7") or tap.diag(r)
+    tap.ok(len(daily) == 2 and " 206 " in daily[0] and " 200 " in daily[1],
+           "daily's header is checked again and the CVD fetched again", "\n".join(reqs))
+    tap.ok(daily and '"bytes=0-511" "-" "-"' in daily[0],
+           "daily's header check is unconditional (no validator kept from the failed run)",
+           "\n".join(daily))
+    tap.eq((up.current(), up.snapshot()), (cur, snap),
+           "nothing else new: no set built, current untouched")
+
+
+def test_db_cooldown_keeps(tap):
+    """8: ClamAV's mirror in cool-down does not hold back a feed."""
+    dns.set({RECORD: updtest.cvd_record(3, 5, 0)})
+    publish_haus(2)
+    mirror_port = ng.alt_port
+    over = {"update_mirrors": ng.url("/e429/clamav", "http", mirror_port),
+            "update_feeds": haus_feed()}
+    cur = up.current()
+    mark = ng.mark()
+    r = up.run(overrides=over)
+    reqs = ng.requests_since(mark)
+    to_mirror = [q for q in reqs if q.startswith("%d " % mirror_port)]
+    tap.eq(r.rc, 5, "mirror answers 429, new feed: exit 5 (cool-down)") or tap.diag(r)
+    tap.ok(len(to_mirror) == 1 and " /e429/clamav/daily.cvd 429 " in to_mirror[0],
+           "one request to the mirror (daily.cvd, answered 429)", "\n".join(reqs))
+    tap.ok(up.current() != cur and same("daily", 4) and same("main", 3),
+           "a new set, daily stays at its installed version 4")
+    tap.ok(detects(2), "the feed's new version is installed and detected")
+    tap.ok("daily keeps its installed version 4" in r.err, "the log says daily kept version 4",
+           r.err)
+
+    publish_haus(3)
+    cur = up.current()
+    mark = ng.mark()
+    r = up.run(overrides=over)
+    reqs = ng.requests_since(mark)
+    tap.eq(r.rc, 5, "next run inside the cool-down: exit 5") or tap.diag(r)
+    tap.eq([q for q in reqs if q.startswith("%d " % mirror_port)], [],
+           "next run inside the cool-down: zero requests to the mirror")
+    tap.ok(up.current() != cur and same("daily", 4) and detects(3),
+           "and the feed (due) still updates: its newer version is installed", reqs)
+
+
+def test_first_set_needs_all(tap):
+    """9: no first set without every configured database."""
+    froot = os.path.join(work, "fresh")
+    fup = updtest.Updater(work, froot, dict(up.options, database_root=froot), name="fresh.conf")
+    mark = ng.mark()
+    r = fup.run(overrides={"update_mirrors": ng.url("/e429/clamav", "http", ng.alt_port),
+                           "update_feeds": haus_feed()})
+    reqs = ng.requests_since(mark)
+    tap.eq(r.rc, 5, "first install, daily's mirror on cool-down: exit 5") or tap.diag(r)
+    tap.ok(any(q.startswith("%d " % ng.alt2_port) for q in reqs),
+           "the feed was fetched", "\n".join(reqs))
+    tap.ok(fup.current() is None and fup.versions() == [],
+           "no set built without the databases (no current, no version)", fup.versions())
+    tap.ok("no installed version to keep" in r.err, "the log says why", r.err)
 
 
 mxtest.run(globals(), tap)

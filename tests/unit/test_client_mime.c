@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "common/buffer.h"
+#include "common/client.h"
 #include "common/client_mime.h"
 #include "common/sock.h"
 
@@ -209,7 +210,7 @@ static void test_stream_clean(void **state)
 	eps[0] = f.endpoint;
 	eps[1] = NULL;
 	o = options(eps, 10000);
-	cm = client_mime_open(&o, 1024, dir);
+	cm = client_mime_open(&o, 0, 1024, dir);
 	stream(cm, m, len, 4000);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_CLEAN);
 	assert_int_equal(client_mime_bytes(cm), len);
@@ -226,7 +227,8 @@ static void test_stream_clean(void **state)
 }
 
 /* run_failover - the first scanner fails as MODE after DIE_AFTER bytes; the second gets it all. */
-static void run_failover(enum fake_mode mode, const char *first_reply, size_t memory_max)
+static void run_failover_as(enum fake_mode mode, const char *first_reply, size_t memory_max,
+			    int facts)
 {
 	struct fake a, b;
 	const char *eps[3];
@@ -245,7 +247,7 @@ static void run_failover(enum fake_mode mode, const char *first_reply, size_t me
 	eps[2] = NULL;
 	o = options(eps, 3000);
 	t0 = sock_now_ms();
-	cm = client_mime_open(&o, memory_max, dir);
+	cm = client_mime_open(&o, facts, memory_max, dir);
 	stream(cm, m, len, 8192);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_INFECTED);
 	assert_string_equal(res.detail, "Worm.X");
@@ -259,9 +261,23 @@ static void run_failover(enum fake_mode mode, const char *first_reply, size_t me
 	assert_int_equal(buffer_len(&b.got), len);
 	assert_memory_equal(buffer_data(&b.got), m, len);
 	assert_true(b.terminated);
+	/* the live request and the replay ask the same command */
+	assert_string_equal(a.command, facts ? "zMIMEFACTS" : "zMIMESCAN");
+	assert_string_equal(b.command, facts ? "zMIMEFACTS" : "zMIMESCAN");
 	buffer_free(&a.got);
 	buffer_free(&b.got);
 	free(m);
+}
+
+static void run_failover(enum fake_mode mode, const char *first_reply, size_t memory_max)
+{
+	run_failover_as(mode, first_reply, memory_max, 0);
+}
+
+/* test_failover_facts - a MIMEFACTS (a mail policy's) is replayed as MIMEFACTS. */
+static void test_failover_facts(void **state)
+{
+	run_failover_as(FAKE_DIE, "", 1 << 20, 1);
 }
 
 static void test_failover_dies(void **state)
@@ -302,7 +318,7 @@ static void test_early_refusal(void **state)
 	eps[1] = b.endpoint;
 	eps[2] = NULL;
 	o = options(eps, 5000);
-	cm = client_mime_open(&o, 1 << 20, dir);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
 	stream(cm, m, len, 65536);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_LIMIT);
 	assert_string_equal(res.endpoint, a.endpoint);
@@ -316,6 +332,69 @@ static void test_early_refusal(void **state)
 	free(m);
 }
 
+/*
+ * test_early_clean_untrusted - a scanner that answers OK while the message
+ * is still being written cannot have seen it all: that answer is not
+ * taken, the kept copy goes to the next scanner.
+ */
+static void test_early_clean_untrusted(void **state)
+{
+	struct fake a, b;
+	const char *eps[3];
+	size_t len = 2000000;
+	char *m = message(len), reply[4096];
+	struct client_result res;
+	struct client_options o;
+	struct client_mime *cm;
+
+	(void)state;
+	fake_start(&a, 1, FAKE_REFUSE, 100000, "stream: OK");
+	fake_start(&b, 2, FAKE_ANSWER, 0, "stream: OK");
+	eps[0] = a.endpoint;
+	eps[1] = b.endpoint;
+	eps[2] = NULL;
+	o = options(eps, 5000);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
+	stream(cm, m, len, 65536);
+	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_CLEAN);
+	assert_string_equal(res.endpoint, b.endpoint);
+	client_mime_free(&cm);
+	fake_stop(&a);
+	fake_stop(&b);
+	assert_int_equal(b.connections, 1);
+	assert_int_equal(buffer_len(&b.got), len);	/* the whole message, replayed */
+	assert_true(b.terminated);
+	buffer_free(&a.got);
+	buffer_free(&b.got);
+	free(m);
+}
+
+/*
+ * test_early_clean_buffer - the same for a plain INSTREAM of a buffer: with
+ * no second scanner, an OK before the whole stream was sent is a
+ * temporary failure, never clean.
+ */
+static void test_early_clean_buffer(void **state)
+{
+	struct fake a;
+	const char *eps[2];
+	size_t len = 2000000;
+	char *m = message(len);
+	struct client_result res;
+	struct client_options o;
+
+	(void)state;
+	fake_start(&a, 1, FAKE_REFUSE, 100000, "stream: OK");
+	eps[0] = a.endpoint;
+	eps[1] = NULL;
+	o = options(eps, 5000);
+	assert_int_equal(client_scan_buffer(&o, m, len, &res), CLIENT_TEMPFAIL);
+	fake_stop(&a);
+	assert_true(buffer_len(&a.got) < len);
+	buffer_free(&a.got);
+	free(m);
+}
+
 /* test_nothing_reachable - no scanner: a temporary failure naming the reason. */
 static void test_nothing_reachable(void **state)
 {
@@ -326,7 +405,7 @@ static void test_nothing_reachable(void **state)
 	struct client_mime *cm;
 
 	snprintf(ep, sizeof(ep), "unix:%s/nobody", dir);
-	cm = client_mime_open(&o, 1024, dir);
+	cm = client_mime_open(&o, 0, 1024, dir);
 	stream(cm, "hello", 5, 5);
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_TEMPFAIL);
 	assert_true(res.detail[0] != '\0');
@@ -348,7 +427,7 @@ static void test_late_scanner(void **state)
 	eps[0] = f.endpoint;
 	eps[1] = NULL;
 	o = options(eps, 5000);
-	cm = client_mime_open(&o, 1 << 20, dir);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
 	stream(cm, "Subject: x\r\n\r\nbody\r\n", 20, 7);
 	fake_start(&f, 7, FAKE_ANSWER, 0, "stream: OK");
 	assert_int_equal(client_mime_finish(cm, reply, sizeof(reply), &res), CLIENT_CLEAN);
@@ -377,7 +456,7 @@ static void test_single_dies(void **state)
 	eps[0] = f.endpoint;
 	eps[1] = NULL;
 	o = options(eps, 3000);
-	cm = client_mime_open(&o, 1 << 20, dir);
+	cm = client_mime_open(&o, 0, 1 << 20, dir);
 	for (off = 0; off < len && r == 0; off += 10000)
 		r = client_mime_write(cm, m + off, 10000, &err);
 	assert_int_equal(r, -1);	/* the caller learns it can stop */
@@ -409,7 +488,10 @@ int main(void)
 		cmocka_unit_test(test_failover_dies_spooled),
 		cmocka_unit_test(test_failover_hangs),
 		cmocka_unit_test(test_failover_tempfail_reply),
+		cmocka_unit_test(test_failover_facts),
 		cmocka_unit_test(test_early_refusal),
+		cmocka_unit_test(test_early_clean_untrusted),
+		cmocka_unit_test(test_early_clean_buffer),
 		cmocka_unit_test(test_nothing_reachable),
 		cmocka_unit_test(test_late_scanner),
 		cmocka_unit_test(test_single_dies),

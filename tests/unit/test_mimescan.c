@@ -82,11 +82,22 @@ static void test_path_parse(void **state)
 		{"3.b64", "3", MIMESCAN_READ_B64},
 		{"raw", "", MIMESCAN_READ_RAW},
 		{"2147483647", "2147483647", MIMESCAN_READ_PART},
+		{"seg4", "seg4", MIMESCAN_READ_SEGMENT},
+		{"seg12.b64", "seg12", MIMESCAN_READ_B64},
+		{"seg1.b64p", "seg1", MIMESCAN_READ_B64P},
+		{"2.1.b64p", "2.1", MIMESCAN_READ_B64P},
+		{"3.qp", "3", MIMESCAN_READ_QP},
+		{"seg2.uu3", "seg2", MIMESCAN_READ_UU},
+		{"1.yenc2", "1", MIMESCAN_READ_YENC},
+		{"seg3.hqx1", "seg3", MIMESCAN_READ_HQX},
+		{"2.run10", "2", MIMESCAN_READ_RUN},
 	};
 	static const char *const bad[] = {
 		"", "0", "01", "1.", ".1", "1..2", "1.0", "1.uu", "1.uu0", "1.uux", "1.b64.1",
 		"1.uu1.b64", "1.uu1.2", "raw.1", "RAW", "raw ", "1 2", "1.x", "b64", "uu1",
 		"2147483648", "1.b6", "1.B64", "-1", "1:", "1.2a",
+		"seg", "seg0", "seg01", "seg1.2", "seg1.", "Seg1", "1.seg1", "seg1.b64pp", "1.qp1",
+		"1.run", "1.yenc0", "1.hqx", "seg1.raw", "1.b64p1", "seg1.uu1.qp",
 	};
 	char part[MIMESCAN_PATH_MAX];
 	const char *err;
@@ -109,6 +120,21 @@ static void test_path_parse(void **state)
 	assert_int_equal(mimescan_path_parse("12.3", part, 4, &err), -1);
 	assert_int_equal(mimescan_path_parse("12.uu3", part, 3, &err), MIMESCAN_READ_UU);
 	assert_string_equal(part, "12");
+	/* every reading's path, as written, reads back as that reading */
+	{
+		static const int readings[] = {MIMESCAN_READ_UU, MIMESCAN_READ_B64, MIMESCAN_READ_B64P,
+					       MIMESCAN_READ_QP, MIMESCAN_READ_YENC, MIMESCAN_READ_HQX,
+					       MIMESCAN_READ_RUN, MIMESCAN_READ_SEGMENT};
+		char p[64];
+
+		for (i = 0; i < sizeof(readings) / sizeof(readings[0]); i++) {
+			assert_int_equal(mimescan_path_reading(p, sizeof(p), "2.1",
+							       (enum mimescan_reading)readings[i], 7), 0);
+			assert_int_equal(mimescan_path_parse(p, part, sizeof(part), &err), readings[i]);
+		}
+		assert_int_equal(mimescan_path_reading(p, sizeof(p), "2", MIMESCAN_READ_PART, 1), -1);
+		assert_int_equal(mimescan_path_reading(p, 5, "2.1", MIMESCAN_READ_RUN, 7), -1);
+	}
 }
 
 /* assert_line - DST holds exactly WANT and N is its length. */

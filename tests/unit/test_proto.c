@@ -450,6 +450,9 @@ static void test_verdict_invalid(void **state)
 		"stream: ok",
 		"stream: OK.",
 		"stream:OK",
+		"stream: foo OK",	/* text between the subject and OK */
+		"1: stream: Eicar OK",
+		"/tmp/file: not OK",
 		"NOT OK",		/* OK without a subject */
 		"Eicar FOUND",		/* FOUND without a subject */
 		"stream: FOUND",	/* FOUND without a name */

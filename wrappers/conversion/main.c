@@ -3,9 +3,11 @@
  * configuration, one part through conversion_run, one log line).
  *
  * The channel execs it once per matching MIME part.  It hands the part
- * to mxscand (FILDES on a UNIX socket, INSTREAM over TCP), then writes
- * the channel's outputs: a byte-exact copy for a clean part; for an
- * infected part what conversion_infected_action says; when the part
+ * to mxscand (FILDES on a UNIX socket, INSTREAM over TCP; PARTFACTS
+ * when a mail policy is set, partpolicy.h), then writes the channel's
+ * outputs: a byte-exact copy for a clean part; for an infected part what
+ * conversion_infected_action says (with a policy, what the policy says
+ * for the part, its names and its true type); when the part
  * cannot be scanned what conversion_failure_action says (by default
  * STATUS=PMDF__AGN, so the MTA keeps the message and retries).  It links
  * neither libclamav nor GMime and starts no other process.
@@ -25,6 +27,7 @@
 #include "wrappers/conversion/conversion.h"
 #include "wrappers/conversion/outputs.h"
 #include "wrappers/conversion/part.h"
+#include "wrappers/conversion/partpolicy.h"
 
 static void usage(FILE *fp)
 {
@@ -58,6 +61,7 @@ int main(int argc, char **argv)
 	const char *file = NULL, *err = NULL;
 	char name[128], type[128];
 	long long t0 = sock_now_ms();
+	struct policy *pol = NULL;
 	struct part p;
 
 	overrides = xcalloc((size_t)argc, sizeof(char *));
@@ -74,7 +78,8 @@ int main(int argc, char **argv)
 	}
 	log_init("mxscan-conversion", dests);
 	memset(&r, 0, sizeof(r));
-	if (config_load(file, overrides, noverrides, &err) < 0) {
+	if (config_load(file, overrides, noverrides, &err) < 0 ||
+	    ((pol = partpolicy_load(conversion_infected_policy(), &err)) == NULL && err != NULL)) {
 		/* Without a configuration the safe answer is "retry later". */
 		log_error("%s", err);
 		config_load("/dev/null", NULL, 0, &err);
@@ -92,16 +97,17 @@ int main(int argc, char **argv)
 		snprintf(o.sig, sizeof(o.sig), "%s", err);
 		conversion_failure(&p, -1, &o);
 	} else {
-		conversion_run(&p, &o, &r);
+		conversion_run(&p, pol, &o, &r);
 	}
 	part_safe_text(name, sizeof(name), p.name);
 	snprintf(type, sizeof(type), "%s/%s", *p.type ? p.type : "-", *p.subtype ? p.subtype : "-");
 	part_safe_text(type, sizeof(type), type);
 	log_info("msgid=%s part=%s type=%s name=\"%s\" verdict=%s sig=\"%s\" action=\"%s\" "
-		 "scanner=%s ms=%lld",
+		 "scanner=%s ms=%lld%s%s%s",
 		 *p.message_id ? p.message_id : "-", *p.part_number ? p.part_number : "-", type,
 		 name, o.verdict, o.sig, o.action, *r.endpoint ? r.endpoint : "-",
-		 sock_now_ms() - t0);
+		 sock_now_ms() - t0, *o.policy ? " policy=\"" : "", o.policy, *o.policy ? "\"" : "");
+	policy_free(&pol);
 	free(overrides);
 	return o.written ? 0 : 2;
 }

@@ -78,10 +78,10 @@ int outputs_copy(int in, const char *output_file, const char **error_r)
 	return outputs_finish(out, output_file, failed, error_r);
 }
 
-int outputs_notice(const struct part *p, const char *virname, const char *output_file,
-		   const char **error_r)
+int outputs_notice(const struct part *p, const char *virname, const char *rule,
+		   const char *output_file, const char **error_r)
 {
-	char name[256], type[128], sub[128], sig[256], when[64], host[128] = "";
+	char name[256], type[128], sub[128], sig[256], why[320], when[64], host[128] = "";
 	char *text;
 	time_t now = time(NULL);
 	struct tm tm;
@@ -94,16 +94,30 @@ int outputs_notice(const struct part *p, const char *virname, const char *output
 	gethostname(host, sizeof(host) - 1);
 	part_safe_text(host, sizeof(host), host);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", localtime_r(&now, &tm));
-	n = asprintf(&text,
-		     "This part of the message was removed because it contains a virus.\n"
-		     "\n"
-		     "  File:    %s\n"
-		     "  Type:    %s/%s\n"
-		     "  Virus:   %s\n"
-		     "  Scanned: %s by mxscan-conversion on %s\n"
-		     "\n"
-		     "The rest of the message was delivered unchanged.\n",
-		     name, type, sub, sig, when, host);
+	if (rule != NULL && *rule != '\0')
+		n = asprintf(&text,
+			     "This part of the message was removed by the mail policy.\n"
+			     "\n"
+			     "  File:    %s\n"
+			     "  Type:    %s/%s\n"
+			     "  Reason:  %s\n"
+			     "  Rule:    %s\n"
+			     "  Scanned: %s by mxscan-conversion on %s\n"
+			     "\n"
+			     "The rest of the message was delivered unchanged.\n",
+			     name, type, sub, sig, part_safe_text(why, sizeof(why), rule), when,
+			     host);
+	else
+		n = asprintf(&text,
+			     "This part of the message was removed because it contains a virus.\n"
+			     "\n"
+			     "  File:    %s\n"
+			     "  Type:    %s/%s\n"
+			     "  Virus:   %s\n"
+			     "  Scanned: %s by mxscan-conversion on %s\n"
+			     "\n"
+			     "The rest of the message was delivered unchanged.\n",
+			     name, type, sub, sig, when, host);
 	if (n < 0) {
 		*error_r = "out of memory";
 		return -1;

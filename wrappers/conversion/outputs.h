@@ -18,9 +18,13 @@
 /* outputs_copy - OUTPUT_FILE becomes a byte-exact copy of INPUT_FD. */
 int outputs_copy(int input_fd, const char *output_file, const char **error_r);
 
-/* outputs_notice - OUTPUT_FILE becomes a text notice naming VIRNAME. */
-int outputs_notice(const struct part *p, const char *virname, const char *output_file,
-		   const char **error_r);
+/*
+ * outputs_notice - OUTPUT_FILE becomes a text notice naming VIRNAME; with
+ * a RULE (not NULL or ""), the notice of a part the mail policy removed,
+ * naming VIRNAME (a signature or Banned.* label) and the rule.
+ */
+int outputs_notice(const struct part *p, const char *virname, const char *rule,
+		   const char *output_file, const char **error_r);
 
 /*
  * outputs_options - write OUTPUT_OPTIONS once and atomically (a private

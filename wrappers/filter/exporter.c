@@ -42,8 +42,7 @@ static metrics_counter exporter_failures[2];	/* scan-error, unavailable */
 static struct metrics_histogram exporter_message_time = METRICS_HISTOGRAM_INIT(exporter_bounds);
 static struct metrics_histogram exporter_scan_time = METRICS_HISTOGRAM_INIT(exporter_bounds);
 static time_t exporter_started;
-static int exporter_fd = -1;
-static struct metrics_http *exporter_http;
+static struct metrics_http_endpoint exporter_endpoint = {.fd = -1};
 
 void exporter_message(const char *action, const struct verdict *v, long long total_ms,
 		      const char *reply)
@@ -115,32 +114,16 @@ void exporter_page(struct buffer *out, void *unused)
 
 void exporter_open(void)
 {
-	const char *listen = config_str(CONF_FILTER_METRICS_LISTEN), *err = NULL;
-
 	exporter_started = time(NULL);
-	if (*listen == '\0')
-		return;
-	exporter_fd = metrics_http_listen(listen, (int)config_num(CONF_METRICS_ALLOW_REMOTE), &err);
-	if (exporter_fd < 0)
-		log_fatal("filter_metrics_listen: %s", err);
+	metrics_http_open(&exporter_endpoint, CONF_FILTER_METRICS_LISTEN);
 }
 
 void exporter_start(void)
 {
-	const char *err = NULL;
-
-	if (exporter_fd < 0)
-		return;
-	exporter_http = metrics_http_start(exporter_fd, config_str(CONF_METRICS_PATH),
-					   exporter_page, NULL, &err);
-	exporter_fd = -1;
-	if (exporter_http == NULL)
-		log_fatal("filter_metrics_listen: %s", err);
-	log_info("metrics: serving GET %s on filter_metrics_listen %s",
-		 config_str(CONF_METRICS_PATH), config_str(CONF_FILTER_METRICS_LISTEN));
+	metrics_http_serve(&exporter_endpoint, exporter_page, NULL);
 }
 
 void exporter_stop(void)
 {
-	metrics_http_stop(&exporter_http);
+	metrics_http_close(&exporter_endpoint);
 }

@@ -26,21 +26,6 @@
 #include "wrappers/filter/strip.h"
 #include "wrappers/quarantine/qstore.h"
 
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"Usage: mxscan-filter [options]\n"
-		"Postfix SMTP content filter scanning mail with mxscand.\n\n"
-		"  -c, --config FILE     configuration file (default %s)\n"
-		"  -o, --option N=V      override one parameter (repeatable)\n"
-		"  -f, --foreground      stay in the foreground and log to stderr too\n"
-		"  -n, --print-config    check the settings, print non-default ones and exit\n"
-		"  -v, --verbose         log debugging detail\n"
-		"  -h, --help            this help\n"
-		"  -V, --version         print the version and exit\n",
-		config_default_file);
-}
-
 int main(int argc, char **argv)
 {
 	struct daemon_options opts;
@@ -50,7 +35,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("mxscan-filter", LOG_DEST_STDERR);
-	if ((rc = daemon_options(argc, argv, "mxscan-filter", usage, &opts)) >= 0)
+	rc = daemon_options(argc, argv, "mxscan-filter",
+			    "Postfix SMTP content filter scanning mail with mxscand.",
+			    &opts);
+	if (rc >= 0)
 		return rc;
 	if (settings_load(&err) < 0)
 		log_fatal("%s", err);

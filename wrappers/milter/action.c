@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/policy.h"
 #include "wrappers/milter/action.h"
 
 /* action_token - a scanner-supplied name with only safe bytes, spaces as '_'. */
@@ -138,15 +139,96 @@ static void action_failure(const struct settings *s, const char *reason, struct 
 	snprintf(a->text, sizeof(a->text), "virus scanner unavailable, try again later");
 }
 
+/* action_reason - PREFIX and the policy's REASON as a reply text. */
+static void action_reason(char *dst, size_t size, const char *prefix, const char *reason)
+{
+	char buf[ACTION_TEXT_MAX];
+
+	snprintf(buf, sizeof(buf), "%s%s", prefix, reason);
+	action_text(dst, size, buf);
+}
+
+/*
+ * action_policy - the policy's decision on the MIMEFACTS reply REPLY
+ * (the scan itself came out clean or infected).  Returns 0, or -1 when
+ * the reply does not parse.
+ */
+static int action_policy(const struct settings *s, const char *reply, struct action *a)
+{
+	struct policy_decision d;
+	const struct policy_hit *h;
+	const char *err = NULL;
+
+	policy_decision_init(&d);
+	if (reply == NULL ||
+	    policy_decide_reply(s->policy, reply, strlen(reply) + 1, '\0', 0, &d, &err) < 0) {
+		policy_decision_free(&d);
+		return -1;
+	}
+	if (d.nhits > 0)	/* "nothing found" is no news */
+		action_text(a->policy, sizeof(a->policy), d.reason);
+	if (d.action == POLICY_PASS) {
+		a->sig[0] = '\0';
+		a->verdict = "clean";
+		action_set(a, ACTION_ACCEPT, "accept", NULL, NULL);
+		if (s->add_headers)
+			snprintf(a->status, sizeof(a->status), "Clean");
+		policy_decision_free(&d);
+		return 0;
+	}
+	h = &d.hits[d.decisive];
+	action_token(a->sig, sizeof(a->sig), h->label);
+	a->verdict = h->category == POLICY_MALWARE || h->category == POLICY_HEURISTIC ?
+		     "infected" : "banned";
+	snprintf(a->status, sizeof(a->status), "Infected (%s)", a->sig);
+	switch (d.action) {
+	case POLICY_REJECT:
+		action_set(a, ACTION_REJECT, "reject", "550", "5.7.0");
+		if (strcmp(a->verdict, "infected") == 0 && strcmp(h->rule, "the infected action") == 0)
+			action_expand(a->text, sizeof(a->text), s->reject_reply, a->sig);
+		else
+			action_reason(a->text, sizeof(a->text), "message refused: ", d.reason);
+		a->status[0] = '\0';
+		break;
+	case POLICY_STRIP:	/* a milter cannot take a part out */
+	case POLICY_QUARANTINE:
+		action_set(a, ACTION_QUARANTINE, "quarantine", NULL, NULL);
+		action_reason(a->text, sizeof(a->text), "policy: ", d.reason);
+		break;
+	case POLICY_DISCARD:
+		action_set(a, ACTION_DISCARD, "discard", NULL, NULL);
+		a->status[0] = '\0';
+		break;
+	case POLICY_TAG:
+	default:
+		action_set(a, ACTION_ACCEPT, "tag", NULL, NULL);
+		break;
+	}
+	policy_decision_free(&d);
+	return 0;
+}
+
 void action_decide(const struct settings *s, const struct client_result *res, const char *reply,
 		   struct action *a)
 {
 	char reason[200];
 
-	(void)reply;	/* for the policy module: the part lines */
 	memset(a, 0, sizeof(*a));
 	action_token(a->sig, sizeof(a->sig), res->detail);
 	action_text(reason, sizeof(reason), res->detail[0] != '\0' ? res->detail : "unknown");
+	if (s->policy != NULL && s->facts &&
+	    (res->status == CLIENT_CLEAN || res->status == CLIENT_INFECTED)) {
+		if (action_policy(s, reply, a) == 0) {
+			a->scanned_header = s->add_headers;
+			return;
+		}
+		memset(a, 0, sizeof(*a));
+		snprintf(a->sig, sizeof(a->sig), "Unreadable_reply");
+		a->verdict = "error";
+		action_failure(s, "the scanner's reply does not parse", a);
+		a->scanned_header = s->add_headers;
+		return;
+	}
 	switch (res->status) {
 	case CLIENT_CLEAN:
 		a->sig[0] = '\0';

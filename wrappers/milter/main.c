@@ -18,25 +18,11 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/privs.h"
+#include "wrappers/milter/exporter.h"
 #include "wrappers/milter/listener.h"
 #include "wrappers/milter/session.h"
 #include "wrappers/milter/settings.h"
 #include "wrappers/milter/spool.h"
-
-static void usage(FILE *fp)
-{
-	fprintf(fp,
-		"Usage: mxscan-milter [options]\n"
-		"Milter (Postfix, Sendmail, Messaging Server) scanning mail with mxscand.\n\n"
-		"  -c, --config FILE     configuration file (default %s)\n"
-		"  -o, --option N=V      override one parameter (repeatable)\n"
-		"  -f, --foreground      stay in the foreground and log to stderr too\n"
-		"  -n, --print-config    check the settings, print non-default ones and exit\n"
-		"  -v, --verbose         log debugging detail\n"
-		"  -h, --help            this help\n"
-		"  -V, --version         print the version and exit\n",
-		config_default_file);
-}
 
 int main(int argc, char **argv)
 {
@@ -46,7 +32,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	log_init("mxscan-milter", LOG_DEST_STDERR);
-	if ((rc = daemon_options(argc, argv, "mxscan-milter", usage, &opts)) >= 0)
+	rc = daemon_options(argc, argv, "mxscan-milter",
+			    "Milter (Postfix, Sendmail, Messaging Server) scanning mail with mxscand.",
+			    &opts);
+	if (rc >= 0)
 		return rc;
 	if (settings_load(&err) < 0)
 		log_fatal("%s", err);
@@ -63,17 +52,20 @@ int main(int argc, char **argv)
 	log_init("mxscan-milter", LOG_DEST_SYSLOG | (opts.foreground ? LOG_DEST_STDERR : 0));
 	listener_open(session_filter(), cfg->socket, (unsigned)config_num(CONF_MILTER_SOCKET_MODE),
 		      config_str(CONF_MILTER_SOCKET_GROUP), cfg->mta_timeout_s);
+	exporter_open();
 	daemon_write_pid(config_str(CONF_MILTER_PID_FILE), "milter_pid_file");
 	if (privs_drop(config_str(CONF_MILTER_USER), &err) < 0)
 		log_fatal("milter_user: %s", err);
 	if (spool_init(config_str(CONF_MILTER_TEMP_DIR), &err) < 0)
 		log_fatal("milter_temp_dir: %s", err);
+	exporter_start();
 	log_info("mxscan-milter %s started on %s, infected: %s, scan failure: %s, over limits: %s",
 		 PACKAGE_VERSION, cfg->socket, config_str(CONF_MILTER_INFECTED_ACTION),
 		 config_str(CONF_MILTER_FAILURE_ACTION), config_str(CONF_MILTER_LIMIT_ACTION));
 
 	rc = smfi_main() == MI_SUCCESS ? 0 : 1;
 
+	exporter_stop();
 	spool_cleanup();
 	config_free();
 	daemon_options_free();

@@ -38,7 +38,8 @@ static void message_send(struct message *m, const void *buf, size_t len)
 
 	m->size += len;
 	if (m->scan == NULL)
-		m->scan = client_mime_open(&m->s->client, m->s->memory_max, spool_dir());
+		m->scan = client_mime_open(&m->s->client, m->s->facts, m->s->memory_max,
+					   spool_dir());
 	/* a failure shows at message_finish as CLIENT_TEMPFAIL */
 	(void)client_mime_write(m->scan, buf, len, &err);
 }

@@ -19,7 +19,7 @@ static const char *report_safe(char *dst, size_t size, const char *src, const ch
 void report_message(const struct report *r)
 {
 	char qid[64], client[LOG_SAFE_MAX], sender[LOG_SAFE_MAX], sig[LOG_SAFE_MAX];
-	char endpoint[LOG_SAFE_MAX], note[LOG_SAFE_MAX];
+	char endpoint[LOG_SAFE_MAX], note[LOG_SAFE_MAX], policy[1100];
 	const struct client_result *res = r->res;
 
 	report_safe(qid, sizeof(qid), r->queue_id, "NOQUEUE");
@@ -28,8 +28,11 @@ void report_message(const struct report *r)
 	report_safe(sig, sizeof(sig), r->signature, "-");
 	report_safe(endpoint, sizeof(endpoint), res != NULL ? res->endpoint : NULL, "-");
 	report_safe(note, sizeof(note), r->note, "");
+	report_safe(policy, sizeof(policy), r->policy, "");
 	log_info("%s: client=%s, from=<%s>, rcpts=%d, size=%zu, verdict=%s, signature=%s, "
-		 "endpoint=%s, ms=%lld, action=%s%s%s", qid, client, sender, r->rcpts, r->size,
-		 r->verdict, sig, endpoint, res != NULL ? res->ms : 0LL, r->action,
-		 r->note != NULL ? ", note=" : "", note);
+		 "endpoint=%s, ms=%lld, action=%s%s%s%s%s%s", qid, client, sender, r->rcpts,
+		 r->size, r->verdict, sig, endpoint, res != NULL ? res->ms : 0LL, r->action,
+		 r->note != NULL ? ", note=" : "", note,
+		 r->policy != NULL && *r->policy != '\0' ? ", policy=\"" : "", policy,
+		 r->policy != NULL && *r->policy != '\0' ? "\"" : "");
 }

@@ -14,6 +14,14 @@
 /* The actions and protocol steps the milter asks the MTA for. */
 #define SESSION_ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 #define SESSION_STEPS (SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC)
+/*
+ * The steps whose callbacks always continue: when the MTA offers it,
+ * they get no reply, so the MTA sends the header fields without waiting
+ * for a round trip per field.  Body chunks are answered: libmilter runs
+ * the body callback for data sent with end-of-body too, and there a
+ * "no reply" would keep it from calling end-of-message.
+ */
+#define SESSION_NOREPLY (SMFIP_NR_CONN | SMFIP_NR_RCPT | SMFIP_NR_HDR)
 
 /* session_filter - the filter description for smfi_register. */
 struct smfiDesc *session_filter(void);

@@ -12,11 +12,18 @@
 static struct settings settings_now;
 static char settings_host[256];
 
+/* What milter_infected_action stands for in the policy (its word order). */
+static const enum policy_action settings_infected[] = {
+	POLICY_REJECT, POLICY_QUARANTINE, POLICY_DISCARD, POLICY_TAG,
+};
+
 int settings_load(const char **error_r)
 {
 	struct settings *s = &settings_now;
+	struct policy_settings ps;
 	const char *p;
 
+	policy_free(&s->policy);
 	memset(s, 0, sizeof(*s));
 	s->infected = config_milter_infected_action();
 	s->failure = config_milter_failure_action();
@@ -46,6 +53,10 @@ int settings_load(const char **error_r)
 	if (settings_host[0] == '\0')
 		strcpy(settings_host, "localhost");
 	s->hostname = settings_host;
+	policy_settings_from_config(&ps, settings_infected[s->infected]);
+	if ((s->policy = policy_new(&ps, error_r)) == NULL)
+		return -1;
+	s->facts = policy_active(s->policy);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/client.h"
 #include "common/config.h"
+#include "common/policy.h"
 
 struct settings {
 	enum config_milter_infected_action infected;	/* the CHOICE enums of config.h */
@@ -23,12 +24,15 @@ struct settings {
 	size_t memory_max;
 	int mta_timeout_s;
 	struct client_options client;	/* timeout_ms: milter_scan_timeout */
+	struct policy *policy;		/* the mail policy (NULL: none, in unit tests) */
+	int facts;			/* it needs MIMEFACTS (policy_active) */
 };
 
 /*
  * settings_load - fill the settings from the loaded configuration.
  * Returns 0, or -1 with *error_r for a value the milter cannot use (an
- * empty milter_socket, a reply template that is not one line).
+ * empty milter_socket, a reply template that is not one line, a policy
+ * setting that does not compile).
  */
 int settings_load(const char **error_r);
 
