@@ -73,12 +73,18 @@ static int engine_stop_now(struct engine_scan_ctx *ctx)
 /*
  * engine_cb_prescan - abort the scan when the caller says so.  The layer
  * is blocked (CL_VIRUS), not allowed: libclamav caches an allowed layer,
- * and every layer around it, as clean (see ENGINE_STOPPED).
+ * and every layer around it, as clean (see ENGINE_STOPPED).  Called for
+ * every object libclamav reads, never for one its clean cache answers:
+ * the object engine_cb_inspect reported last is being read.
  */
 static cl_error_t engine_cb_prescan(int fd, const char *type, void *context)
 {
+	struct engine_scan_ctx *ctx = context;
+
 	(void)fd;
 	(void)type;
+	if (ctx != NULL && !ctx->stopped && ctx->read != NULL)
+		ctx->read(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg);
 	return engine_stop_now(context) ? CL_VIRUS : CL_CLEAN;
 }
 
@@ -93,14 +99,27 @@ static void engine_cb_found(int fd, const char *virname, void *context)
 		ctx->found(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, virname);
 }
 
-/* engine_cb_props - the file properties of an ENGINE_FACTS scan. */
-static int engine_cb_props(const char *json, int rc, void *context)
+/*
+ * engine_cb_inspect - every object of an ENGINE_FACTS scan, before
+ * libclamav's clean cache is asked (libclamav 1.x's file inspection
+ * callback): its type as detected from the bytes, its name, its depth
+ * and its bytes.
+ */
+static cl_error_t engine_cb_inspect(int fd, const char *type, const char **ancestors,
+				    size_t parent_size, const char *name, size_t size,
+				    const char *buf, uint32_t level, uint32_t attributes,
+				    void *context)
 {
 	struct engine_scan_ctx *ctx = context;
 
-	if (ctx != NULL && !ctx->stopped && ctx->props != NULL && json != NULL)
-		ctx->props(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, json);
-	return rc;
+	(void)fd;
+	(void)ancestors;
+	(void)parent_size;
+	(void)attributes;
+	if (ctx != NULL && !ctx->stopped && ctx->layer != NULL)
+		ctx->layer(ctx->report_arg != NULL ? ctx->report_arg : ctx->arg, level,
+			   type != NULL ? type : "CL_TYPE_ANY", name, buf, size);
+	return CL_CLEAN;
 }
 
 static int engine_fail(const char **error_r, const char *what, cl_error_t r)
@@ -191,7 +210,7 @@ static int engine_apply(struct cl_engine *cl, const struct engine_settings *s,
 	}
 	cl_engine_set_clcb_pre_scan(cl, engine_cb_prescan);
 	cl_engine_set_clcb_virus_found(cl, engine_cb_found);
-	cl_engine_set_clcb_file_props(cl, engine_cb_props);
+	cl_engine_set_clcb_file_inspection(cl, engine_cb_inspect);
 	return 0;
 }
 
@@ -293,22 +312,21 @@ static struct cl_scan_options engine_options(const struct engine_db *db, int fla
 
 	if (flags & ENGINE_ALLMATCH)
 		o.general |= CL_SCAN_GENERAL_ALLMATCHES;
-	if (flags & ENGINE_FACTS) {
-		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
+	if (flags & ENGINE_FACTS)
 		o.heuristic |= CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC;
-	}
 	/*
 	 * libclamav's clean cache keys on the bytes alone, not on the scan
 	 * options: a flat scan's clean would answer a later full scan of the
 	 * same bytes (any client's) without its mail parser.  Metadata
 	 * collection is libclamav's one per-scan switch that keeps a scan,
 	 * every layer of it, out of that cache (neither looked up nor added);
-	 * it adds facts, never removes a detection.
+	 * it adds facts, never removes a detection.  ENGINE_NOCACHE asks for
+	 * the same bypass for its own reason (every object read).
 	 */
-	if (flags & ENGINE_FLAT) {
-		o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
+	if (flags & (ENGINE_FLAT | ENGINE_NOCACHE))
 		o.general |= CL_SCAN_GENERAL_COLLECT_METADATA;
-	}
+	if (flags & ENGINE_FLAT)
+		o.parse &= ~(unsigned)CL_SCAN_PARSE_MAIL;
 	return o;
 }
 
@@ -357,13 +375,13 @@ enum engine_result engine_scan_fd(const struct engine_db *db, int fd, const char
 {
 	struct cl_scan_options o = engine_options(db, flags);
 	unsigned long scanned = 0;
+	cl_error_t r;
 
 	*virname_r = NULL;
 	if (engine_stop_now(ctx))
 		return engine_result_of(CL_CLEAN, ctx, virname_r, error_r);
-	return engine_result_of(cl_scandesc_callback(fd, name, virname_r, &scanned, db->cl, &o,
-						     ctx),
-				ctx, virname_r, error_r);
+	r = cl_scandesc_callback(fd, name, virname_r, &scanned, db->cl, &o, ctx);
+	return engine_result_of(r, ctx, virname_r, error_r);
 }
 
 int engine_selftest(const struct engine_db *db, const char **error_r)

@@ -47,10 +47,19 @@ struct engine_scan_ctx {
 	/* found - called for every match in all-match mode. */
 	void (*found)(void *arg, const char *virname);
 	void *arg;
-	/* props - with ENGINE_FACTS, libclamav's file properties (JSON:
-	 * FileType, ContainedObjects with their FileName and FileType). */
-	void (*props)(void *arg, const char *json);
-	/* report_arg - the argument of found and props when not NULL
+	/* layer - with ENGINE_FACTS, every object libclamav comes to, before
+	 * it asks its clean cache (libclamav 1.x's file inspection
+	 * callback): LEVEL 0 is the scanned bytes, 1 their members, 2 the
+	 * members' members...; TYPE is libclamav's (CL_TYPE_*), NAME the
+	 * member's name or NULL, BUF and SIZE its bytes (BUF may be NULL;
+	 * valid during the call only). */
+	void (*layer)(void *arg, unsigned level, const char *type, const char *name,
+		      const void *buf, size_t size);
+	/* read - with ENGINE_FACTS: the object reported last is being read.
+	 * One its clean cache answers is not: its own members are then not
+	 * reported at all. */
+	void (*read)(void *arg);
+	/* report_arg - the argument of found, layer and read when not NULL
 	 * (stop keeps arg). */
 	void *report_arg;
 	/* stopped - set by the engine once stop() said so: the scan's
@@ -101,13 +110,16 @@ void engine_free(struct engine_db *db);
 
 /* Bits of the FLAGS of engine_scan_mem and engine_scan_fd. */
 #define ENGINE_ALLMATCH 0x01	/* every match through ctx->found */
-#define ENGINE_FACTS 0x02	/* file properties through ctx->props, and
+#define ENGINE_FACTS 0x02	/* objects through ctx->layer, and
 				 * encrypted archives and documents as
 				 * Heuristics.Encrypted.* (for a mail policy) */
 #define ENGINE_FLAT 0x04	/* libclamav's mail parser off
 				 * (CL_SCAN_PARSE_MAIL): a message is matched as
 				 * the text it is, its parts not decoded again;
 				 * kept out of libclamav's clean cache */
+#define ENGINE_NOCACHE 0x08	/* bypass libclamav's clean cache: every
+				 * object is read, none skipped (costs what
+				 * libclamav's metadata collection costs) */
 
 /*
  * engine_scan_mem / engine_scan_fd - scan LEN bytes at BUF, or the file

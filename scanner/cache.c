@@ -17,13 +17,15 @@ struct cache_entry {
 	unsigned char key[CACHE_KEY_SIZE];
 	unsigned long long gen;
 	char *sig;			/* NULL: clean */
+	char *facts;			/* MIMEFACTS: the facts, or NULL */
+	size_t nfacts;
 	struct cache_entry *chain;	/* bucket list */
 	struct cache_entry *newer, *older;
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cache_entry **cache_buckets;
-static size_t cache_nbuckets, cache_max, cache_count;
+static size_t cache_nbuckets, cache_max, cache_count, cache_facts_bytes;
 static struct cache_entry *cache_newest, *cache_oldest;
 static long long cache_hits, cache_misses;
 
@@ -87,7 +89,9 @@ static void cache_remove(struct cache_entry *e)
 		pp = &(*pp)->chain;
 	*pp = e->chain;
 	cache_unlink_recency(e);
+	cache_facts_bytes -= e->nfacts;
 	free(e->sig);
+	free(e->facts);
 	free(e);
 	cache_count--;
 }
@@ -102,8 +106,9 @@ static struct cache_entry *cache_find(const unsigned char *key)
 	return NULL;
 }
 
-int cache_lookup(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen, char *sig,
-		 size_t size)
+/* cache_get - the lookup of cache_lookup and cache_lookup_facts. */
+static int cache_get(const unsigned char *key, unsigned long long gen, char *sig, size_t size,
+		     struct buffer *facts)
 {
 	struct cache_entry *e;
 	int hit = 0;
@@ -116,10 +121,12 @@ int cache_lookup(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen
 		cache_remove(e);	/* from another engine: never trusted */
 		e = NULL;
 	}
-	if (e != NULL) {
+	if (e != NULL && (facts == NULL || e->facts != NULL)) {
 		cache_unlink_recency(e);
 		cache_link_newest(e);
 		snprintf(sig, size, "%s", e->sig != NULL ? e->sig : "");
+		if (facts != NULL)
+			buffer_append(facts, e->facts, e->nfacts);
 		cache_hits++;
 		hit = 1;
 	} else {
@@ -129,6 +136,18 @@ int cache_lookup(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen
 	return hit;
 }
 
+int cache_lookup(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen, char *sig,
+		 size_t size)
+{
+	return cache_get(key, gen, sig, size, NULL);
+}
+
+int cache_lookup_facts(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
+		       char *sig, size_t size, struct buffer *facts)
+{
+	return cache_get(key, gen, sig, size, facts);
+}
+
 void cache_count_hit(void)
 {
 	pthread_mutex_lock(&cache_lock);
@@ -136,8 +155,9 @@ void cache_count_hit(void)
 	pthread_mutex_unlock(&cache_lock);
 }
 
-void cache_insert(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
-		  const char *sig)
+/* cache_put - the insertion of cache_insert and cache_insert_facts. */
+static void cache_put(const unsigned char *key, unsigned long long gen, const char *sig,
+		      const char *facts, size_t nfacts)
 {
 	struct cache_entry *e, **bucket;
 
@@ -147,18 +167,38 @@ void cache_insert(const unsigned char key[CACHE_KEY_SIZE], unsigned long long ge
 	e = cache_find(key);
 	if (e != NULL)
 		cache_remove(e);	/* a concurrent scan of the same bytes */
-	while (cache_count >= cache_max && cache_oldest != NULL)
+	while ((cache_count >= cache_max || cache_facts_bytes + nfacts > CACHE_FACTS_MEMORY) &&
+	       cache_oldest != NULL)
 		cache_remove(cache_oldest);
 	e = xcalloc(1, sizeof(*e));
 	memcpy(e->key, key, CACHE_KEY_SIZE);
 	e->gen = gen;
 	e->sig = sig != NULL && *sig != '\0' ? xstrdup(sig) : NULL;
+	if (facts != NULL) {
+		e->facts = xmalloc(nfacts + 1);
+		memcpy(e->facts, facts, nfacts);
+		e->nfacts = nfacts;
+		cache_facts_bytes += nfacts;
+	}
 	bucket = cache_bucket(key);
 	e->chain = *bucket;
 	*bucket = e;
 	cache_link_newest(e);
 	cache_count++;
 	pthread_mutex_unlock(&cache_lock);
+}
+
+void cache_insert(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
+		  const char *sig)
+{
+	cache_put(key, gen, sig, NULL, 0);
+}
+
+void cache_insert_facts(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
+			const char *sig, const char *facts, size_t len)
+{
+	if (len <= CACHE_FACTS_MAX)
+		cache_put(key, gen, sig, facts, len);
 }
 
 void cache_clear(void)

@@ -7,14 +7,24 @@
  * can make malware collide with a cached clean verdict.  Entries carry
  * the generation that produced them and never answer for another one;
  * the cache is bounded (least recently used out) and shared by every
- * scan thread.
+ * scan thread.  MIMEFACTS keeps the facts of a part (its type, members
+ * and matches: a function of the bytes and the engine alone) with its
+ * verdict, under a key of its own.
  */
 #ifndef MX_CACHE_H
 #define MX_CACHE_H
 
 #include <stddef.h>
 
+#include "common/buffer.h"
+
 #define CACHE_KEY_SIZE 32
+
+/* MIMEFACTS's facts kept with a verdict: at most CACHE_FACTS_MAX bytes
+ * for one (a larger set is not kept), CACHE_FACTS_MEMORY in all (the
+ * least recently used entries go first). */
+#define CACHE_FACTS_MAX 4096
+#define CACHE_FACTS_MEMORY (16 << 20)
 
 struct cache_counts {
 	long long entries, hits, misses;
@@ -36,6 +46,18 @@ void cache_count_hit(void);
 /* cache_insert - remember SIG (NULL or "" for clean) for KEY under GEN. */
 void cache_insert(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
 		  const char *sig);
+
+/*
+ * cache_lookup_facts - as cache_lookup, and the facts kept with the
+ * verdict appended to FACTS; an entry without facts is unknown here.
+ */
+int cache_lookup_facts(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
+		       char *sig, size_t size, struct buffer *facts);
+
+/* cache_insert_facts - as cache_insert, with LEN bytes of FACTS (not
+ * kept when more than CACHE_FACTS_MAX). */
+void cache_insert_facts(const unsigned char key[CACHE_KEY_SIZE], unsigned long long gen,
+			const char *sig, const char *facts, size_t len);
 
 /* cache_clear - forget everything (an engine swap). */
 void cache_clear(void);

@@ -4,21 +4,17 @@
  */
 #include "auto-config.h"
 
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/engine.h"
 #include "common/mimescan.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
+#include "scanner/cache.h"
 #include "scanner/facts.h"
-
-/* The matches and properties of one scan. */
-struct facts_found {
-	char *sigs[32];
-	int nsig;
-	char *json;		/* the outermost file's properties */
-};
+#include "scanner/layers.h"
 
 /* facts_line - one fact line of F at PATH into OUT. */
 static void facts_line(struct buffer *out, unsigned id, const char *path,
@@ -152,6 +148,18 @@ void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject 
 	free(c.seen);
 }
 
+/* The matches and objects of one scan. */
+struct facts_found {
+	char *sigs[32];
+	int nsig;
+	struct buffer *out;
+	unsigned id;
+	const char *path;
+	struct layers *layers;	/* ENGINE_FACTS: the objects read */
+	int has_type;		/* the TYPE line is written */
+	int members;		/* MEMBER lines written */
+};
+
 /* facts_cb_found - every match of the scan. */
 static void facts_cb_found(void *arg, const char *virname)
 {
@@ -165,27 +173,15 @@ static void facts_cb_found(void *arg, const char *virname)
 		ff->sigs[ff->nsig++] = xstrdup(virname);
 }
 
-/* facts_cb_props - the properties libclamav reports: the outermost last. */
-static void facts_cb_props(void *arg, const char *json)
-{
-	struct facts_found *ff = arg;
-
-	free(ff->json);
-	ff->json = xstrdup(json);
-}
-
 /* facts_type - libclamav's "CL_TYPE_X" as "X" into F->word. */
-static void facts_type(struct mimescan_fact *f, json_object *o)
+static void facts_type(struct mimescan_fact *f, const char *s)
 {
-	json_object *t;
-	const char *s = json_object_object_get_ex(o, "FileType", &t) ? json_object_get_string(t) :
-		NULL;
 	size_t i;
 
-	if (s == NULL || *s == '\0')
-		s = "ANY";
 	if (strncmp(s, "CL_TYPE_", 8) == 0)
 		s += 8;
+	if (*s == '\0')
+		s = "ANY";
 	snprintf(f->word, sizeof(f->word), "%s", s);
 	for (i = 0; f->word[i] != '\0'; i++)
 		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.+-",
@@ -193,68 +189,74 @@ static void facts_type(struct mimescan_fact *f, json_object *o)
 			f->word[i] = '_';
 }
 
-/* facts_members - the MEMBER lines of O's ContainedObjects at DEPTH. */
-static void facts_members(struct buffer *out, unsigned id, const char *path, json_object *o,
-			  int depth, int *count)
+/* facts_layer_line - the TYPE line of the part (level 0, the first
+ * time) and a MEMBER line for each object inside it. */
+static void facts_layer_line(void *arg, unsigned level, const char *type, const char *name)
 {
-	json_object *arr, *name;
-	size_t i, n;
+	struct facts_found *ff = arg;
+	struct mimescan_fact f;
 
-	if (depth > MIMESCAN_DEPTH_MAX || !json_object_object_get_ex(o, "ContainedObjects", &arr) ||
-	    !json_object_is_type(arr, json_type_array))
-		return;
-	n = json_object_array_length(arr);
-	for (i = 0; i < n && *count < FACTS_MEMBERS_MAX; i++) {
-		json_object *m = json_object_array_get_idx(arr, i);
-		struct mimescan_fact f;
-		const char *s;
-
-		if (!json_object_is_type(m, json_type_object))
-			continue;
-		memset(&f, 0, sizeof(f));
+	memset(&f, 0, sizeof(f));
+	if (level == 0) {
+		if (ff->has_type)
+			return;
+		ff->has_type = 1;
+		f.kind = MIMESCAN_FACT_TYPE;
+	} else {
+		if (level > MIMESCAN_DEPTH_MAX || ff->members >= FACTS_MEMBERS_MAX)
+			return;
+		ff->members++;
 		f.kind = MIMESCAN_FACT_MEMBER;
-		f.depth = depth;
-		facts_type(&f, m);
-		if (json_object_object_get_ex(m, "FileName", &name) &&
-		    (s = json_object_get_string(name)) != NULL && *s != '\0') {
+		f.depth = (int)level;
+		if (name != NULL && *name != '\0') {
 			f.has_name = 1;
-			snprintf(f.name, sizeof(f.name), "%s", s);
+			snprintf(f.name, sizeof(f.name), "%s", name);
 		}
-		facts_line(out, id, path, &f);
-		(*count)++;
-		facts_members(out, id, path, m, depth + 1, count);
 	}
+	facts_type(&f, type);
+	facts_line(ff->out, ff->id, ff->path, &f);
 }
 
-enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx *ctx, int props,
-			      struct buffer *out, unsigned id, const char *path, const void *buf,
-			      size_t len, const char **virname_r, const char **error_r)
+/* facts_cb_layer / facts_cb_read - the objects of the scan (layers.h). */
+static void facts_cb_layer(void *arg, unsigned level, const char *type, const char *name,
+			   const void *buf, size_t size)
+{
+	layers_object(((struct facts_found *)arg)->layers, level, type, name, buf, size);
+}
+
+static void facts_cb_read(void *arg)
+{
+	layers_read(((struct facts_found *)arg)->layers);
+}
+
+/* facts_once - one scan of BUF into OUT (see facts_scan); *hidden_r is
+ * set when libclamav's cache may have hidden members. */
+static enum engine_result facts_once(const struct engine_db *db, unsigned long long gen,
+				     struct engine_scan_ctx *ctx, int flags, struct buffer *out,
+				     unsigned id, const char *path, const void *buf, size_t len,
+				     const char **virname_r, const char **error_r, int *hidden_r)
 {
 	struct facts_found ff;
 	struct engine_scan_ctx c = *ctx;
 	struct mimescan_fact f;
 	enum engine_result r;
-	int i, count = 0;
+	int i;
 
 	memset(&ff, 0, sizeof(ff));
+	ff.out = out;
+	ff.id = id;
+	ff.path = path;
 	c.found = facts_cb_found;
-	c.props = facts_cb_props;
-	c.report_arg = &ff;
-	r = engine_scan_mem(db, buf, len, ENGINE_ALLMATCH | (props ? ENGINE_FACTS : 0), &c,
-			    virname_r, error_r);
-	ctx->stopped = c.stopped;
-	if (ff.json != NULL && r != ENGINE_STOPPED) {
-		json_object *root = json_tokener_parse(ff.json);
-
-		if (root != NULL) {
-			memset(&f, 0, sizeof(f));
-			f.kind = MIMESCAN_FACT_TYPE;
-			facts_type(&f, root);
-			facts_line(out, id, path, &f);
-			facts_members(out, id, path, root, 1, &count);
-			json_object_put(root);
-		}
+	if (flags & ENGINE_FACTS) {
+		ff.layers = layers_new(gen, facts_layer_line, &ff);
+		c.layer = facts_cb_layer;
+		c.read = facts_cb_read;
 	}
+	c.report_arg = &ff;
+	r = engine_scan_mem(db, buf, len, ENGINE_ALLMATCH | flags, &c, virname_r, error_r);
+	ctx->stopped = c.stopped;
+	*hidden_r = ff.layers != NULL && layers_end(ff.layers);
+	layers_free(ff.layers);
 	for (i = 0; i < ff.nsig; i++) {
 		if (r == ENGINE_VIRUS && *virname_r != NULL && strcmp(ff.sigs[i], *virname_r) != 0) {
 			memset(&f, 0, sizeof(f));
@@ -264,7 +266,92 @@ enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx
 		}
 		free(ff.sigs[i]);
 	}
-	free(ff.json);
+	return r;
+}
+
+/* facts_replay - the kept lines KEPT (each without its id and path) as
+ * lines of the request ID for PATH, into OUT. */
+static void facts_replay(struct buffer *out, unsigned id, const char *path,
+			 const struct buffer *kept)
+{
+	char pfx[PROTO_ID_PREFIX_MAX];
+	const char *s = buffer_data(kept), *end = s + buffer_len(kept);
+
+	proto_id_prefix(pfx, sizeof(pfx), id);
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl != NULL ? (size_t)(nl + 1 - s) : (size_t)(end - s);
+
+		buffer_appendf(out, "%s%s", pfx, path);
+		buffer_append(out, s, n);
+		s += n;
+	}
+}
+
+/* facts_keep - the lines from MARK on in OUT, each without its id and
+ * path (PLEN bytes), as kept in the verdict cache under KEY. */
+static void facts_keep(const unsigned char *key, unsigned long long gen, const char *sig,
+		       const struct buffer *out, size_t mark, size_t plen)
+{
+	struct buffer kept = BUFFER_INIT;
+	const char *s = buffer_data(out) + mark, *end = buffer_data(out) + buffer_len(out);
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t n = nl != NULL ? (size_t)(nl + 1 - s) : (size_t)(end - s);
+
+		if (n > plen)
+			buffer_append(&kept, s + plen, n - plen);
+		s += n;
+	}
+	cache_insert_facts(key, gen, sig, buffer_data(&kept), buffer_len(&kept));
+	buffer_free(&kept);
+}
+
+enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
+			      struct engine_scan_ctx *ctx, int props, const unsigned char *part_key,
+			      struct buffer *out, unsigned id, const char *path, const void *buf,
+			      size_t len, const char **virname_r, const char **error_r)
+{
+	static __thread char sig[256];
+	unsigned char key[CACHE_KEY_SIZE];
+	char pfx[PROTO_ID_PREFIX_MAX];
+	size_t mark = buffer_len(out);
+	/* Its own key: an all-match verdict never answers MIMESCAN. */
+	int keyed = props && cache_enabled() &&
+		    (part_key != NULL ? engine_hash_tagged("facts", part_key, CACHE_KEY_SIZE, key)
+				      : engine_hash_tagged("facts", buf, len, key)) == 0;
+	enum engine_result r;
+	int hidden;
+
+	if (keyed) {
+		struct buffer kept = BUFFER_INIT;
+
+		if (cache_lookup_facts(key, gen, sig, sizeof(sig), &kept)) {
+			facts_replay(out, id, path, &kept);
+			buffer_free(&kept);
+			*virname_r = *sig != '\0' ? sig : NULL;
+			return *sig != '\0' ? ENGINE_VIRUS : ENGINE_CLEAN;
+		}
+		buffer_free(&kept);
+	}
+	r = facts_once(db, gen, ctx, props ? ENGINE_FACTS : 0, out, id, path, buf, len, virname_r,
+		       error_r, &hidden);
+	/*
+	 * An object libclamav knew as clean was not read again, and what
+	 * was inside it is known neither from this part nor from the cache
+	 * (scanner/layers.h): the part is read once more past libclamav's
+	 * cache, the first lines dropped.  Never left out, or a zip sent
+	 * once could hide its members from then on.
+	 */
+	if (hidden && (r == ENGINE_CLEAN || r == ENGINE_VIRUS)) {
+		out->len = mark;
+		r = facts_once(db, gen, ctx, ENGINE_FACTS | ENGINE_NOCACHE, out, id, path, buf,
+			       len, virname_r, error_r, &hidden);
+	}
+	if (keyed && (r == ENGINE_CLEAN || r == ENGINE_VIRUS))
+		facts_keep(key, gen, r == ENGINE_VIRUS ? *virname_r : NULL, out, mark,
+			   (size_t)proto_id_prefix(pfx, sizeof(pfx), id) + strlen(path));
 	return r;
 }
 

@@ -9,9 +9,12 @@
  * charsets, RFC 2047 encoded words), of every Content-Disposition and
  * Content-Type header of the part (a duplicated header or parameter
  * gives every value); the undecoded text of a parameter with encoded
- * words is reported beside it.  Types and members come from libclamav's
- * own scan metadata (CL_SCAN_GENERAL_COLLECTMETADATA, its JSON file
- * properties): the archive formats it reads are the ones reported.
+ * words is reported beside it.  Types and members come from libclamav
+ * itself, as it reads the part (common/engine.h, ENGINE_FACTS: every
+ * object with its detected type, name and depth): the archive formats
+ * it reads are the ones reported, nested.  An object libclamav answers
+ * from its clean cache hides its members, so such a part is read once
+ * more past that cache.
  */
 #ifndef MX_FACTS_H
 #define MX_FACTS_H
@@ -32,14 +35,19 @@
 void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject *obj);
 
 /*
- * facts_scan - scan LEN bytes at BUF with DB for all matches, stopping
- * when CTX says so (ctx->stopped is set as engine_scan_mem would); with
- * PROPS also collect libclamav's file properties.  Appends the TYPE and
- * MEMBER lines (PROPS) and a SIG line for each match after the first to
- * OUT, and returns what engine_scan_mem returns (*virname_r the first
- * match).
+ * facts_scan - scan LEN bytes at BUF with DB (engine generation GEN) for
+ * all matches, stopping when CTX says so (ctx->stopped is set as
+ * engine_scan_mem would); with PROPS also collect the type of the part
+ * and its members.  Appends the TYPE and MEMBER lines (PROPS) and a SIG
+ * line for each match after the first to OUT, and returns what
+ * engine_scan_mem returns (*virname_r the first match, valid until the
+ * thread's next call).  With PROPS the lines and the verdict are kept in
+ * the verdict cache (scanner/cache.h) for the same bytes and GEN: a part
+ * seen before costs no scan.  PART_KEY, when not NULL, is the SHA-256 of
+ * BUF (engine_hash_mem), so the bytes are not hashed again.
  */
-enum engine_result facts_scan(const struct engine_db *db, struct engine_scan_ctx *ctx, int props,
+enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
+			      struct engine_scan_ctx *ctx, int props, const unsigned char *part_key,
 			      struct buffer *out, unsigned id, const char *path, const void *buf,
 			      size_t len, const char **virname_r, const char **error_r);
 

@@ -58,7 +58,7 @@ struct mime_walk {
 	int objects, leaves, hits;
 	long long decoded;
 	int found, errors, stop, limited;
-	int facts;		/* MIMEFACTS: fact lines, all matches, no cache */
+	int facts;		/* MIMEFACTS: fact lines, all matches */
 	struct mime_known *knownv;	/* what GMime decoded, for the lenient reading */
 	int nknown, knowncap;
 	unsigned char (*seenv)[CACHE_KEY_SIZE];	/* keys of the bytes scanned */
@@ -146,10 +146,11 @@ static int mime_scan_object(struct mime_walk *w, const char *path, const char *t
 	if (lenient && attachment)
 		flag = w->disagree++ == 0 && config_scand_mime_ambiguous_action() ==
 						 CONF_SCAND_MIME_AMBIGUOUS_ACTION_FLAG;
-	if (w->facts) {
+	if (w->facts) {	/* its own cache entries: facts_scan */
 		keyed = 0;
-		r = facts_scan(w->gen->db, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0, w->cur,
-			       w->id, path, len ? buf : "", len, &virname, &err);
+		r = facts_scan(w->gen->db, w->gen->id, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0,
+			       hashed ? key : NULL, w->cur, w->id, path, len ? buf : "", len,
+			       &virname, &err);
 	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
 		w->hits++;
 		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;

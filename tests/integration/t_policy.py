@@ -122,6 +122,28 @@ def test_true_types_and_archives(tap):
     rc, out = view(with_attachment(nested, "outer.zip", "application/zip"), "zipzip-off",
                    BAN + ("banned_in_archives=no",))
     tap.ok(rc == 0, "the same with banned_in_archives = no: delivered", out)
+    # libclamav keeps a clean cache of every object it has read (in.zip
+    # and clam.exe are in it now): an object it answers from there has
+    # its members unread, so they must still be reported, for the same
+    # message again and for in.zip inside another archive.
+    hits = int(scand.health()["cache_hits"])
+    rc2, out2 = view(with_attachment(nested, "outer.zip", "application/zip"), "zipzip-again", BAN)
+    tap.ok(rc2 == 1 and '2 MEMBER 2 MSEXE "clam.exe"' in out2 and "Banned.Type.PE" in out2,
+           "the same message again: the members are reported again", out2)
+    facts, facts2 = ([m.group(1) for m in re.finditer(r": (2 (?:TYPE|MEMBER|SIG) .*)", o)]
+                     for o in (out, out2))
+    tap.ok(int(scand.health()["cache_hits"]) > hits and facts2 == facts and len(facts) >= 3,
+           "the same attachment again: its facts come from the verdict cache, unchanged",
+           "%s\n---\n%s" % (out, out2))
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("readme.txt", "see in.zip\n")
+        z.writestr("in.zip", zip_of("clam.exe", exe))
+    rc, out = view(with_attachment(b.getvalue(), "other.zip", "application/zip"), "zipzip-other",
+                   BAN)
+    tap.ok(rc == 1 and '2 MEMBER 1 ZIP "in.zip"' in out and '2 MEMBER 2 MSEXE "clam.exe"' in out
+           and "Banned.Type.PE" in out,
+           "a zip met before, inside another zip: its members are still reported", out)
 
     s7 = sevenz("script.7z", {"readme.txt": b"hello\n", "run.js": b'WScript.Echo("x");\n'})
     rc, out = view(with_attachment(s7, "docs.7z"), "script7z", BAN)
