@@ -57,8 +57,9 @@ static const struct {
 	const char *group, *type;
 } policy_type_groups[] = {
 	{"PE", "MSEXE"},	 {"ELF", "ELF"},	   {"MACHO", "MACHO"},
-	{"MACHO", "MACHO_UNIBIN"}, {"SCRIPT", "SCRIPT"},   {"OFFICE", "OLE2"},
+	{"MACHO", "MACHO_UNIBIN"}, {"SCRIPT", "SCRIPT"},   {"OFFICE", "MSOLE2"},
 	{"OFFICE", "OOXML_WORD"},  {"OFFICE", "OOXML_XL"}, {"OFFICE", "OOXML_PPT"},
+	{"OFFICE", "XML_WORD"},	 {"OFFICE", "XML_XL"},	   {"OFFICE", "XML_HWP"},
 	{"JAVA", "JAVA"},
 };
 

@@ -193,6 +193,11 @@ static void test_types_and_members(void **state)
 		{0, "2", 0, NULL, 0, "outer.zip"},
 		{0, NULL, 0, NULL, 0, NULL},
 	};
+	static const struct line ole2[] = {
+		{1, "2", MIMESCAN_FACT_TYPE, "MSOLE2", 0, NULL},
+		{0, "2", 0, NULL, 0, "minutes.doc"},
+		{0, NULL, 0, NULL, 0, NULL},
+	};
 	struct policy_decision d;
 
 	(void)state;
@@ -206,6 +211,15 @@ static void test_types_and_members(void **state)
 	decide(&s, nested, &d);
 	assert_string_equal(d.hits[d.decisive].label, "Banned.Type.PE");
 	assert_non_null(strstr(d.reason, "in an archive"));
+	policy_decision_free(&d);
+	/* the OFFICE group names libclamav's own types (MSOLE2, OOXML_*) */
+	s.banned_types = "OFFICE";
+	decide(&s, ole2, &d);
+	assert_int_equal(d.action, POLICY_REJECT);
+	assert_string_equal(d.hits[d.decisive].label, "Banned.Type.OFFICE");
+	policy_decision_free(&d);
+	decide(&s, renamed, &d);
+	assert_int_equal(d.action, POLICY_PASS);
 	policy_decision_free(&d);
 	s.banned_types = NULL;
 	s.banned_names = "*.exe";
