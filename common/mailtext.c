@@ -46,8 +46,10 @@ size_t mailtext_lf(const unsigned char *in, size_t n, int flags, unsigned char *
 		if (o == start && last_empty && (flags & MAILTEXT_COLLAPSE))
 			continue;
 		last_empty = o == start;
-		if (mailtext_blank(out + start, o - start))
-			o = start;
+		if (o > start && mailtext_blank(out + start, o - start)) {
+			o = start;	/* blanks only: one space */
+			out[o++] = ' ';
+		}
 		out[o++] = '\n';
 	}
 	return o;

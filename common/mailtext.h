@@ -10,7 +10,7 @@
  *  - LF, CR LF, a bare CR and LF CR each end a line;
  *  - a line read as sent is cut after 999 bytes (its reading buffer), the
  *    rest is the next line, and its NUL bytes are dropped;
- *  - a line of blanks only (space, tab, VT, FF) is written empty;
+ *  - a line of blanks only (space, tab, VT, FF) is written as one space;
  *  - in a message whose top-level type is not text (multipart, or no
  *    Content-Type at all), an empty line right after an empty line is
  *    dropped.

@@ -660,7 +660,7 @@ static int mime_collapses(GMimeMessage *msg)
 	GMimeObject *top = msg != NULL ? g_mime_message_get_mime_part(msg) : NULL;
 	GMimeContentType *ct = top != NULL ? g_mime_object_get_content_type(top) : NULL;
 
-	if (msg == NULL || g_mime_object_get_header(GMIME_OBJECT(msg), "Content-Type") == NULL)
+	if (top == NULL || g_mime_object_get_header(top, "Content-Type") == NULL)
 		return 1;
 	return ct == NULL || !g_mime_content_type_is_type(ct, "text", "*");
 }

@@ -244,13 +244,13 @@ static void test_mailtext(void **state)
 		{"a\nb\rc\n\rd\r\ne", 0, MAILTEXT_SENT, "a\nb\nc\nd\ne\n", 0},	/* every line end */
 		{"a\r\rb", 0, MAILTEXT_SENT, "a\n\nb\n", 0},	/* CR CR: two ends */
 		{"a\n\nb", 0, MAILTEXT_SENT, "a\n\nb\n", 0},
-		{"a\r\n \t\r\nb", 0, MAILTEXT_SENT, "a\n\nb\n", 0},	/* blanks only: empty */
+		{"a\r\n \t\r\nb", 0, MAILTEXT_SENT, "a\n \nb\n", 0},	/* blanks only: one space */
 		{" a \r\n", 0, MAILTEXT_SENT, " a \n", 0},	/* other blanks kept */
 		{"a\0b\r\n", 5, MAILTEXT_SENT, "ab\n", 0},	/* NUL dropped as sent */
 		{"a\0b\r\n", 5, 0, "a\0b\n", 4},	/* and kept once decoded */
 		{"a\r\n\r\n\r\nb\r\n", 0, MAILTEXT_SENT, "a\n\n\nb\n", 0},
 		{"a\r\n\r\n\r\n\r\nb\r\n", 0, MAILTEXT_SENT | MAILTEXT_COLLAPSE, "a\n\nb\n", 0},
-		{"a\r\n\r\n \r\n\r\nb", 0, MAILTEXT_COLLAPSE, "a\n\n\n\nb\n", 0},	/* a blank line breaks the run */
+		{"a\r\n\r\n \r\n\r\nb", 0, MAILTEXT_COLLAPSE, "a\n\n \n\nb\n", 0},	/* a blank line breaks the run */
 		{"", 0, MAILTEXT_SENT, "", 0},
 	};
 	unsigned char out[4096], in[4096];
