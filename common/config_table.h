@@ -101,6 +101,8 @@ X(SCAND_MIME_MAX_CARVED, "scand_mime_max_carved", INT, "256", 1, 100000, \
   "mxscand: MIMESCAN: objects the lenient reading carves from text in one message (uuencoded, yEnc and BinHex files, base64 runs, second readings of a body); more is the part-limit ERROR verdict, never OK.") \
 X(SCAND_MIME_AMBIGUOUS_ACTION, "scand_mime_ambiguous_action", CHOICE, "off", 0, 0, \
   "mxscand: MIMESCAN: a message whose readings disagree about which attachments exist: off scans every reading, flag also answers Heuristics.MIME.Ambiguous FOUND.") \
+X(SCAND_MIME_RAW_READING, "scand_mime_raw_reading", CHOICE, "auto", 0, 0, \
+  "mxscand: MIMESCAN: libclamav's reading of the raw message: auto runs its mail parser only where the other readings may miss something and a flat pass otherwise, full always runs it (for signatures that need it, such as Container:CL_TYPE_MAIL).") \
 X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
   "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
 X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \
@@ -350,7 +352,8 @@ X(MILTER_FAILURE_ACTION, milter_failure_action) \
 X(MILTER_LIMIT_ACTION, milter_limit_action) \
 X(BANNED_ENCRYPTED, banned_encrypted) \
 X(BANNED_ACTION, banned_action) \
-X(SCAND_MIME_AMBIGUOUS_ACTION, scand_mime_ambiguous_action)
+X(SCAND_MIME_AMBIGUOUS_ACTION, scand_mime_ambiguous_action) \
+X(SCAND_MIME_RAW_READING, scand_mime_raw_reading)
 
 #define CONFIG_WORDS_CONVERSION_INFECTED_ACTION(W, id) \
 W(id, SUBSTITUTE, "substitute") W(id, DELETE, "delete") W(id, BOUNCE, "bounce") \
@@ -383,4 +386,5 @@ W(id, QUARANTINE, "quarantine") W(id, DISCARD, "discard") W(id, REJECT, "reject"
 #define CONFIG_WORDS_BANNED_ACTION(W, id) CONFIG_WORDS_POLICY_ACTION(W, id)
 #define CONFIG_WORDS_SCAND_MIME_AMBIGUOUS_ACTION(W, id) \
 W(id, OFF, "off") W(id, FLAG, "flag")
+#define CONFIG_WORDS_SCAND_MIME_RAW_READING(W, id) W(id, AUTO, "auto") W(id, FULL, "full")
 /* clang-format on */

@@ -65,6 +65,7 @@ static const struct {
 	{MIMESCAN_READ_YENC, "yenc", 1, "the path's .yenc reading has no number"},
 	{MIMESCAN_READ_HQX, "hqx", 1, "the path's .hqx reading has no number"},
 	{MIMESCAN_READ_RUN, "run", 1, "the path's .run reading has no number"},
+	{MIMESCAN_READ_LF, "lf", 0, NULL},
 };
 
 #define MIMESCAN_SEGMENT "seg"

@@ -17,7 +17,8 @@
  * "raw" is libclamav's reading of the whole message.  The lenient
  * reading (scanner/lenient.h) names the bodies it finds "seg<n>" and adds
  * ".b64p", ".qp", ".yenc<n>", ".hqx<n>" and ".run<n>" (see enum
- * mimescan_reading).  <type> is the
+ * mimescan_reading); ".lf" is a text body as libclamav's mail parser
+ * writes it, where that differs from the decoded body.  <type> is the
  * lower-case content type, <name> the part's file name in double quotes
  * with '"', '\' and unprintable bytes as \ooo, or "-" without one.
  *
@@ -88,6 +89,8 @@ enum mimescan_reading {
 	MIMESCAN_READ_YENC,	/* "2.yenc1": a yEnc file in the text */
 	MIMESCAN_READ_HQX,	/* "2.hqx1": a BinHex file (or fork) in the text */
 	MIMESCAN_READ_RUN,	/* "2.run1": a base64 run carved from the text */
+	MIMESCAN_READ_LF,	/* "2.lf": a text body as libclamav's mail parser
+				 * writes it (LF line ends, common/mailtext.h) */
 };
 
 /* One part line, parsed. */

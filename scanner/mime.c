@@ -17,6 +17,7 @@
 #include "common/buffer.h"
 #include "common/config.h"
 #include "common/engine.h"
+#include "common/mailtext.h"
 #include "common/mimescan.h"
 #include "common/mimewalk.h"
 #include "common/proto.h"
@@ -63,6 +64,8 @@ struct mime_walk {
 	int nknown, knowncap;
 	unsigned char (*seenv)[CACHE_KEY_SIZE];	/* keys of the bytes scanned */
 	int nseen, seencap;
+	int collapse;		/* libclamav drops repeated empty lines of the
+				 * bodies (MAILTEXT_COLLAPSE) */
 	int defects;		/* GMime's parser warned about the structure */
 	int disagree;		/* attachments only the lenient reading found */
 	char sig[256];		/* first signature found */
@@ -240,6 +243,40 @@ static int mime_looks_base64(const unsigned char *s, size_t len)
 	return good > len * 9 / 10 && lines > 0;
 }
 
+/*
+ * mime_lf - a body sent as text (ENC: none, 7bit, 8bit, binary or
+ * quoted-printable) as libclamav's mail parser writes it before scanning
+ * it, LF line ends and all (common/mailtext.h), as PATH.lf when that
+ * differs from the decoded DATA: mail sent with CR LF would otherwise
+ * hide a signature written with LF from MIMESCAN when libclamav's own
+ * reading is flat.
+ */
+static void mime_lf(struct mime_walk *w, const char *path, const char *type, const char *name,
+		    GMimeContentEncoding enc, const unsigned char *data, size_t len)
+{
+	char sub[MIMESCAN_PATH_MAX];
+	unsigned char *out;
+	size_t n;
+
+	switch (enc) {
+	case GMIME_CONTENT_ENCODING_DEFAULT:
+	case GMIME_CONTENT_ENCODING_7BIT:
+	case GMIME_CONTENT_ENCODING_8BIT:
+	case GMIME_CONTENT_ENCODING_BINARY:
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+		break;
+	default:	/* base64, uuencode: libclamav decodes them as GMime does */
+		return;
+	}
+	out = xmalloc(MAILTEXT_MAX(len));
+	n = mailtext_lf(data, len, (enc != GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ? MAILTEXT_SENT : 0) |
+			(w->collapse ? MAILTEXT_COLLAPSE : 0), out);
+	if ((n != len || memcmp(out, data, n) != 0) &&
+	    mimescan_path_reading(sub, sizeof(sub), path, MIMESCAN_READ_LF, 0) == 0)
+		mime_scan_object(w, sub, type, name, out, n, 1, 0);
+	free(out);
+}
+
 /* mime_readings - a leaf's decoded bytes, then the lenient readings. */
 static void mime_readings(struct mime_walk *w, const char *path, const char *type,
 			  const char *name, GMimeContentEncoding enc, const unsigned char *data,
@@ -248,7 +285,8 @@ static void mime_readings(struct mime_walk *w, const char *path, const char *typ
 	w->leaves++;
 	if (mime_scan_bytes(w, path, type, name, data, len) || w->stop)
 		return;
-	if (strncmp(type, "text/", 5) == 0)
+	mime_lf(w, path, type, name, enc, data, len);
+	if (!w->stop && strncmp(type, "text/", 5) == 0)
 		mime_uuencoded(w, path, (const char *)data, len);
 	/* Declared otherwise, but a mail client may still see base64. */
 	if (!w->stop && enc != GMIME_CONTENT_ENCODING_BASE64 && mime_looks_base64(data, len)) {
@@ -614,6 +652,21 @@ static void mime_storm_line(struct mime_walk *w, const struct storm_part *p, con
 }
 
 /*
+ * mime_collapses - 1 when libclamav's mail parser drops the repeated empty
+ * lines of MSG's bodies: its top-level type is not text (multipart, or
+ * no Content-Type at all).
+ */
+static int mime_collapses(GMimeMessage *msg)
+{
+	GMimeObject *top = msg != NULL ? g_mime_message_get_mime_part(msg) : NULL;
+	GMimeContentType *ct = top != NULL ? g_mime_object_get_content_type(top) : NULL;
+
+	if (top == NULL || g_mime_object_get_header(top, "Content-Type") == NULL)
+		return 1;
+	return ct == NULL || !g_mime_content_type_is_type(ct, "text", "*");
+}
+
+/*
  * mime_result - the message's verdict from what the walk W found (STOPPED:
  * the deadline passed or the client left before anything was found), the
  * final line after the part lines, and the counts.
@@ -677,6 +730,7 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 		msg = g_mime_parser_construct_message(parser, popts);
 		if (msg == NULL)
 			w.defects++;
+		w.collapse = mime_collapses(msg);
 		mimewalk_message(msg, mime_visit, &w);
 		/* A part or depth limit ends the walk, not the reading of what
 		 * it found: malware there is still FOUND; otherwise the limit
@@ -691,7 +745,8 @@ void mime_scan(const char *buf, size_t len, struct generation *gen, struct engin
 		 * when both readings agree on well-formed MIME; then the
 		 * matcher reads the text as sent (signatures on mail text). */
 		if (!w.stop)
-			mime_scan_raw(&w, buf, len, full);
+			mime_scan_raw(&w, buf, len, full || config_scand_mime_raw_reading() ==
+							     CONF_SCAND_MIME_RAW_READING_FULL);
 		if (msg != NULL)
 			g_object_unref(msg);
 		g_object_unref(parser);

@@ -11,6 +11,7 @@ turns it off.  MIMESCAN's flat pass over a message (libclamav's mail
 parser off) leaves nothing in libclamav's own clean cache: a later
 INSTREAM, FILDES or SCAN of the same bytes still runs the mail parser
 and finds what only it finds."""
+import base64
 import os
 import sys
 import threading
@@ -150,30 +151,34 @@ def test_concurrent(tap):
     mx.stop()
 
 
-# A message libclamav's mail parser finds, and nothing else: the parser
-# saves a text body with its lines ended by LF alone, while the message
-# (as sent over SMTP) and GMime's decoding of the body keep CRLF, and the
-# lenient reading carves no encoded run from plain 7bit text.  So the
-# signature (the two lines joined by LF) matches neither the raw text the
-# flat pass reads nor any part MIMESCAN decodes itself; the message is
-# well formed, one text/plain part, and MIMESCAN's raw reading is flat.
-FLAT_A, FLAT_B = b"flatcache-marker-alpha", b"flatcache-marker-omega"
-FLAT_SIG = "Mx-Flat-Marker"
+# A message libclamav's mail parser finds, and nothing else: a logical
+# signature restricted to files the mail parser extracted
+# (Container:CL_TYPE_MAIL) on a base64 attachment.  MIMESCAN decodes the
+# attachment itself and scans it as a file of its own, the lenient
+# reading agrees, and the message is well formed, so its raw reading is
+# the flat pass (mail parser off), which extracts nothing: MIMESCAN reads
+# it clean (the limit of scand_mime_raw_reading = auto, mxscand(8)).
+FLAT_MARK = b"flatcache-container-marker-xyz"
+FLAT_SIG = "Mx-Flat-Container"
 
 
 def flat_message(n):
+    payload = base64.encodebytes(b"attachment %d " % n + FLAT_MARK + b" body")
     return (b"From: a@example.org\r\nTo: b@example.org\r\nSubject: note %d\r\n"
-            b"Message-ID: <flat%d@example.org>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
-            b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n"
-            b"Content-Transfer-Encoding: 7bit\r\n\r\nHello,\r\n%s\r\n%s\r\nbye\r\n"
-            % (n, n, FLAT_A, FLAT_B))
+            b"Message-ID: <flat%d@example.org>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n"
+            b"Content-Type: text/plain\r\n\r\nhello\r\n--BB\r\n"
+            b"Content-Type: application/octet-stream; name=\"a.bin\"\r\n"
+            b"Content-Transfer-Encoding: base64\r\n\r\n%s--BB--\r\n"
+            % (n, n, payload.replace(b"\n", b"\r\n")))
 
 
 def test_engine_cache_flat(tap):
     """libclamav's clean cache keys on bytes, not on scan options: the flat
     pass must not leave a message in it for a full reading to meet."""
-    dbdir = mxtest.make_test_db(os.path.join(work, "flatdb"),
-                                extra_ndb=[(FLAT_SIG, (FLAT_A + b"\n" + FLAT_B).hex())])
+    dbdir = mxtest.make_test_db(os.path.join(work, "flatdb"))
+    with open(os.path.join(dbdir, "flat.ldb"), "w") as f:
+        f.write("%s;Engine:51-255,Container:CL_TYPE_MAIL,Target:0;0;%s\n" % (FLAT_SIG, FLAT_MARK.hex()))
     fl = mxtest.Daemon(dbdir, options={"scand_engine_cache": "yes"})
     found = b"%s.UNOFFICIAL FOUND\0" % FLAT_SIG.encode()
 

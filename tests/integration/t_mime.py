@@ -11,7 +11,13 @@ P.uu1; the ClamAV test archives are found as attachments; the part and
 depth limits give an ERROR naming the limit and never OK; IDSESSION
 prefixes every line; n framing works; mxscan --mime prints the lines and
 exits 0/1/2; a storm of one infected attachment is answered from the
-verdict cache."""
+verdict cache.  A text body sent with CRLF is also read as libclamav's
+mail parser writes it (P.lf, LF line ends), so a signature written with
+LF is FOUND as libclamav's full reading finds it, on the same messages
+(INSTREAM is the reference); a signature that needs libclamav's mail
+parser itself (Container:CL_TYPE_MAIL) is found with
+scand_mime_raw_reading = full."""
+import base64
 import os
 import re
 import subprocess
@@ -30,7 +36,12 @@ tap = mxtest.Tap()
 def start(tap):
     global db, mx, work
     work = mxtest.tmpdir("tmime")
-    db = mxtest.make_test_db(os.path.join(work, "db"))
+    db = mxtest.make_test_db(os.path.join(work, "db"), extra_ndb=[
+        (LF_SIG, (LF_A + b"\n" + LF_B).hex()), (LF2_SIG, (LF_C + b"\n\n" + LF_D).hex()),
+        (LF3_SIG, (LF_E + b"\n \n" + LF_F).hex())])
+    with open(os.path.join(db, "mail.ldb"), "w") as f:
+        f.write("%s;Engine:51-255,Container:CL_TYPE_MAIL,Target:0;0;%s\n"
+                % (MAIL_SIG, MAIL_MARK.hex()))
     mx = mxtest.Daemon(db)
 
 
@@ -38,9 +49,10 @@ FINAL_FOUND = "stream: %s FOUND" % EICAR_SIG
 CLAM_SIG = mxtest.CLAM_EXE_SIG
 # One reply line: path, type, name ("..." with \ooo escapes, or -), verdict.
 # The lenient reading's paths: seg<n> and the suffixes .b64, .b64p, .qp,
-# .uu<n>, .yenc<n>, .hqx<n>, .run<n> (mxscand(8)).
+# .uu<n>, .yenc<n>, .hqx<n>, .run<n>; .lf, a text body as libclamav
+# writes it (mxscand(8)).
 LINE_RE = re.compile(r'(raw|(?:seg[1-9][0-9]*|[1-9][0-9]*(?:\.[1-9][0-9]*)*)'
-                     r'(?:\.(?:uu|yenc|hqx|run)[1-9][0-9]*|\.b64p?|\.qp)?) '
+                     r'(?:\.(?:uu|yenc|hqx|run)[1-9][0-9]*|\.b64p?|\.qp|\.lf)?) '
                      r'([a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+) '
                      r'("(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\[0-7]{3})*"|-) '
                      r'(OK|\S+ FOUND|.+ ERROR)\Z')
@@ -161,16 +173,17 @@ def test_plain(tap):
     lines = lines_of(raw)
     tap.ok(lines is not None and well_formed(lines) is None, "plain 3 parts: a well-formed reply", raw)
     tap.eq(sorted(part_lines(lines).values()),
-           ['1 text/plain - OK', '2 application/pdf "report.pdf" OK', '3 application/zip "docs.zip" OK'],
-           "plain 3 parts: exact part lines")
+           ['1 text/plain - OK', '1.lf text/plain - OK', '2 application/pdf "report.pdf" OK',
+            '3 application/zip "docs.zip" OK'],
+           "plain 3 parts: exact part lines (the CRLF text also as libclamav writes it)")
     tap.ok(lines is not None and "raw message/rfc822 - OK" in lines, "plain 3 parts: the raw reading has its line", raw)
     tap.eq(lines and lines[-1], "stream: OK", "plain 3 parts: final OK")
-    tap.eq(len(lines or []), 5, "plain 3 parts: 3 parts + raw + final, nothing else")
+    tap.eq(len(lines or []), 6, "plain 3 parts: 3 parts + the text's .lf + raw + final, nothing else")
 
     raw = mimescan(three_parts(EICAR_ZIP))
     lines = lines_of(raw)
     pl = part_lines(lines)
-    want = {"1": '1 text/plain - OK', "2": '2 application/pdf "report.pdf" OK',
+    want = {"1": '1 text/plain - OK', "1.lf": '1.lf text/plain - OK', "2": '2 application/pdf "report.pdf" OK',
             "3": '3 application/zip "docs.zip" %s FOUND' % EICAR_SIG}
     tap.ok(lines is not None and well_formed(lines) is None, "plain 3 parts, zip infected: well-formed", raw)
     tap.ok(all(want.get(k) == v for k, v in pl.items()), "plain 3 parts, zip infected: no part line is wrong", raw)
@@ -189,8 +202,8 @@ def test_nested(tap):
             "2.1.2.1.1": "2.1.2.1.1 text/plain - OK",
             "2.1.2.1.2": '2.1.2.1.2 application/zip "inner.zip" OK'},
            "nested rfc822: leaf paths 1, 2.1.1, 2.1.2.1.1, 2.1.2.1.2")
-    tap.ok(all(re.fullmatch(r"1|2|2\.1|2\.1\.[12]|2\.1\.2\.1|2\.1\.2\.1\.[12]", k) for k in pl),
-           "nested rfc822: no path outside the tree", raw)
+    tap.ok(all(re.fullmatch(r"(?:1|2|2\.1|2\.1\.[12]|2\.1\.2\.1|2\.1\.2\.1\.[12])(?:\.lf)?", k) for k in pl),
+           "nested rfc822: no path outside the tree (a text part's .lf reading aside)", raw)
     tap.ok(pl.get("2") is None or pl["2"].startswith("2 message/rfc822 "),
            "nested rfc822: a line for 2, if any, says message/rfc822", raw)
     found_at(mimegen.nested_rfc822(EICAR, "deep.com"),
@@ -320,7 +333,8 @@ def test_idsession(tap):
     tap.eq(sorted(replies), ["1", "2"], "IDSESSION: two replies, every line of each prefixed by one id")
     r1 = [ln[3:] for ln in replies.get("1", [])]
     r2 = [ln[3:] for ln in replies.get("2", [])]
-    tap.ok(r1[-1:] == ["stream: OK"] and well_formed(r1) is None and len(part_lines(r1)) == 3,
+    tap.ok(r1[-1:] == ["stream: OK"] and well_formed(r1) is None and
+           len([p for p in part_lines(r1) if not p.endswith(".lf")]) == 3,
            "IDSESSION: request 1 (clean, 3 parts) answered in full under 1:", raw)
     tap.ok(r2[-1:] == [FINAL_FOUND] and well_formed(r2) is None, "IDSESSION: request 2 FOUND under 2:", raw)
     tap.ok(raw.endswith(b"\0") and b"\0\0" not in raw, "IDSESSION: one \\0 per reply", raw)
@@ -368,6 +382,99 @@ def test_mxscan_mime(tap):
            "mxscan --mime: over the part limit, exit 2 and not OK", r.stdout + r.stderr)
     r = mxscan_mime(os.path.join(files, "missing.eml"), mx.socket)
     tap.eq(r.returncode, 2, "mxscan --mime: a missing file is exit 2")
+
+
+# --- the text libclamav's mail parser scans (the .lf reading) ---------------
+# libclamav writes a text body line by line, each line ended by LF alone
+# (common/mailtext.h); mail over SMTP has CRLF, and so have GMime's decoded
+# bodies and the raw text.  Signatures: LF_A LF LF_B, LF_C LF LF LF_D, and
+# LF_E LF SP LF LF_F (a line of blanks is written as one space).
+LF_A, LF_B = b"mxscan-lf-marker-alpha", b"mxscan-lf-marker-omega"
+LF_C, LF_D = b"mxscan-lf-marker-gamma", b"mxscan-lf-marker-delta"
+LF_E, LF_F = b"mxscan-lf-marker-eta", b"mxscan-lf-marker-phi"
+LF_SIG, LF2_SIG, LF3_SIG = "Mx-LF-Marker", "Mx-LF-Blank-Marker", "Mx-LF-Space-Marker"
+# A signature libclamav matches only in a file its mail parser extracted.
+MAIL_MARK, MAIL_SIG = b"mxscan-mail-container-marker", "Mx-Mail-Container"
+
+
+def text_message(body, cte="7bit", nl=b"\r\n"):
+    """One text/plain part, BODY's lines ended by NL."""
+    return (b"From: a@example.org\nTo: b@example.org\nSubject: lf\nMIME-Version: 1.0\n"
+            b"Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: %s\n\n%s\n"
+            % (cte.encode(), body)).replace(b"\n", nl)
+
+
+def multipart_message(body, cte="7bit"):
+    """A text part (BODY, CTE) and a small attachment, all CRLF."""
+    return (b"From: a@example.org\nTo: b@example.org\nSubject: lf\nMIME-Version: 1.0\n"
+            b"Content-Type: multipart/mixed; boundary=\"LF\"\n\n--LF\n"
+            b"Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: %s\n\n"
+            b"%s\n--LF\nContent-Type: application/octet-stream; name=\"a.bin\"\n"
+            b"Content-Transfer-Encoding: base64\n\nYXR0YWNobWVudA==\n--LF--\n"
+            % (cte.encode(), body)).replace(b"\n", b"\r\n")
+
+
+def verdict(raw):
+    lines = lines_of(raw)
+    return lines[-1] if lines else None
+
+
+def test_lf_reading(tap):
+    """Each message as INSTREAM (libclamav's full reading) answers it, and
+    MIMESCAN the same, on CRLF mail whose raw reading is flat."""
+    found = "stream: %s.UNOFFICIAL FOUND"
+    cases = [
+        ("text/plain 7bit", text_message(b"Hello\n%s\n%s\nbye" % (LF_A, LF_B)), found % LF_SIG, "1.lf"),
+        ("multipart, quoted-printable text", multipart_message(b"Hi=20there\n%s\n%s" % (LF_A, LF_B),
+                                                             "quoted-printable"), found % LF_SIG, "1.lf"),
+        ("text/plain 8bit, a line of blanks", text_message(b"%s\n \t \n%s" % (LF_E, LF_F), "8bit"),
+         found % LF3_SIG, "1.lf"),
+        ("multipart, repeated empty lines dropped", multipart_message(b"%s\n\n\n\n%s" % (LF_C, LF_D)),
+         found % LF2_SIG, "1.lf"),
+        # the clean twins: what libclamav reads clean, MIMESCAN reads clean
+        ("text/plain, another line between", text_message(b"%s\nX\n%s" % (LF_A, LF_B)), "stream: OK", None),
+        ("text/plain, repeated empty lines kept", text_message(b"%s\n\n\n%s" % (LF_C, LF_D)),
+         "stream: OK", None),
+        ("text/plain, a line of blanks is no empty line", text_message(b"%s\n \t\n%s" % (LF_C, LF_D)),
+         "stream: OK", None),
+    ]
+    for label, msg, want, path in cases:
+        ref, got = verdict(mx.request(b"zINSTREAM\0" + instream_bytes(msg), 60.0)), mimescan(msg)
+        lines = lines_of(got) or []
+        tap.eq((ref, verdict(got)), (want, want), "%s: INSTREAM and MIMESCAN both %s" % (label, want))
+        if path is not None:
+            tap.ok(any(ln.startswith(path + " text/plain - ") and ln.endswith(" FOUND") for ln in lines),
+                   "%s: found in the %s reading" % (label, path), got)
+        else:
+            tap.ok(well_formed(lines) is None and any(ln.startswith("1.lf ") for ln in lines),
+                   "%s: the .lf reading ran, its line well formed" % label, got)
+    # Nothing to read again where the body has LF line ends already.
+    lines = lines_of(mimescan(text_message(b"%s\n%s" % (LF_A, LF_B), nl=b"\n"))) or []
+    tap.ok(lines[-1:] == [found % LF_SIG] and not any(".lf " in ln for ln in lines),
+           "an LF message: FOUND in its part, no .lf reading", lines)
+
+
+def test_raw_reading_full(tap):
+    """A Container:CL_TYPE_MAIL signature matches only in what libclamav's
+    mail parser extracted: INSTREAM finds it; MIMESCAN's flat raw pass
+    cannot (mxscand(8): what auto can miss), scand_mime_raw_reading =
+    full finds it."""
+    payload = base64.encodebytes(b"attachment " + MAIL_MARK + b" body").replace(b"\n", b"\r\n")
+    msg = (b"From: a@example.org\r\nTo: b@example.org\r\nSubject: c\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\nContent-Type: text/plain\r\n"
+           b"\r\nhello\r\n--BB\r\nContent-Type: application/octet-stream; name=\"a.bin\"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n%s--BB--\r\n" % payload)
+    want = "stream: %s.UNOFFICIAL FOUND" % MAIL_SIG
+    tap.eq(verdict(mx.request(b"zINSTREAM\0" + instream_bytes(msg), 60.0)), want,
+           "Container:CL_TYPE_MAIL: INSTREAM FOUND")
+    raw = mimescan(msg)
+    tap.ok(verdict(raw) == "stream: OK" and "raw message/rfc822 - OK" in (lines_of(raw) or []),
+           "Container:CL_TYPE_MAIL: MIMESCAN auto, flat raw pass: OK (the documented limit)", raw)
+    full = mxtest.Daemon(db, options={"scand_mime_raw_reading": "full"})
+    raw = mimescan(msg, daemon=full)
+    tap.ok(verdict(raw) == want and "raw message/rfc822 - %s.UNOFFICIAL FOUND" % MAIL_SIG in lines_of(raw),
+           "Container:CL_TYPE_MAIL: scand_mime_raw_reading = full: FOUND by the raw reading", raw)
+    full.stop()
 
 
 def test_storm(tap):

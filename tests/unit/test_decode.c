@@ -1,6 +1,6 @@
 /*
  * test_decode - unit tests of the lenient decoders (common/base64.h,
- * qp.h, uu.h, yenc.h, binhex.h) and of MIMESCAN's boundary-discovering
+ * qp.h, uu.h, yenc.h, binhex.h), of libclamav's text layout (mailtext.h) and of MIMESCAN's boundary-discovering
  * splitter (scanner/split.h): tables of inputs as broken mail carries
  * them and the bytes a mail client reads from them.
  */
@@ -17,6 +17,7 @@
 
 #include "common/base64.h"
 #include "common/binhex.h"
+#include "common/mailtext.h"
 #include "common/qp.h"
 #include "common/uu.h"
 #include "common/yenc.h"
@@ -228,13 +229,66 @@ static void test_split(void **state)
 	assert_int_equal(split_header_line("not a header: x", 15), 0);
 }
 
+/* test_mailtext - text bodies as libclamav's mail parser writes them. */
+static void test_mailtext(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t n;	/* 0: strlen */
+		int flags;
+		const char *want;
+		size_t wn;	/* 0: strlen */
+	} cases[] = {
+		{"a\r\nb\r\n", 0, MAILTEXT_SENT, "a\nb\n", 0},
+		{"a\r\nb", 0, MAILTEXT_SENT, "a\nb\n", 0},	/* the last line ended */
+		{"a\nb\rc\n\rd\r\ne", 0, MAILTEXT_SENT, "a\nb\nc\nd\ne\n", 0},	/* every line end */
+		{"a\r\rb", 0, MAILTEXT_SENT, "a\n\nb\n", 0},	/* CR CR: two ends */
+		{"a\n\nb", 0, MAILTEXT_SENT, "a\n\nb\n", 0},
+		{"a\r\n \t\r\nb", 0, MAILTEXT_SENT, "a\n \nb\n", 0},	/* blanks only: one space */
+		{" a \r\n", 0, MAILTEXT_SENT, " a \n", 0},	/* other blanks kept */
+		{"a\0b\r\n", 5, MAILTEXT_SENT, "ab\n", 0},	/* NUL dropped as sent */
+		{"a\0b\r\n", 5, 0, "a\0b\n", 4},	/* and kept once decoded */
+		{"a\r\n\r\n\r\nb\r\n", 0, MAILTEXT_SENT, "a\n\n\nb\n", 0},
+		{"a\r\n\r\n\r\n\r\nb\r\n", 0, MAILTEXT_SENT | MAILTEXT_COLLAPSE, "a\n\nb\n", 0},
+		{"a\r\n\r\n \r\n\r\nb", 0, MAILTEXT_COLLAPSE, "a\n\n \n\nb\n", 0},	/* a blank line breaks the run */
+		{"", 0, MAILTEXT_SENT, "", 0},
+	};
+	unsigned char out[4096], in[4096];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].n ? cases[i].n : strlen(cases[i].in);
+		size_t wlen = cases[i].wn ? cases[i].wn : strlen(cases[i].want);
+
+		n = mailtext_lf(U(cases[i].in), len, cases[i].flags, out);
+		if (n != wlen || memcmp(out, cases[i].want, n) != 0)
+			fail_msg("case %zu: \"%.*s\" (%zu)", i, (int)n, (const char *)out, n);
+	}
+	/* a line as sent is cut after 999 bytes; its line end then ends an
+	 * empty line of its own; NULs count towards the cut */
+	memset(in, 'x', 999);
+	memcpy(in + 999, "\r\ny", 3);
+	n = mailtext_lf(in, 1002, MAILTEXT_SENT, out);
+	assert_int_equal(n, 999 + 1 + 1 + 2);
+	assert_memory_equal(out + 999, "\n\ny\n", 4);
+	memset(in, 'x', 2000);
+	in[10] = '\0';
+	n = mailtext_lf(in, 2000, MAILTEXT_SENT, out);
+	assert_int_equal(n, 2000 - 1 + 3);
+	assert_int_equal(out[998], '\n');
+	assert_true(n <= MAILTEXT_MAX(2000));
+	n = mailtext_lf(in, 2000, 0, out);	/* decoded: never cut */
+	assert_int_equal(n, 2001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64), cmocka_unit_test(test_base64_runs),
 		cmocka_unit_test(test_qp),     cmocka_unit_test(test_uu),
 		cmocka_unit_test(test_yenc),   cmocka_unit_test(test_binhex),
-		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_split),  cmocka_unit_test(test_mailtext),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

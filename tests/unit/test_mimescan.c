@@ -91,6 +91,8 @@ static void test_path_parse(void **state)
 		{"1.yenc2", "1", MIMESCAN_READ_YENC},
 		{"seg3.hqx1", "seg3", MIMESCAN_READ_HQX},
 		{"2.run10", "2", MIMESCAN_READ_RUN},
+		{"1.lf", "1", MIMESCAN_READ_LF},
+		{"seg2.lf", "seg2", MIMESCAN_READ_LF},
 	};
 	static const char *const bad[] = {
 		"", "0", "01", "1.", ".1", "1..2", "1.0", "1.uu", "1.uu0", "1.uux", "1.b64.1",
@@ -98,6 +100,7 @@ static void test_path_parse(void **state)
 		"2147483648", "1.b6", "1.B64", "-1", "1:", "1.2a",
 		"seg", "seg0", "seg01", "seg1.2", "seg1.", "Seg1", "1.seg1", "seg1.b64pp", "1.qp1",
 		"1.run", "1.yenc0", "1.hqx", "seg1.raw", "1.b64p1", "seg1.uu1.qp",
+		"1.lf1", "1.LF", "1.lf.b64", "1.uu1.lf", "lf", "1.l", "1.lff",
 	};
 	char part[MIMESCAN_PATH_MAX];
 	const char *err;
@@ -124,7 +127,8 @@ static void test_path_parse(void **state)
 	{
 		static const int readings[] = {MIMESCAN_READ_UU, MIMESCAN_READ_B64, MIMESCAN_READ_B64P,
 					       MIMESCAN_READ_QP, MIMESCAN_READ_YENC, MIMESCAN_READ_HQX,
-					       MIMESCAN_READ_RUN, MIMESCAN_READ_SEGMENT};
+					       MIMESCAN_READ_RUN, MIMESCAN_READ_SEGMENT,
+					       MIMESCAN_READ_LF};
 		char p[64];
 
 		for (i = 0; i < sizeof(readings) / sizeof(readings[0]); i++) {
