@@ -309,7 +309,7 @@ static void facts_keep(const unsigned char *key, unsigned long long gen, const c
 }
 
 enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
-			      struct engine_scan_ctx *ctx, int props, const unsigned char *part_key,
+			      struct engine_scan_ctx *ctx, int flags, const unsigned char *part_key,
 			      struct buffer *out, unsigned id, const char *path, const void *buf,
 			      size_t len, const char **virname_r, const char **error_r)
 {
@@ -318,6 +318,7 @@ enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen
 	char pfx[PROTO_ID_PREFIX_MAX];
 	size_t mark = buffer_len(out);
 	/* Its own key: an all-match verdict never answers MIMESCAN. */
+	int props = (flags & ENGINE_FACTS) != 0;
 	int keyed = props && cache_enabled() &&
 		    (part_key != NULL ? engine_hash_tagged("facts", part_key, CACHE_KEY_SIZE, key)
 				      : engine_hash_tagged("facts", buf, len, key)) == 0;
@@ -335,8 +336,8 @@ enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen
 		}
 		buffer_free(&kept);
 	}
-	r = facts_once(db, gen, ctx, props ? ENGINE_FACTS : 0, out, id, path, buf, len, virname_r,
-		       error_r, &hidden);
+	r = facts_once(db, gen, ctx, flags & (ENGINE_FACTS | ENGINE_FLAT), out, id, path, buf, len,
+		       virname_r, error_r, &hidden);
 	/*
 	 * An object libclamav knew as clean was not read again, and what
 	 * was inside it is known neither from this part nor from the cache

@@ -37,17 +37,20 @@ void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject 
 /*
  * facts_scan - scan LEN bytes at BUF with DB (engine generation GEN) for
  * all matches, stopping when CTX says so (ctx->stopped is set as
- * engine_scan_mem would); with PROPS also collect the type of the part
- * and its members.  Appends the TYPE and MEMBER lines (PROPS) and a SIG
- * line for each match after the first to OUT, and returns what
+ * engine_scan_mem would).  FLAGS: ENGINE_FACTS also collects the type of
+ * the part and its members; ENGINE_FLAT reads the bytes with libclamav's
+ * mail parser off (the raw message's flat pass, see mime.h; not with
+ * ENGINE_FACTS).  Appends the TYPE and MEMBER lines (ENGINE_FACTS) and a
+ * SIG line for each match after the first to OUT, and returns what
  * engine_scan_mem returns (*virname_r the first match, valid until the
- * thread's next call).  With PROPS the lines and the verdict are kept in
- * the verdict cache (scanner/cache.h) for the same bytes and GEN: a part
- * seen before costs no scan.  PART_KEY, when not NULL, is the SHA-256 of
- * BUF (engine_hash_mem), so the bytes are not hashed again.
+ * thread's next call).  With ENGINE_FACTS the lines and the verdict are
+ * kept in the verdict cache (scanner/cache.h) for the same bytes and
+ * GEN: a part seen before costs no scan.  PART_KEY, when not NULL, is
+ * the SHA-256 of BUF (engine_hash_mem), so the bytes are not hashed
+ * again.
  */
 enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
-			      struct engine_scan_ctx *ctx, int props, const unsigned char *part_key,
+			      struct engine_scan_ctx *ctx, int flags, const unsigned char *part_key,
 			      struct buffer *out, unsigned id, const char *path, const void *buf,
 			      size_t len, const char **virname_r, const char **error_r);
 

@@ -31,6 +31,8 @@ struct layers_frame {
 	unsigned char key[CACHE_KEY_SIZE];
 	int keyed, read;
 	size_t first;		/* its own record */
+	const void *buf;	/* its bytes, valid while it is open */
+	size_t size;
 };
 
 struct layers {
@@ -168,6 +170,32 @@ static void layers_close(struct layers *l, unsigned level)
 	}
 }
 
+/*
+ * layers_same - 1 when the object F (on top of the stack) is at the same
+ * memory, with the same size, as an object keyed already that is still
+ * open below it, F's key then copied from it.  libclamav reads some
+ * objects again as a layer of their own from the same memory (the text
+ * of a docx's document.xml as its member, then again as the layer
+ * below it); an open object is one of F's containers (the stack holds
+ * them, as everything here assumes), whose memory libclamav keeps
+ * mapped until it is done with it, so the bytes are the same and are
+ * not hashed twice.
+ */
+static int layers_same(struct layers *l, struct layers_frame *f)
+{
+	int i;
+
+	for (i = l->depth - 2; i >= 0; i--) {
+		const struct layers_frame *o = &l->stack[i];
+
+		if (o->keyed && o->buf == f->buf && o->size == f->size) {
+			memcpy(f->key, o->key, sizeof(f->key));
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void layers_object(struct layers *l, unsigned level, const char *type, const char *name,
 		   const void *buf, size_t size)
 {
@@ -185,9 +213,11 @@ void layers_object(struct layers *l, unsigned level, const char *type, const cha
 	memset(f, 0, sizeof(*f));
 	f->level = level;
 	f->first = l->nrec > 0 ? l->nrec - 1 : 0;
+	f->buf = buf;
+	f->size = size;
 	/* The part itself is keyed by facts.c; a member by its bytes. */
 	f->keyed = level > 0 && buf != NULL && !l->partial &&
-		   engine_hash_tagged("layer", buf, size, f->key) == 0;
+		   (layers_same(l, f) || engine_hash_tagged("layer", buf, size, f->key) == 0);
 	l->pending = 1;
 }
 

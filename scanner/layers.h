@@ -10,7 +10,8 @@
  * "layer"), and the members found under it are kept in the verdict
  * cache (scanner/cache.h); an object the cache answers is looked up by
  * its own key: read earlier in the same part, or kept, its members are
- * reported again from there.  Otherwise the part must be read once more
+ * reported again from there.  An object read again from the memory of
+ * one of its open containers (the same bytes) takes that one's key.  Otherwise the part must be read once more
  * past libclamav's cache (ENGINE_NOCACHE): layers_end says so.
  */
 #ifndef MX_LAYERS_H

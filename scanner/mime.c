@@ -126,43 +126,15 @@ static int mime_seen(struct mime_walk *w, const unsigned char key[CACHE_KEY_SIZE
 }
 
 /*
- * mime_scan_object - one object through the verdict cache and the engine;
- * writes its line and returns 1 when it is infected.  An object of the
- * lenient reading (LENIENT) whose bytes were scanned already in this
- * message is skipped (no line); one that is an attachment no other
- * reading found marks the message ambiguous, and is answered
- * MIME_AMBIGUOUS_SIG when clean under scand_mime_ambiguous_action = flag.
+ * mime_verdict - the outcome R of one reading (VIRNAME, ERR as the engine
+ * left them): its line written, the message's verdict updated; returns 1
+ * when it is infected.  FLAG: a clean reading is answered
+ * MIME_AMBIGUOUS_SIG (see mime_scan_object).
  */
-static int mime_scan_object(struct mime_walk *w, const char *path, const char *type,
-			    const char *name, const void *buf, size_t len, int lenient,
-			    int attachment)
+static int mime_verdict(struct mime_walk *w, const char *path, const char *type,
+			const char *name, enum engine_result r, const char *virname,
+			const char *err, int flag)
 {
-	unsigned char key[CACHE_KEY_SIZE];
-	const char *virname = NULL, *err = NULL;
-	char sig[256];
-	int hashed = engine_hash_mem(buf, len, key) == 0;
-	int keyed = cache_enabled() && hashed, flag = 0;
-	enum engine_result r;
-
-	if (hashed && mime_seen(w, key) && lenient)
-		return 0;
-	if (lenient && attachment)
-		flag = w->disagree++ == 0 && config_scand_mime_ambiguous_action() ==
-						 CONF_SCAND_MIME_AMBIGUOUS_ACTION_FLAG;
-	if (w->facts) {	/* its own cache entries: facts_scan */
-		keyed = 0;
-		r = facts_scan(w->gen->db, w->gen->id, w->ctx, strcmp(path, MIMESCAN_PATH_RAW) != 0,
-			       hashed ? key : NULL, w->cur, w->id, path, len ? buf : "", len,
-			       &virname, &err);
-	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
-		w->hits++;
-		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
-		virname = sig;
-	} else {
-		r = engine_scan_mem(w->gen->db, len ? buf : "", len, 0, w->ctx, &virname, &err);
-		if (keyed && (r == ENGINE_CLEAN || r == ENGINE_VIRUS))
-			cache_insert(key, w->gen->id, r == ENGINE_VIRUS ? virname : NULL);
-	}
 	switch (r) {
 	case ENGINE_VIRUS:
 		mime_line(w, path, type, name, virname, NULL);
@@ -190,6 +162,48 @@ static int mime_scan_object(struct mime_walk *w, const char *path, const char *t
 		return 0;
 	}
 	return 0;
+}
+
+/*
+ * mime_scan_object - one object through the verdict cache and the engine;
+ * writes its line and returns 1 when it is infected.  An object of the
+ * lenient reading (LENIENT) whose bytes were scanned already in this
+ * message is skipped (no line); one that is an attachment no other
+ * reading found marks the message ambiguous, and is answered
+ * MIME_AMBIGUOUS_SIG when clean under scand_mime_ambiguous_action = flag.
+ */
+static int mime_scan_object(struct mime_walk *w, const char *path, const char *type,
+			    const char *name, const void *buf, size_t len, int lenient,
+			    int attachment)
+{
+	unsigned char key[CACHE_KEY_SIZE];
+	const char *virname = NULL, *err = NULL;
+	char sig[256];
+	int raw = strcmp(path, MIMESCAN_PATH_RAW) == 0;
+	/* (MIMEFACTS keeps no verdict of the raw message: its key is of no use) */
+	int hashed = !(w->facts && raw) && engine_hash_mem(buf, len, key) == 0;
+	int keyed = cache_enabled() && hashed, flag = 0;
+	enum engine_result r;
+
+	if (hashed && mime_seen(w, key) && lenient)
+		return 0;
+	if (lenient && attachment)
+		flag = w->disagree++ == 0 && config_scand_mime_ambiguous_action() ==
+						 CONF_SCAND_MIME_AMBIGUOUS_ACTION_FLAG;
+	if (w->facts) {	/* its own cache entries: facts_scan */
+		r = facts_scan(w->gen->db, w->gen->id, w->ctx, raw ? 0 : ENGINE_FACTS,
+			       hashed ? key : NULL, w->cur, w->id, path, len ? buf : "", len,
+			       &virname, &err);
+	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
+		w->hits++;
+		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
+		virname = sig;
+	} else {
+		r = engine_scan_mem(w->gen->db, len ? buf : "", len, 0, w->ctx, &virname, &err);
+		if (keyed && (r == ENGINE_CLEAN || r == ENGINE_VIRUS))
+			cache_insert(key, w->gen->id, r == ENGINE_VIRUS ? virname : NULL);
+	}
+	return mime_verdict(w, path, type, name, r, virname, err, flag);
 }
 
 /* mime_scan_bytes - a reading of GMime's parts (always its line). */
@@ -545,37 +559,29 @@ static void mime_lenient_limit(void *ctx, const char *reason)
 	mime_limit(ctx, reason);
 }
 
-/* mime_scan_raw - the raw message: libclamav's FULL reading, or flat. */
+/*
+ * mime_scan_raw - the raw message: libclamav's FULL reading, or flat
+ * (MIMEFACTS too: its parts' facts come from each decoded part, and the
+ * raw reading adds only its matches, all of them).
+ */
 static void mime_scan_raw(struct mime_walk *w, const char *buf, size_t len, int full)
 {
 	const char *virname = NULL, *err = NULL;
+	enum engine_result r;
 
-	if (full || w->facts) {	/* (MIMEFACTS: every fact of the full reading) */
+	if (full) {
 		mime_scan_bytes(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, buf, len);
 		return;
 	}
 	/* Not cached, here nor in libclamav's cache (ENGINE_FLAT): the flat
 	 * verdict is not the full reading's. */
-	switch (engine_scan_mem(w->gen->db, len ? buf : "", len, ENGINE_FLAT, w->ctx, &virname,
-				&err)) {
-	case ENGINE_VIRUS:
-		mime_line(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, virname, NULL);
-		if (w->found++ == 0)
-			snprintf(w->sig, sizeof(w->sig), "%s", virname);
-		w->stop = 1;
-		break;
-	case ENGINE_STOPPED:
-		w->stop = 1;
-		break;
-	case ENGINE_ERROR:
-		mime_line(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, NULL, err);
-		if (w->errors++ == 0)
-			snprintf(w->error, sizeof(w->error), "%s", err);
-		break;
-	case ENGINE_CLEAN:
-		mime_line(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, NULL, NULL);
-		break;
-	}
+	if (w->facts)
+		r = facts_scan(w->gen->db, w->gen->id, w->ctx, ENGINE_FLAT, NULL, w->cur, w->id,
+			       MIMESCAN_PATH_RAW, len ? buf : "", len, &virname, &err);
+	else
+		r = engine_scan_mem(w->gen->db, len ? buf : "", len, ENGINE_FLAT, w->ctx, &virname,
+				    &err);
+	mime_verdict(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, r, virname, err, 0);
 }
 
 /*

@@ -49,7 +49,8 @@ struct mime_result {
  * the engine (deadline, client gone).  ID (0 outside a session) prefixes
  * every line, TERM ends the reply.  With FACTS (MIMEFACTS) every part
  * is read whatever an earlier one held, with all its matches, and the
- * fact lines of scanner/facts.h come with the part lines; neither the
+ * fact lines of scanner/facts.h come with the part lines; the raw
+ * message is read as without FACTS (flat or full); neither the
  * verdict cache nor the storm pre-pass answers then.  The caller frees
  * r->reply.
  */

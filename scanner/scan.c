@@ -489,8 +489,8 @@ static void scan_scan_facts(struct job *job, struct generation *gen, struct job_
 		data = map != NULL ? map : "";
 		len = (size_t)st.st_size;
 	}
-	r = facts_scan(gen->db, gen->id, &ctx, 1, NULL, &facts, job->id, "1", data, len, &virname,
-		       &err);
+	r = facts_scan(gen->db, gen->id, &ctx, ENGINE_FACTS, NULL, &facts, job->id, "1", data, len,
+		       &virname, &err);
 	if (r != ENGINE_STOPPED && buffer_len(&facts) > 0)
 		job->sink.write(job->sink.ctx, buffer_data(&facts), buffer_len(&facts));
 	switch (r) {

@@ -16,7 +16,8 @@ mail parser writes it (P.lf, LF line ends), so a signature written with
 LF is FOUND as libclamav's full reading finds it, on the same messages
 (INSTREAM is the reference); a signature that needs libclamav's mail
 parser itself (Container:CL_TYPE_MAIL) is found with
-scand_mime_raw_reading = full."""
+scand_mime_raw_reading = full; MIMEFACTS reads the raw message as
+MIMESCAN decides (flat or full), with every match of the flat pass."""
 import base64
 import os
 import re
@@ -38,7 +39,8 @@ def start(tap):
     work = mxtest.tmpdir("tmime")
     db = mxtest.make_test_db(os.path.join(work, "db"), extra_ndb=[
         (LF_SIG, (LF_A + b"\n" + LF_B).hex()), (LF2_SIG, (LF_C + b"\n\n" + LF_D).hex()),
-        (LF3_SIG, (LF_E + b"\n \n" + LF_F).hex())])
+        (LF3_SIG, (LF_E + b"\n \n" + LF_F).hex()),
+        (RAW_SIGS[0], RAW_MARKS[0].hex()), (RAW_SIGS[1], RAW_MARKS[1].hex())])
     with open(os.path.join(db, "mail.ldb"), "w") as f:
         f.write("%s;Engine:51-255,Container:CL_TYPE_MAIL,Target:0;0;%s\n"
                 % (MAIL_SIG, MAIL_MARK.hex()))
@@ -66,6 +68,11 @@ def mimescan(msg, daemon=None, framing="z", timeout=60.0):
     else:
         req = b"nMIMESCAN\n"
     return mxtest.request(d.socket, req + instream_bytes(msg), timeout=timeout)
+
+
+def mimefacts(msg, daemon=None, timeout=60.0):
+    return mxtest.request((daemon or mx).socket, b"zMIMEFACTS\0" + instream_bytes(msg),
+                          timeout=timeout)
 
 
 def lines_of(raw, term=b"\0"):
@@ -395,6 +402,8 @@ LF_E, LF_F = b"mxscan-lf-marker-eta", b"mxscan-lf-marker-phi"
 LF_SIG, LF2_SIG, LF3_SIG = "Mx-LF-Marker", "Mx-LF-Blank-Marker", "Mx-LF-Space-Marker"
 # A signature libclamav matches only in a file its mail parser extracted.
 MAIL_MARK, MAIL_SIG = b"mxscan-mail-container-marker", "Mx-Mail-Container"
+# Signatures on the mail text as sent (headers): only the raw reading sees them.
+RAW_MARKS, RAW_SIGS = (b"mxscan-raw-header-one", b"mxscan-raw-header-two"), ("Mx-Raw-One", "Mx-Raw-Two")
 
 
 def text_message(body, cte="7bit", nl=b"\r\n"):
@@ -470,11 +479,37 @@ def test_raw_reading_full(tap):
     raw = mimescan(msg)
     tap.ok(verdict(raw) == "stream: OK" and "raw message/rfc822 - OK" in (lines_of(raw) or []),
            "Container:CL_TYPE_MAIL: MIMESCAN auto, flat raw pass: OK (the documented limit)", raw)
+    # MIMEFACTS takes the same decision: its raw reading adds matches only.
+    raw = mimefacts(msg)
+    tap.ok(verdict(raw) == "stream: OK" and "raw message/rfc822 - OK" in (lines_of(raw) or []),
+           "Container:CL_TYPE_MAIL: MIMEFACTS auto, flat raw pass as MIMESCAN's: OK", raw)
     full = mxtest.Daemon(db, options={"scand_mime_raw_reading": "full"})
     raw = mimescan(msg, daemon=full)
     tap.ok(verdict(raw) == want and "raw message/rfc822 - %s.UNOFFICIAL FOUND" % MAIL_SIG in lines_of(raw),
            "Container:CL_TYPE_MAIL: scand_mime_raw_reading = full: FOUND by the raw reading", raw)
+    raw = mimefacts(msg, daemon=full)
+    tap.ok(verdict(raw) == want and "raw message/rfc822 - %s.UNOFFICIAL FOUND" % MAIL_SIG in lines_of(raw),
+           "Container:CL_TYPE_MAIL: MIMEFACTS, scand_mime_raw_reading = full: FOUND by the raw reading", raw)
     full.stop()
+
+
+def test_facts_flat_pass(tap):
+    """MIMEFACTS's flat raw pass reports every match of the text as sent,
+    as its full reading would: two signatures in the headers of a
+    well-formed message, one on the raw line, the other as a SIG line."""
+    msg = (b"From: a@example.org\r\nTo: b@example.org\r\nSubject: c\r\nX-One: %s\r\n"
+           b"X-Two: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+           % RAW_MARKS)
+    one, two = ["%s.UNOFFICIAL" % s for s in RAW_SIGS]
+    lines = lines_of(mimefacts(msg)) or []
+    got = sorted(ln for ln in lines if ln.startswith("raw "))
+    tap.ok(got in (["raw SIG %s" % two, "raw message/rfc822 - %s FOUND" % one],
+                   ["raw SIG %s" % one, "raw message/rfc822 - %s FOUND" % two]) and
+           lines[-1] in ("stream: %s FOUND" % one, "stream: %s FOUND" % two),
+           "MIMEFACTS, flat raw pass: both header signatures, on the raw line and a SIG line", lines)
+    lines = lines_of(mimefacts(msg.replace(b"-header-", b"-heaper-"))) or []
+    tap.ok([ln for ln in lines if ln.startswith("raw ")] == ["raw message/rfc822 - OK"] and
+           lines[-1:] == ["stream: OK"], "the clean twin: OK, nothing on the raw line", lines)
 
 
 def test_storm(tap):
