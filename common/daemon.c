@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -157,4 +158,18 @@ void daemon_write_pid(const char *path, const char *param)
 	fprintf(fp, "%ld\n", (long)getpid());
 	if (fclose(fp) != 0)
 		log_fatal("%s %s: %m", param, path);
+}
+
+/* daemon_hostname - the host name for mail headers (see daemon.h). */
+void daemon_hostname(const char *configured, char *buf, size_t size)
+{
+	if (size == 0)
+		return;
+	snprintf(buf, size, "%s", configured);
+	if (buf[0] == '\0' && gethostname(buf, size - 1) < 0)
+		buf[0] = '\0';
+	buf[size - 1] = '\0';
+	buf[strcspn(buf, " \t\r\n")] = '\0';
+	if (buf[0] == '\0')
+		snprintf(buf, size, "localhost");
 }

@@ -6,6 +6,7 @@
 #ifndef MX_COMMON_DAEMON_H
 #define MX_COMMON_DAEMON_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct daemon_options {
@@ -34,6 +35,13 @@ void daemon_clamd_config(int (*apply)(const char *file, const char **error_r));
 
 /* daemon_options_free - after config_free, at exit. */
 void daemon_options_free(void);
+
+/*
+ * daemon_hostname - the host name a program writes into mail headers:
+ * CONFIGURED when set, else gethostname(), cut at the first blank and
+ * "localhost" when nothing is left; written into BUF (SIZE bytes).
+ */
+void daemon_hostname(const char *configured, char *buf, size_t size);
 
 /* daemon_detach - fork twice, new session, cwd /, stdio on /dev/null; the parent exits. */
 void daemon_detach(void);

@@ -423,32 +423,57 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 	}
 }
 
+/*
+ * scan_data - the bytes of a streamed JOB: in memory, or its spool file
+ * mapped (*MAP_R, *MAPLEN_R: the caller munmaps it).  Returns 0, or -1
+ * when the spool file cannot be read.
+ */
+static int scan_data(const struct job *job, const char **data_r, size_t *len_r, char **map_r,
+		     size_t *maplen_r)
+{
+	struct stat st;
+
+	*map_r = NULL;
+	*maplen_r = 0;
+	*data_r = job->buf ? job->buf : "";
+	*len_r = job->len;
+	if (job->kind == JOB_STREAM_MEM)
+		return 0;
+	*data_r = "";
+	*len_r = 0;
+	if (fstat(job->fd, &st) < 0)
+		return -1;
+	if (st.st_size == 0)
+		return 0;
+	*map_r = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, job->fd, 0);
+	if (*map_r == MAP_FAILED) {
+		*map_r = NULL;
+		return -1;
+	}
+	*maplen_r = (size_t)st.st_size;
+	*data_r = *map_r;
+	*len_r = *maplen_r;
+	return 0;
+}
+
 /* scan_scan_mime - MIMESCAN: the message from memory or its spool file. */
 static void scan_scan_mime(struct job *job, struct generation *gen, struct job_outcome *o)
 {
 	struct engine_scan_ctx ctx = {.stop = scan_stop, .arg = job};
 	int facts = job->scan == JOB_MIMEFACTS;
 	struct mime_result r;
-	char *map = NULL;
-	struct stat st;
+	const char *data;
+	char *map;
+	size_t len, maplen;
 
-	if (job->kind != JOB_STREAM_MEM) {
-		if (fstat(job->fd, &st) < 0 || (st.st_size > 0 &&
-		    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, job->fd, 0)) ==
-		    MAP_FAILED)) {
-			scan_reply(job, "stream", NULL, "Cannot read the spooled message.");
-			o->verdict = JOB_ERROR;
-			return;
-		}
+	if (scan_data(job, &data, &len, &map, &maplen) < 0) {
+		scan_reply(job, "stream", NULL, "Cannot read the spooled message.");
+		o->verdict = JOB_ERROR;
+		return;
 	}
+	mime_scan(data, len, gen, &ctx, job->id, job->term, facts, &r);
 	if (map != NULL)
-		mime_scan(map, (size_t)st.st_size, gen, &ctx, job->id, job->term, facts, &r);
-	else if (job->kind == JOB_STREAM_MEM)
-		mime_scan(job->buf ? job->buf : "", job->len, gen, &ctx, job->id, job->term, facts, &r);
-	else
-		mime_scan("", 0, gen, &ctx, job->id, job->term, facts, &r);
-	if (map != NULL)
-		munmap(map, (size_t)st.st_size);
+		munmap(map, maplen);
 	if (job->stopped && scan_gone(job)) {
 		free(r.reply);
 		o->verdict = JOB_CANCELLED;
@@ -471,23 +496,16 @@ static void scan_scan_mime(struct job *job, struct generation *gen, struct job_o
 static void scan_scan_facts(struct job *job, struct generation *gen, struct job_outcome *o)
 {
 	struct engine_scan_ctx ctx = {.stop = scan_stop, .arg = job};
-	const char *virname = NULL, *err = NULL, *data = job->buf ? job->buf : "";
-	size_t len = job->len;
+	const char *virname = NULL, *err = NULL, *data;
+	size_t len, maplen;
 	enum engine_result r;
 	struct buffer facts = BUFFER_INIT;
-	char *map = NULL;
-	struct stat st;
+	char *map;
 
-	if (job->kind != JOB_STREAM_MEM) {
-		if (fstat(job->fd, &st) < 0 || (st.st_size > 0 &&
-		    (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, job->fd, 0)) ==
-		    MAP_FAILED)) {
-			scan_reply(job, job->path, NULL, "Cannot read the spooled stream.");
-			o->verdict = JOB_ERROR;
-			return;
-		}
-		data = map != NULL ? map : "";
-		len = (size_t)st.st_size;
+	if (scan_data(job, &data, &len, &map, &maplen) < 0) {
+		scan_reply(job, job->path, NULL, "Cannot read the spooled stream.");
+		o->verdict = JOB_ERROR;
+		return;
 	}
 	r = facts_scan(gen->db, gen->id, &ctx, ENGINE_FACTS, NULL, &facts, job->id, "1", data, len,
 		       &virname, &err);
@@ -513,7 +531,7 @@ static void scan_scan_facts(struct job *job, struct generation *gen, struct job_
 	}
 	buffer_free(&facts);
 	if (map != NULL)
-		munmap(map, (size_t)st.st_size);
+		munmap(map, maplen);
 }
 
 /* scan_finish - count and log the request whose outcome is set (scanned since START_US). */

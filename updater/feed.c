@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/xalloc.h"
 #include "updater/feed.h"
+#include "updater/file.h"
 #include "updater/reason.h"
 
 static __thread char feed_why[REASON_MAX];
@@ -41,20 +42,6 @@ const char *feed_sidecar(enum feed_verify verify)
 		break;
 	}
 	return NULL;
-}
-
-int feed_name_ok(const char *name)
-{
-	const char *p;
-
-	if (*name == '\0' || *name == '.' || strlen(name) > FEED_NAME_MAX)
-		return 0;
-	for (p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '+' ||
-		      *p == '-'))
-			return 0;
-	return 1;
 }
 
 void feed_free_all(struct feed *feeds, size_t n)
@@ -122,7 +109,7 @@ static int feed_add_file(struct feed *feeds, size_t idx, const char *name, size_
 	char *n = xstrndup(name, len);
 	size_t i, j;
 
-	if (!feed_name_ok(n)) {
+	if (!file_name_ok(n)) {
 		reason_set(feed_why, error_r, "feed %s: bad file name \"%s\"", f->name, n);
 		free(n);
 		return -1;
@@ -263,7 +250,7 @@ int feed_parse(const char *text, struct feed **feeds_r, size_t *n_r, const char 
 		if (strchr(word, '=') == NULL) {
 			if (n > 0 && feed_check(&feeds[n - 1], have_verify, error_r) < 0)
 				goto fail_word;
-			if (!feed_name_ok(word)) {
+			if (!file_name_ok(word)) {
 				reason_set(feed_why, error_r, "update_feeds: bad feed name \"%s\"",
 					   word);
 				goto fail_word;

@@ -19,8 +19,10 @@
 
 #include <stddef.h>
 
+#include "updater/file.h"
+
 /* The longest feed or file name (same rules as database names). */
-#define FEED_NAME_MAX 99
+#define FEED_NAME_MAX FILE_NAME_MAX
 /* The default interval between two checks of a feed. */
 #define FEED_INTERVAL_DEFAULT_MS (24LL * 3600 * 1000)
 
@@ -67,9 +69,5 @@ const char *feed_verify_str(enum feed_verify verify);
 /* feed_sidecar - the suffix of VERIFY's sidecar file (".sig", ...), or
  * NULL when it has none (cvd, none). */
 const char *feed_sidecar(enum feed_verify verify);
-
-/* feed_name_ok - a feed or file name: [A-Za-z0-9._+-], no leading dot,
- * at most FEED_NAME_MAX bytes. */
-int feed_name_ok(const char *name);
 
 #endif

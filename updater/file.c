@@ -300,3 +300,18 @@ int file_sha256_hex(const char *path, char hex[FILE_SHA256_HEX_LEN + 1], const c
 	sodium_bin2hex(hex, FILE_SHA256_HEX_LEN + 1, h, sizeof(h));
 	return 0;
 }
+
+/* file_name_ok - a name a mirror may give (see file.h). */
+int file_name_ok(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0' || *name == '.' || strlen(name) > FILE_NAME_MAX)
+		return 0;
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '+' ||
+		      *p == '-'))
+			return 0;
+	return 1;
+}

@@ -10,6 +10,9 @@
 
 #include <stddef.h>
 
+/* The longest database, archive or feed file name (see file_name_ok). */
+#define FILE_NAME_MAX 99
+
 /* file_fsync_path - fsync the file or directory PATH. */
 int file_fsync_path(const char *path, const char **error_r);
 
@@ -46,5 +49,10 @@ int file_sha256_hex(const char *path, char hex[FILE_SHA256_HEX_LEN + 1], const c
 
 /* file_mkdirs - mkdir -p PATH with MODE. */
 int file_mkdirs(const char *path, unsigned mode, const char **error_r);
+
+/* file_name_ok - a database, archive or feed file name as a mirror may
+ * give it: [A-Za-z0-9._+-], no leading dot, at most FILE_NAME_MAX bytes
+ * (so never a path, never "." or ".."). */
+int file_name_ok(const char *name);
 
 #endif

@@ -41,28 +41,12 @@
 #include "updater/reason.h"
 #include "updater/run.h"
 
-/* The longest database or archive name (see source_name_ok). */
-#define SOURCE_NAME_MAX 99
+/* The longest database or archive name (see file_name_ok). */
+#define SOURCE_NAME_MAX FILE_NAME_MAX
 /* The largest key (update_trusted_keys) or .minisig file read. */
 #define SOURCE_KEY_FILE_MAX 65536
 /* Downloads of a bundle are named "<hash of its URL>-<archive name>". */
 #define SOURCE_URL_HASH_LEN 4
-
-/* source_name_ok - a database or source name: [A-Za-z0-9._+-], no
- * leading dot. */
-static int source_name_ok(const char *name)
-{
-	const char *p;
-
-	if (*name == '\0' || *name == '.' || strlen(name) > SOURCE_NAME_MAX)
-		return 0;
-	for (p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '+' ||
-		      *p == '-'))
-			return 0;
-	return 1;
-}
 
 /* source_load_keys - the update_trusted_keys files. */
 static enum update_result source_load_keys(struct run *r)
@@ -108,7 +92,7 @@ enum update_result source_prepare(struct run *r)
 		return run_fail(r, UPDATE_CONFIG, "update_databases is set but update_mirrors is empty");
 	r->dbs = xcalloc((size_t)n + 1, sizeof(*r->dbs));
 	for (i = 0; i < n; i++) {
-		if (!source_name_ok(names[i]))
+		if (!file_name_ok(names[i]))
 			return run_fail(r, UPDATE_CONFIG, "update_databases: bad name \"%s\"",
 					names[i]);
 		for (j = 0; j < r->ndbs; j++)
@@ -131,7 +115,7 @@ enum update_result source_prepare(struct run *r)
 					urls[i]);
 		b->url = urls[i];
 		snprintf(b->source, sizeof(b->source), "%s", base + 1);
-		if (!source_name_ok(b->source))
+		if (!file_name_ok(b->source))
 			return run_fail(r, UPDATE_CONFIG, "update_bundles: bad archive name in %s",
 					urls[i]);
 		for (j = 0; j < r->nbundles; j++)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/daemon.h"
 #include "wrappers/filter/settings.h"
 
 static struct settings settings_now;
@@ -60,12 +61,7 @@ int settings_load(const char **error_r)
 	    s->forward_timeout_ms > SETTINGS_BEFORE_QUEUE_MAX_MS)
 		s->forward_timeout_ms = SETTINGS_BEFORE_QUEUE_MAX_MS;
 	s->add_headers = (int)config_num(CONF_FILTER_ADD_HEADERS);
-	strncpy(settings_host, config_str(CONF_FILTER_HOSTNAME), sizeof(settings_host) - 1);
-	if (settings_host[0] == '\0' && gethostname(settings_host, sizeof(settings_host) - 1) < 0)
-		strcpy(settings_host, "localhost");
-	settings_host[strcspn(settings_host, " \t\r\n")] = '\0';
-	if (settings_host[0] == '\0')
-		strcpy(settings_host, "localhost");
+	daemon_hostname(config_str(CONF_FILTER_HOSTNAME), settings_host, sizeof(settings_host));
 	s->hostname = settings_host;
 	policy_settings_from_config(&ps, settings_infected[s->infected]);
 	policy_free(&s->policy);

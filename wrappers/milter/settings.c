@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/daemon.h"
 #include "wrappers/milter/settings.h"
 
 static struct settings settings_now;
@@ -46,12 +47,7 @@ int settings_load(const char **error_r)
 	client_options_from_config(&s->client);
 	s->client.mode = CLIENT_MODE_STREAM;
 	s->client.timeout_ms = (int)config_num(CONF_MILTER_SCAN_TIMEOUT);
-	strncpy(settings_host, config_str(CONF_MILTER_HOSTNAME), sizeof(settings_host) - 1);
-	if (settings_host[0] == '\0' && gethostname(settings_host, sizeof(settings_host) - 1) < 0)
-		strcpy(settings_host, "localhost");
-	settings_host[strcspn(settings_host, " \t\r\n")] = '\0';
-	if (settings_host[0] == '\0')
-		strcpy(settings_host, "localhost");
+	daemon_hostname(config_str(CONF_MILTER_HOSTNAME), settings_host, sizeof(settings_host));
 	s->hostname = settings_host;
 	policy_settings_from_config(&ps, settings_infected[s->infected]);
 	if ((s->policy = policy_new(&ps, error_r)) == NULL)
