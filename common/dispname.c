@@ -134,11 +134,11 @@ int dispname_glob(const char *pattern, const char *name)
 	char p[DISPNAME_MAX], s[DISPNAME_MAX];
 	size_t i;
 
-	for (i = 0; pattern[i] != '\0' && i < sizeof(p) - 1; i++)
+	for (i = 0; i < sizeof(p) - 1 && pattern[i] != '\0'; i++)
 		p[i] = (char)(pattern[i] >= 'A' && pattern[i] <= 'Z' ? pattern[i] - 'A' + 'a' :
 			      pattern[i]);
 	p[i] = '\0';
-	for (i = 0; name[i] != '\0' && i < sizeof(s) - 1; i++)
+	for (i = 0; i < sizeof(s) - 1 && name[i] != '\0'; i++)
 		s[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] - 'A' + 'a' : name[i]);
 	s[i] = '\0';
 	return fnmatch(p, s, 0) == 0;
