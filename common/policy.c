@@ -399,7 +399,6 @@ static const struct policy_addr *policy_addr_listed(const struct policy_addr *v,
 
 int policy_skip(const struct policy *p, const struct policy_envelope *e, char *why, size_t size)
 {
-	const struct policy_addr *hit;
 	int i;
 
 	if (e->client_addr != NULL && *e->client_addr != '\0')
@@ -413,7 +412,7 @@ int policy_skip(const struct policy *p, const struct policy_envelope *e, char *w
 		return 1;
 	}
 	if (e->sender != NULL && *e->sender != '\0' && *e->sender != '>' &&
-	    (hit = policy_addr_listed(p->senders, p->nsenders, e->sender)) != NULL) {
+	    policy_addr_listed(p->senders, p->nsenders, e->sender) != NULL) {
 		snprintf(why, size, "sender in policy_allow_senders");
 		return 1;
 	}

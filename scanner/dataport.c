@@ -269,7 +269,7 @@ static void dataport_on_accept(void *ctx, unsigned ready)
 
 	(void)ready;
 	for (;;) {
-		struct sockaddr_storage ss;
+		struct sockaddr_storage ss = {0};
 		socklen_t len = sizeof(ss);
 		int fd = accept4(dp->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
