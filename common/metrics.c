@@ -176,3 +176,26 @@ void metrics_histogram_write(struct buffer *out, const char *name, const char *c
 	metrics_labels(out, labels, NULL, NULL);
 	buffer_appendf(out, " %llu\n", cumulative);
 }
+
+/* metrics_counter_family - one counter family over a word list (see metrics.h). */
+void metrics_counter_family(struct buffer *out, const char *name, const char *help,
+			    const char *label, const char *const *words,
+			    metrics_counter *counts, unsigned n)
+{
+	unsigned i;
+
+	metrics_family(out, name, METRICS_COUNTER, help);
+	for (i = 0; i < n; i++)
+		metrics_sample(out, name, (const char *[]){label, words[i], NULL},
+			       metrics_get(&counts[i]));
+}
+
+/* metrics_word - a word's index, the last for any other (see metrics.h). */
+unsigned metrics_word(const char *const *words, unsigned n, const char *word)
+{
+	unsigned i;
+
+	for (i = 0; i < n - 1 && strcmp(word, words[i]) != 0; i++)
+		;
+	return i;
+}

@@ -89,6 +89,20 @@ void metrics_sample_double(struct buffer *out, const char *name, const char *con
 void metrics_histogram_write(struct buffer *out, const char *name, const char *const *labels,
 			     struct metrics_histogram *h);
 
+/*
+ * metrics_counter_family - a counter family NAME with one label, LABEL,
+ * taking each of the N WORDS in turn, COUNTS[i] its value.
+ */
+void metrics_counter_family(struct buffer *out, const char *name, const char *help,
+			    const char *label, const char *const *words,
+			    metrics_counter *counts, unsigned n);
+
+/*
+ * metrics_word - WORD's index in WORDS (N of them, the last the catch-all
+ * "other"): a label value from a fixed list, never from the input.
+ */
+unsigned metrics_word(const char *const *words, unsigned n, const char *word);
+
 /* metrics_escape - append VALUE escaped as a label value (without quotes). */
 void metrics_escape(struct buffer *out, const char *value);
 

@@ -145,10 +145,7 @@ def test_messages_counted(tap):
 
 
 def test_refuses_all_but_get(tap):
-    for method in ("POST", "HEAD", "PUT"):
-        status, headers, _ = promtext.request(mport, method)
-        tap.ok(status == 405 and headers.get("allow") == "GET", "%s: 405" % method, status)
-    tap.eq(promtext.request(mport, path="/other")[0], 404, "GET /other: 404")
+    promtext.check_refusals(tap, mport)
 
 
 def test_stops_clean(tap):

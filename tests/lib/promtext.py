@@ -25,6 +25,15 @@ def request(port, method="GET", path="/metrics", host="127.0.0.1", body=None):
         c.close()
 
 
+def check_refusals(tap, port, methods=("POST", "HEAD", "PUT"), paths=("/other",)):
+    """The endpoint answers METHODS with 405 (Allow: GET) and GET of PATHS with 404."""
+    for method in methods:
+        status, headers, _ = request(port, method)
+        tap.ok(status == 405 and headers.get("allow") == "GET", "%s: 405" % method, status)
+    for path in paths:
+        tap.eq(request(port, path=path)[0], 404, "GET %s: 404" % path)
+
+
 def unescape(v):
     return re.sub(r'\\(.)', lambda m: "\n" if m.group(1) == "n" else m.group(1), v)
 

@@ -6,7 +6,6 @@
  */
 #include "auto-config.h"
 
-#include <string.h>
 #include <time.h>
 
 #include "common/config.h"
@@ -47,11 +46,9 @@ static struct metrics_http_endpoint exporter_endpoint = {.fd = -1};
 void exporter_message(const char *action, const struct verdict *v, long long total_ms,
 		      const char *reply)
 {
-	unsigned a, verdict = EXPORTER_NONE, cls = 3;
+	unsigned verdict = EXPORTER_NONE, cls = 3;
 
-	for (a = 0; a < EXPORTER_ACTIONS - 1 && strcmp(action, exporter_actions[a]) != 0; a++)
-		;
-	metrics_add(&exporter_by_action[a], 1);
+	metrics_add(&exporter_by_action[metrics_word(exporter_actions, EXPORTER_ACTIONS, action)], 1);
 	if ((v->endpoint[0] != '\0' || v->sig[0] != '\0') && (unsigned)v->status < EXPORTER_NONE)
 		verdict = (unsigned)v->status;
 	metrics_add(&exporter_by_verdict[verdict], 1);
@@ -67,19 +64,6 @@ void exporter_message(const char *action, const struct verdict *v, long long tot
 		metrics_observe(&exporter_scan_time, (double)v->ms / 1e3);
 }
 
-/* exporter_family_of - one counter family with one label over WORDS. */
-static void exporter_family_of(struct buffer *out, const char *name, const char *help,
-			       const char *label, const char *const *words,
-			       metrics_counter *counts, unsigned n)
-{
-	unsigned i;
-
-	metrics_family(out, name, METRICS_COUNTER, help);
-	for (i = 0; i < n; i++)
-		metrics_sample(out, name, (const char *[]){label, words[i], NULL},
-			       metrics_get(&counts[i]));
-}
-
 void exporter_page(struct buffer *out, void *unused)
 {
 	metrics_family(out, "mxscan_filter_build_info", METRICS_GAUGE,
@@ -89,19 +73,19 @@ void exporter_page(struct buffer *out, void *unused)
 	metrics_family(out, "mxscan_filter_start_time_seconds", METRICS_GAUGE,
 		       "Start time of the filter, Unix seconds.");
 	metrics_sample(out, "mxscan_filter_start_time_seconds", NULL, (long long)exporter_started);
-	exporter_family_of(out, "mxscan_filter_messages_total",
-			   "Messages answered, by the action taken (the log line's action=).",
-			   "action", exporter_actions, exporter_by_action, EXPORTER_ACTIONS);
-	exporter_family_of(out, "mxscan_filter_verdicts_total",
-			   "Messages answered, by the scanner's verdict (\"none\": no scan ran).",
-			   "verdict", exporter_verdicts, exporter_by_verdict, EXPORTER_VERDICTS);
-	exporter_family_of(out, "mxscan_filter_replies_total",
-			   "Replies to the end of DATA, by class.", "class", exporter_classes,
-			   exporter_by_class, 4);
-	exporter_family_of(out, "mxscan_filter_scanner_failures_total",
-			   "Scans that failed: the scanner answered ERROR (scan-error), or none "
-			   "of scanner_endpoints answered in time (unavailable).", "kind",
-			   (const char *[]){"scan-error", "unavailable"}, exporter_failures, 2);
+	metrics_counter_family(out, "mxscan_filter_messages_total",
+			       "Messages answered, by the action taken (the log line's action=).",
+			       "action", exporter_actions, exporter_by_action, EXPORTER_ACTIONS);
+	metrics_counter_family(out, "mxscan_filter_verdicts_total",
+			       "Messages answered, by the scanner's verdict (\"none\": no scan ran).",
+			       "verdict", exporter_verdicts, exporter_by_verdict, EXPORTER_VERDICTS);
+	metrics_counter_family(out, "mxscan_filter_replies_total",
+			       "Replies to the end of DATA, by class.", "class", exporter_classes,
+			       exporter_by_class, 4);
+	metrics_counter_family(out, "mxscan_filter_scanner_failures_total",
+			       "Scans that failed: the scanner answered ERROR (scan-error), or none "
+			       "of scanner_endpoints answered in time (unavailable).", "kind",
+			       (const char *[]){"scan-error", "unavailable"}, exporter_failures, 2);
 	metrics_family(out, "mxscan_filter_message_duration_seconds", METRICS_HISTOGRAM,
 		       "Time from the end of DATA to the reply: scan, action and delivery.");
 	metrics_histogram_write(out, "mxscan_filter_message_duration_seconds", NULL,

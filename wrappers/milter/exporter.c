@@ -6,8 +6,6 @@
  */
 #include "auto-config.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,22 +40,12 @@ static struct metrics_histogram exporter_scan_time = METRICS_HISTOGRAM_INIT(expo
 static time_t exporter_started;
 static struct metrics_http_endpoint exporter_endpoint = {.fd = -1};
 
-/* exporter_index - WORD's index in WORDS (N of them, the last "other"). */
-static unsigned exporter_index(const char *const *words, unsigned n, const char *word)
-{
-	unsigned i;
-
-	for (i = 0; i < n - 1 && strcmp(word, words[i]) != 0; i++)
-		;
-	return i;
-}
-
 void exporter_message(const char *action, const char *verdict, long long eom_ms,
 		      long long scan_ms)
 {
-	unsigned v = exporter_index(exporter_verdicts, EXPORTER_VERDICTS, verdict);
+	unsigned v = metrics_word(exporter_verdicts, EXPORTER_VERDICTS, verdict);
 
-	metrics_add(&exporter_by_action[exporter_index(exporter_actions, EXPORTER_ACTIONS,
+	metrics_add(&exporter_by_action[metrics_word(exporter_actions, EXPORTER_ACTIONS,
 						       action)], 1);
 	metrics_add(&exporter_by_verdict[v], 1);
 	if (strcmp(verdict, "error") == 0)
@@ -75,19 +63,6 @@ void exporter_aborted(void)
 	metrics_add(&exporter_aborts, 1);
 }
 
-/* exporter_family_of - one counter family with one label over WORDS. */
-static void exporter_family_of(struct buffer *out, const char *name, const char *help,
-			       const char *label, const char *const *words,
-			       metrics_counter *counts, unsigned n)
-{
-	unsigned i;
-
-	metrics_family(out, name, METRICS_COUNTER, help);
-	for (i = 0; i < n; i++)
-		metrics_sample(out, name, (const char *[]){label, words[i], NULL},
-			       metrics_get(&counts[i]));
-}
-
 void exporter_page(struct buffer *out, void *unused)
 {
 	(void)unused;
@@ -98,17 +73,17 @@ void exporter_page(struct buffer *out, void *unused)
 	metrics_family(out, "mxscan_milter_start_time_seconds", METRICS_GAUGE,
 		       "Start time of the milter, Unix seconds.");
 	metrics_sample(out, "mxscan_milter_start_time_seconds", NULL, (long long)exporter_started);
-	exporter_family_of(out, "mxscan_milter_messages_total",
-			   "Messages given an action, by the action (the log line's action=).",
-			   "action", exporter_actions, exporter_by_action, EXPORTER_ACTIONS);
-	exporter_family_of(out, "mxscan_milter_verdicts_total",
-			   "Messages given an action, by the verdict (the log line's verdict=; "
-			   "skipped: excluded before the scan).", "verdict", exporter_verdicts,
-			   exporter_by_verdict, EXPORTER_VERDICTS);
-	exporter_family_of(out, "mxscan_milter_scanner_failures_total",
-			   "Messages without a verdict: the scanner answered ERROR (scan-error), or "
-			   "none of scanner_endpoints answered in time (unavailable).", "kind",
-			   (const char *[]){"scan-error", "unavailable"}, exporter_failures, 2);
+	metrics_counter_family(out, "mxscan_milter_messages_total",
+			       "Messages given an action, by the action (the log line's action=).",
+			       "action", exporter_actions, exporter_by_action, EXPORTER_ACTIONS);
+	metrics_counter_family(out, "mxscan_milter_verdicts_total",
+			       "Messages given an action, by the verdict (the log line's verdict=; "
+			       "skipped: excluded before the scan).", "verdict", exporter_verdicts,
+			       exporter_by_verdict, EXPORTER_VERDICTS);
+	metrics_counter_family(out, "mxscan_milter_scanner_failures_total",
+			       "Messages without a verdict: the scanner answered ERROR (scan-error), or "
+			       "none of scanner_endpoints answered in time (unavailable).", "kind",
+			       (const char *[]){"scan-error", "unavailable"}, exporter_failures, 2);
 	metrics_family(out, "mxscan_milter_aborted_total", METRICS_COUNTER,
 		       "Messages the MTA aborted before their end (no verdict, no action).");
 	metrics_sample(out, "mxscan_milter_aborted_total", NULL, metrics_get(&exporter_aborts));
