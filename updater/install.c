@@ -53,20 +53,72 @@ int install_id_ok(const char *id)
 	return 0;
 }
 
+/*
+ * install_split - ID as its time stamp and its number within that second:
+ * "<base>-<n>" gives (base length, n); a bare id is number 1.  An id of
+ * another shape is all base.
+ */
+static size_t install_split(const char *id, unsigned long *n_r)
+{
+	const char *dash = strrchr(id, '-');
+	size_t len = strlen(id);
+
+	if (install_is_tmp(id))
+		len -= strlen(INSTALL_TMP_SUFFIX);
+	*n_r = 1;
+	if (dash == NULL || dash == id || (size_t)(dash - id) + 1 >= len ||
+	    strspn(dash + 1, "0123456789") != len - (size_t)(dash - id) - 1)
+		return len;
+	*n_r = strtoul(dash + 1, NULL, 10);
+	return (size_t)(dash - id);
+}
+
+/*
+ * install_order - versions in the order they were made: by time stamp,
+ * then by number within the second ("-10" after "-9", which strcmp
+ * would not give).
+ */
+static int install_order(const char *a, const char *b)
+{
+	unsigned long na, nb;
+	size_t la = install_split(a, &na), lb = install_split(b, &nb);
+	int c = strncmp(a, b, la < lb ? la : lb);
+
+	if (c != 0)
+		return c;
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	return strcmp(a, b);
+}
+
 void install_new_id(const char *root, char buf[INSTALL_ID_MAX])
 {
 	char base[32], path[PATH_MAX], tmp[PATH_MAX];
 	time_t now = time(NULL);
+	unsigned long n = 1, used;
+	struct dirent *de;
 	struct tm tm;
-	int n;
+	DIR *d;
 
 	gmtime_r(&now, &tm);
 	strftime(base, sizeof(base), "%Y%m%dT%H%M%SZ", &tm);
-	for (n = 1;; n++) {
+	/* After every version made in this second, even one pruned since:
+	 * a new version must sort after the ones it follows. */
+	snprintf(path, sizeof(path), "%s/versions", root);
+	if ((d = opendir(path)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (install_split(de->d_name, &used) == strlen(base) &&
+			    strncmp(de->d_name, base, strlen(base)) == 0 && used >= n)
+				n = used + 1;
+		closedir(d);
+	}
+	for (;; n++) {
 		if (n == 1)
 			snprintf(buf, INSTALL_ID_MAX, "%s", base);
 		else
-			snprintf(buf, INSTALL_ID_MAX, "%s-%d", base, n);
+			snprintf(buf, INSTALL_ID_MAX, "%s-%lu", base, n);
 		snprintf(path, sizeof(path), "%s/versions/%s", root, buf);
 		snprintf(tmp, sizeof(tmp), "%s/versions/%s" INSTALL_TMP_SUFFIX, root, buf);
 		if (access(path, F_OK) != 0 && access(tmp, F_OK) != 0)
@@ -134,7 +186,7 @@ int install_commit(const char *root, const char *id, const char **error_r)
 
 static int install_cmp(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return install_order(*(char *const *)a, *(char *const *)b);
 }
 
 char **install_list(const char *root, size_t *n_r)
@@ -186,7 +238,7 @@ int install_previous(const char *root, const char *cur, char buf[INSTALL_ID_MAX]
 	int ret = -1;
 
 	for (i = n; i-- > 0;)
-		if (strcmp(ids[i], cur) < 0) {
+		if (install_order(ids[i], cur) < 0) {
 			snprintf(buf, INSTALL_ID_MAX, "%s", ids[i]);
 			ret = 0;
 			break;

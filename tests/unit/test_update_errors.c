@@ -10,6 +10,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 #include <cmocka.h>
 
 #include "updater/fetch.h"
+#include "updater/install.h"
 #include "updater/manifest.h"
 #include "updater/reason.h"
 #include "updater/state.h"
@@ -264,10 +266,62 @@ static void test_unpack_write_failed(void **state)
 	unpack_files_free(&files);
 }
 
+/*
+ * test_install_order - versions made within one second sort by their
+ * number ("-10" after "-9"), and a new id sorts after every version of
+ * its second, even when the first ones were pruned.
+ */
+static void test_install_order(void **state)
+{
+	static const char *const made[] = {
+		"20200101T000000Z-10", "20200101T000000Z", "20200101T000000Z-9", "20200101T000000Z-2",
+	};
+	char root[PATH_MAX], path[PATH_MAX], prev[INSTALL_ID_MAX], id[INSTALL_ID_MAX];
+	char base[32], base2[32], want[64];
+	char **ids;
+	size_t i, n;
+	time_t now;
+	struct tm tm;
+
+	(void)state;
+	fresh_dir(root, sizeof(root), "install");
+	snprintf(path, sizeof(path), "%s/versions", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		snprintf(path, sizeof(path), "%s/versions/%s", root, made[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+	}
+	ids = install_list(root, &n);
+	assert_int_equal(n, 4);
+	assert_string_equal(ids[0], "20200101T000000Z");
+	assert_string_equal(ids[1], "20200101T000000Z-2");
+	assert_string_equal(ids[2], "20200101T000000Z-9");
+	assert_string_equal(ids[3], "20200101T000000Z-10");
+	install_list_free(ids);
+	assert_int_equal(install_previous(root, "20200101T000000Z-10", prev), 0);
+	assert_string_equal(prev, "20200101T000000Z-9");
+
+	/* Only "<now>-3" is left of this second: the next is "<now>-4". */
+	do {
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(base, sizeof(base), "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(path, sizeof(path), "%s/versions/%s-3", root, base);
+		assert_int_equal(mkdir(path, 0755), 0);
+		install_new_id(root, id);
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(base2, sizeof(base2), "%Y%m%dT%H%M%SZ", &tm);
+	} while (strcmp(base, base2) != 0);	/* the second turned: again */
+	snprintf(want, sizeof(want), "%s-4", base);
+	assert_string_equal(id, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reason_set),
+		cmocka_unit_test(test_install_order),
 		cmocka_unit_test(test_fetch_refused),
 		cmocka_unit_test(test_manifest_reasons),
 		cmocka_unit_test(test_unpack_ok),
