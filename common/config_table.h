@@ -103,6 +103,8 @@ X(SCAND_MIME_AMBIGUOUS_ACTION, "scand_mime_ambiguous_action", CHOICE, "off", 0, 
   "mxscand: MIMESCAN: a message whose readings disagree about which attachments exist: off scans every reading, flag also answers Heuristics.MIME.Ambiguous FOUND.") \
 X(SCAND_MIME_RAW_READING, "scand_mime_raw_reading", CHOICE, "auto", 0, 0, \
   "mxscand: MIMESCAN: libclamav's reading of the raw message: auto runs its mail parser only where the other readings may miss something and a flat pass otherwise, full always runs it (for signatures that need it, such as Container:CL_TYPE_MAIL).") \
+X(SCAND_MIME_FLAT_BASE64_HEAD, "scand_mime_flat_base64_head", SIZE, "8k", 0, 4294967295LL, \
+  "mxscand: MIMESCAN: bytes of each base64 body the flat raw pass matches as sent, when the body was decoded and its decoded bytes scanned (file headers, where signatures on base64 text of an attachment are written); the rest of the encoded text is skipped. 4294967295 reads every body whole.") \
 X(SCAND_ALERT_EXCEEDS_MAX, "scand_alert_exceeds_max", BOOL, "yes", 0, 1, \
   "mxscand: report input over an engine limit as Heuristics.Limits.Exceeded.* FOUND instead of a silent OK.") \
 X(SCAND_HEURISTIC_ALERTS, "scand_heuristic_alerts", BOOL, "yes", 0, 1, \

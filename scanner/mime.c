@@ -559,6 +559,57 @@ static void mime_lenient_limit(void *ctx, const char *reason)
 	mime_limit(ctx, reason);
 }
 
+static int mime_known_cmp(const void *a, const void *b)
+{
+	const struct mime_known *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * mime_flat_text - the text the flat pass matches: the message as sent,
+ * each base64 body GMime decoded from it (its decoded bytes were scanned,
+ * or answered from the cache, before the flat pass: it runs only when no
+ * reading stopped or hit a limit) cut to its first scand_mime_flat_base64_head
+ * bytes, where signatures written on the base64 text of an attachment
+ * (its file header) match; the line end and boundary after it are kept.
+ * Returns BUF itself when nothing is cut, else a copy the caller frees;
+ * *OUT_LEN its length.
+ */
+static const char *mime_flat_text(struct mime_walk *w, const char *buf, size_t len,
+				  size_t *out_len)
+{
+	size_t head = (size_t)config_num(CONF_SCAND_MIME_FLAT_BASE64_HEAD), pos = 0, n = 0;
+	struct mime_known *v;
+	char *out = NULL;
+	int i, nv = 0;
+
+	*out_len = len;
+	v = xmalloc((size_t)(w->nknown > 0 ? w->nknown : 1) * sizeof(*v));
+	for (i = 0; i < w->nknown; i++) {
+		struct mime_known k = w->knownv[i];
+
+		k.end = mime_trim(buf, k.start, k.end);
+		if (k.enc == LENIENT_B64 && k.end <= len && k.end - k.start > head)
+			v[nv++] = k;
+	}
+	if (nv > 0) {
+		qsort(v, (size_t)nv, sizeof(*v), mime_known_cmp);
+		out = xmalloc(len);
+		for (i = 0; i < nv; i++) {
+			if (v[i].start < pos)	/* overlapping windows: never here */
+				continue;
+			memcpy(out + n, buf + pos, v[i].start + head - pos);
+			n += v[i].start + head - pos;
+			pos = v[i].end;
+		}
+		memcpy(out + n, buf + pos, len - pos);
+		*out_len = n + len - pos;
+	}
+	free(v);
+	return out != NULL ? out : buf;
+}
+
 /*
  * mime_scan_raw - the raw message: libclamav's FULL reading, or flat
  * (MIMEFACTS too: its parts' facts come from each decoded part, and the
@@ -566,22 +617,25 @@ static void mime_lenient_limit(void *ctx, const char *reason)
  */
 static void mime_scan_raw(struct mime_walk *w, const char *buf, size_t len, int full)
 {
-	const char *virname = NULL, *err = NULL;
+	const char *virname = NULL, *err = NULL, *text;
 	enum engine_result r;
 
 	if (full) {
 		mime_scan_bytes(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, buf, len);
 		return;
 	}
+	text = mime_flat_text(w, buf, len, &len);
 	/* Not cached, here nor in libclamav's cache (ENGINE_FLAT): the flat
 	 * verdict is not the full reading's. */
 	if (w->facts)
 		r = facts_scan(w->gen->db, w->gen->id, w->ctx, ENGINE_FLAT, NULL, w->cur, w->id,
-			       MIMESCAN_PATH_RAW, len ? buf : "", len, &virname, &err);
+			       MIMESCAN_PATH_RAW, len ? text : "", len, &virname, &err);
 	else
-		r = engine_scan_mem(w->gen->db, len ? buf : "", len, ENGINE_FLAT, w->ctx, &virname,
+		r = engine_scan_mem(w->gen->db, len ? text : "", len, ENGINE_FLAT, w->ctx, &virname,
 				    &err);
 	mime_verdict(w, MIMESCAN_PATH_RAW, "message/rfc822", NULL, r, virname, err, 0);
+	if (text != buf)
+		free((char *)(uintptr_t)text);
 }
 
 /*

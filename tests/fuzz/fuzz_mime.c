@@ -146,9 +146,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ready) {
 		char *o[] = {"scand_mime_max_parts=40", "scand_mime_max_decoded=2m",
 			     "scand_mime_max_depth=6", "scand_mime_max_carved=20",
-			     "scand_mime_ambiguous_action=flag"};
+			     "scand_mime_ambiguous_action=flag",
+			     /* the flat pass's cut of base64 bodies, on small inputs too */
+			     "scand_mime_flat_base64_head=8"};
 
-		if (config_load("/dev/null", o, 5, &err) < 0)
+		if (config_load("/dev/null", o, 6, &err) < 0)
 			abort();
 		mime_init();
 		bodies_init(1 << 20);

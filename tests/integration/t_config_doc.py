@@ -34,7 +34,7 @@ def test_table(tap):
     for i, l in enumerate(lines):
         if l == ".TP" and i + 2 < len(lines) and lines[i + 1].startswith(".B "):
             name = lines[i + 1][3:].strip()
-            if re.fullmatch(r"[a-z][a-z_]+", name) and "_" in name:
+            if re.fullmatch(r"[a-z][a-z0-9_]+", name) and "_" in name:
                 entries[name] = unroff(lines[i + 2])
 
     table_names = [r[0] for r in rows]
@@ -49,7 +49,7 @@ def test_table(tap):
     tap.ok(not extra, "the page documents no parameter the table lacks", extra)
 
     # The table order is the page order (grouped by program prefix).
-    order = [n for n in re.findall(r"^\.TP\n\.B ([a-z_]+)$", page, re.M) if n in table_names]
+    order = [n for n in re.findall(r"^\.TP\n\.B ([a-z][a-z0-9_]+)$", page, re.M) if n in table_names]
     tap.eq(order, table_names, "the page lists parameters in table order")
 
     # A deliberately mismatched row is caught (the check can fail).

@@ -17,9 +17,13 @@ LF is FOUND as libclamav's full reading finds it, on the same messages
 (INSTREAM is the reference); a signature that needs libclamav's mail
 parser itself (Container:CL_TYPE_MAIL) is found with
 scand_mime_raw_reading = full; MIMEFACTS reads the raw message as
-MIMESCAN decides (flat or full), with every match of the flat pass."""
+MIMESCAN decides (flat or full), with every match of the flat pass; the
+flat pass reads the head of each decoded base64 body as sent
+(scand_mime_flat_base64_head), so a signature on an attachment's encoded
+header is FOUND and one deep in its encoded text only with a larger head."""
 import base64
 import os
+import random
 import re
 import subprocess
 import sys
@@ -40,7 +44,8 @@ def start(tap):
     db = mxtest.make_test_db(os.path.join(work, "db"), extra_ndb=[
         (LF_SIG, (LF_A + b"\n" + LF_B).hex()), (LF2_SIG, (LF_C + b"\n\n" + LF_D).hex()),
         (LF3_SIG, (LF_E + b"\n \n" + LF_F).hex()),
-        (RAW_SIGS[0], RAW_MARKS[0].hex()), (RAW_SIGS[1], RAW_MARKS[1].hex())])
+        (RAW_SIGS[0], RAW_MARKS[0].hex()), (RAW_SIGS[1], RAW_MARKS[1].hex()),
+        (B64_HEAD_SIG, b64_line(B64_HEAD_ATT, 2).hex()), (B64_DEEP_SIG, b64_line(B64_DEEP_ATT, 200).hex())])
     with open(os.path.join(db, "mail.ldb"), "w") as f:
         f.write("%s;Engine:51-255,Container:CL_TYPE_MAIL,Target:0;0;%s\n"
                 % (MAIL_SIG, MAIL_MARK.hex()))
@@ -491,6 +496,55 @@ def test_raw_reading_full(tap):
     tap.ok(verdict(raw) == want and "raw message/rfc822 - %s.UNOFFICIAL FOUND" % MAIL_SIG in lines_of(raw),
            "Container:CL_TYPE_MAIL: MIMEFACTS, scand_mime_raw_reading = full: FOUND by the raw reading", raw)
     full.stop()
+
+
+# Signatures written on the base64 text of an attachment as sent: one on
+# its third encoded line (the file header, in the flat pass's head), one on
+# its 201st (about 15 KB into the encoded text, past the default 8k head).
+B64_HEAD_ATT, B64_DEEP_ATT = random.Random(1).randbytes(20000), random.Random(2).randbytes(20000)
+B64_HEAD_SIG, B64_DEEP_SIG = "Mx-B64-Head", "Mx-B64-Deep"
+
+
+def b64_line(data, n):
+    """40 characters of line N of DATA's base64 text as mail carries it."""
+    return base64.encodebytes(data).split(b"\n")[n][10:50]
+
+
+def test_flat_base64_head(tap):
+    """The flat raw pass matches the head of each base64 body whose decoded
+    bytes were scanned (scand_mime_flat_base64_head, default 8k), not the
+    rest of its encoded text: a signature on an attachment's base64 header
+    is FOUND as INSTREAM finds it; one deep in the encoded text is what
+    auto gives up (mxscand(8)), FOUND again with the head set to the
+    whole body.  Without the cut auto would find the deep one; with
+    nothing kept it would miss the head one."""
+    def msg(att):
+        return mimegen.multipart_message([mimegen.text_part(b"see attached\r\n"),
+                                          mimegen.attachment(att, "a.bin")])
+    head, deep = msg(B64_HEAD_ATT), msg(B64_DEEP_ATT)
+    want_head, want_deep = ("stream: %s.UNOFFICIAL FOUND" % s for s in (B64_HEAD_SIG, B64_DEEP_SIG))
+    tap.eq([verdict(mx.request(b"zINSTREAM\0" + instream_bytes(m), 60.0)) for m in (head, deep)],
+           [want_head, want_deep], "base64 text signatures: INSTREAM finds both (the reference)")
+    raw = mimescan(head)
+    tap.ok(verdict(raw) == want_head and
+           "raw message/rfc822 - %s.UNOFFICIAL FOUND" % B64_HEAD_SIG in (lines_of(raw) or []),
+           "base64 header signature: FOUND by the flat pass (auto)", raw)
+    raw = mimefacts(head)
+    tap.ok(verdict(raw) == want_head, "base64 header signature: MIMEFACTS FOUND too", raw)
+    raw = mimescan(deep)
+    tap.ok(verdict(raw) == "stream: OK" and "raw message/rfc822 - OK" in (lines_of(raw) or []),
+           "base64 text 15 KB deep: OK under auto (the documented limit)", raw)
+    whole = mxtest.Daemon(db, options={"scand_mime_flat_base64_head": "4294967295"})
+    raw = mimescan(deep, daemon=whole)
+    tap.ok(verdict(raw) == want_deep and
+           "raw message/rfc822 - %s.UNOFFICIAL FOUND" % B64_DEEP_SIG in (lines_of(raw) or []),
+           "base64 text 15 KB deep: FOUND with scand_mime_flat_base64_head = 4294967295", raw)
+    whole.stop()
+    none = mxtest.Daemon(db, options={"scand_mime_flat_base64_head": "0"})
+    raw = mimescan(head, daemon=none)
+    tap.ok(verdict(raw) == "stream: OK", "scand_mime_flat_base64_head = 0: the header signature is "
+           "not read either (the option is what decides)", raw)
+    none.stop()
 
 
 def test_facts_flat_pass(tap):
