@@ -311,7 +311,7 @@ static void facts_keep(const unsigned char *key, unsigned long long gen, const c
 enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
 			      struct engine_scan_ctx *ctx, int flags, const unsigned char *part_key,
 			      struct buffer *out, unsigned id, const char *path, const void *buf,
-			      size_t len, const char **virname_r, const char **error_r)
+			      size_t len, const char **virname_r, const char **error_r, int *hit_r)
 {
 	static __thread char sig[256];
 	unsigned char key[CACHE_KEY_SIZE];
@@ -325,12 +325,16 @@ enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen
 	enum engine_result r;
 	int hidden;
 
+	if (hit_r != NULL)
+		*hit_r = 0;
 	if (keyed) {
 		struct buffer kept = BUFFER_INIT;
 
 		if (cache_lookup_facts(key, gen, sig, sizeof(sig), &kept)) {
 			facts_replay(out, id, path, &kept);
 			buffer_free(&kept);
+			if (hit_r != NULL)
+				*hit_r = 1;
 			*virname_r = *sig != '\0' ? sig : NULL;
 			return *sig != '\0' ? ENGINE_VIRUS : ENGINE_CLEAN;
 		}

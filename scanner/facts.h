@@ -45,14 +45,14 @@ void facts_names(struct buffer *out, unsigned id, const char *path, GMimeObject 
  * engine_scan_mem returns (*virname_r the first match, valid until the
  * thread's next call).  With ENGINE_FACTS the lines and the verdict are
  * kept in the verdict cache (scanner/cache.h) for the same bytes and
- * GEN: a part seen before costs no scan.  PART_KEY, when not NULL, is
- * the SHA-256 of BUF (engine_hash_mem), so the bytes are not hashed
- * again.
+ * GEN: a part seen before costs no scan, and *HIT_R (when HIT_R is not
+ * NULL) is set to 1 for it, else to 0.  PART_KEY, when not NULL, is the
+ * SHA-256 of BUF (engine_hash_mem), so the bytes are not hashed again.
  */
 enum engine_result facts_scan(const struct engine_db *db, unsigned long long gen,
 			      struct engine_scan_ctx *ctx, int flags, const unsigned char *part_key,
 			      struct buffer *out, unsigned id, const char *path, const void *buf,
-			      size_t len, const char **virname_r, const char **error_r);
+			      size_t len, const char **virname_r, const char **error_r, int *hit_r);
 
 /* facts_heuristic - 1 for a Heuristics.* or PUA.* signature, which a
  * real one outranks (as in libclamav and common/policy.h). */

@@ -56,7 +56,7 @@ struct mime_walk {
 	struct buffer *cur;	/* where lines go now */
 	struct mime_leafref *leafv;
 	int nleaf, leafcap;
-	int objects, leaves, hits;
+	int objects, lookups, hits;
 	long long decoded;
 	int found, errors, stop, limited;
 	int facts;		/* MIMEFACTS: fact lines, all matches */
@@ -184,16 +184,19 @@ static int mime_scan_object(struct mime_walk *w, const char *path, const char *t
 	int hashed = !(w->facts && raw) && engine_hash_mem(buf, len, key) == 0;
 	int keyed = cache_enabled() && hashed, flag = 0;
 	enum engine_result r;
+	int hit = 0;
 
 	if (hashed && mime_seen(w, key) && lenient)
 		return 0;
 	if (lenient && attachment)
 		flag = w->disagree++ == 0 && config_scand_mime_ambiguous_action() ==
 						 CONF_SCAND_MIME_AMBIGUOUS_ACTION_FLAG;
+	w->lookups += w->facts ? !raw && cache_enabled() : keyed;
 	if (w->facts) {	/* its own cache entries: facts_scan */
 		r = facts_scan(w->gen->db, w->gen->id, w->ctx, raw ? 0 : ENGINE_FACTS,
 			       hashed ? key : NULL, w->cur, w->id, path, len ? buf : "", len,
-			       &virname, &err);
+			       &virname, &err, &hit);
+		w->hits += hit;
 	} else if (keyed && cache_lookup(key, w->gen->id, sig, sizeof(sig))) {
 		w->hits++;
 		r = *sig ? ENGINE_VIRUS : ENGINE_CLEAN;
@@ -296,7 +299,6 @@ static void mime_readings(struct mime_walk *w, const char *path, const char *typ
 			  const char *name, GMimeContentEncoding enc, const unsigned char *data,
 			  size_t len)
 {
-	w->leaves++;
 	if (mime_scan_bytes(w, path, type, name, data, len) || w->stop)
 		return;
 	mime_lf(w, path, type, name, enc, data, len);
@@ -424,8 +426,8 @@ static void mime_leaf(struct mime_walk *w, GMimePart *part, const char *path)
 			memcpy(ekey, known, sizeof(ekey));
 		ekeyed = cache_enabled() && !w->facts &&
 			 (known != NULL || engine_hash_tagged("base64", in.data, in.len, ekey) == 0);
+		w->lookups += ekeyed;
 		if (ekeyed && cache_lookup(ekey, w->gen->id, sig, sizeof(sig))) {
-			w->leaves++;
 			w->hits++;
 			mime_line(w, path, type, name, *sig ? sig : NULL, NULL);
 			if (*sig && w->found++ == 0)
@@ -629,7 +631,7 @@ static void mime_scan_raw(struct mime_walk *w, const char *buf, size_t len, int 
 	 * verdict is not the full reading's. */
 	if (w->facts)
 		r = facts_scan(w->gen->db, w->gen->id, w->ctx, ENGINE_FLAT, NULL, w->cur, w->id,
-			       MIMESCAN_PATH_RAW, len ? text : "", len, &virname, &err);
+			       MIMESCAN_PATH_RAW, len ? text : "", len, &virname, &err, NULL);
 	else
 		r = engine_scan_mem(w->gen->db, len ? text : "", len, ENGINE_FLAT, w->ctx, &virname,
 				    &err);
@@ -702,7 +704,7 @@ static void mime_storm_line(struct mime_walk *w, const struct storm_part *p, con
 	mimescan_path_child(path, sizeof(path), p->index);	/* a child of the top */
 	mime_line(w, path, type, obj != NULL && GMIME_IS_PART(obj) ?
 		  g_mime_part_get_filename(GMIME_PART(obj)) : NULL, sig, NULL);
-	w->leaves = w->hits = w->found = 1;
+	w->lookups = w->hits = w->found = 1;
 	snprintf(w->sig, sizeof(w->sig), "%s", sig);
 	g_free(type);
 	if (obj != NULL)
@@ -755,7 +757,7 @@ static void mime_result(struct mime_walk *w, int stopped, char term, struct mime
 	if (n > 0)	/* always: sig is bounded */
 		buffer_append(&w->out, final, (size_t)n);
 	r->reply = buffer_steal(&w->out, &r->len);
-	r->parts = w->leaves;
+	r->lookups = w->lookups;
 	r->hits = w->hits;
 }
 

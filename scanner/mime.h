@@ -39,8 +39,8 @@ struct mime_result {
 	size_t len;
 	enum proto_verdict verdict;	/* the message's verdict */
 	char sig[256];		/* first signature, or the error reason */
-	int parts;		/* leaf parts scanned */
-	int hits;		/* of those answered by the cache */
+	int lookups;		/* readings looked up in the verdict cache */
+	int hits;		/* of those answered by it */
 	int storm;		/* decided by the storm pre-pass, unparsed */
 };
 

@@ -484,14 +484,16 @@ static void scan_scan_mime(struct job *job, struct generation *gen, struct job_o
 	o->verdict = r.verdict == PROTO_VERDICT_CLEAN ? JOB_OK :
 		     r.verdict == PROTO_VERDICT_INFECTED ? JOB_FOUND : JOB_ERROR;
 	snprintf(o->detail, sizeof(o->detail), "%s", r.sig);
-	o->cache = r.storm ? "storm" : r.hits == 0 ? "miss" : r.hits == r.parts ? "hit" : "partial";
+	o->cache = r.storm ? "storm" : r.lookups == 0 ? "-" : r.hits == 0 ? "miss" :
+		   r.hits == r.lookups ? "hit" : "partial";
 }
 
 /*
  * scan_scan_facts - PARTFACTS: one object (in memory or spooled) read as
  * MIMEFACTS reads a part, with all matches and its facts: the TYPE,
- * MEMBER and SIG lines of path "1", then the line INSTREAM would answer.
- * No verdict cache (its entries hold no facts).
+ * MEMBER and SIG lines of path "1", then the line INSTREAM would answer,
+ * from the facts entries of the verdict cache when the bytes were read
+ * before (facts.h).
  */
 static void scan_scan_facts(struct job *job, struct generation *gen, struct job_outcome *o)
 {
@@ -501,6 +503,7 @@ static void scan_scan_facts(struct job *job, struct generation *gen, struct job_
 	enum engine_result r;
 	struct buffer facts = BUFFER_INIT;
 	char *map;
+	int hit;
 
 	if (scan_data(job, &data, &len, &map, &maplen) < 0) {
 		scan_reply(job, job->path, NULL, "Cannot read the spooled stream.");
@@ -508,7 +511,8 @@ static void scan_scan_facts(struct job *job, struct generation *gen, struct job_
 		return;
 	}
 	r = facts_scan(gen->db, gen->id, &ctx, ENGINE_FACTS, NULL, &facts, job->id, "1", data, len,
-		       &virname, &err);
+		       &virname, &err, &hit);
+	o->cache = !cache_enabled() ? "-" : hit ? "hit" : "miss";
 	if (r != ENGINE_STOPPED && buffer_len(&facts) > 0)
 		job->sink.write(job->sink.ctx, buffer_data(&facts), buffer_len(&facts));
 	switch (r) {

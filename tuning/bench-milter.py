@@ -3,7 +3,7 @@
 + clamd, side by side in one run, each behind its own throwaway Postfix.
 
   tuning/bench-milter.py [compare] [--storm 300] [--ordinary 150] [--conc 8]
-                         [--rounds 2] [--sigs 20000] [--hashes 1000000]
+                         [--rounds 3] [--sigs 300000] [--hashes 3000000]
                          [--worm-kb 200]
   tuning/bench-milter.py soak [--messages 10000] [--sessions 200]
 
@@ -11,8 +11,9 @@ compare (the default): two identical Postfix instances (tests/lib/postfix.py,
 loopback only, smtpd_milters and milter_default_action = tempfail), one
 with mxscan-milter in front of mxscand, one with clamav-milter in front of
 clamd; both daemons load the same database (the test signatures plus
---sigs random body and --hashes random hash signatures, the weight of a
-real one) with the same number of scan threads.  Each round makes fresh
+--sigs random body and --hashes random hash signatures; the defaults are
+the large synthetic database ../shared/reference/test-instances.md
+describes as close to ClamAV's own) with the same number of scan threads.  Each round makes fresh
 corpora (so no cache carries over): ordinary mail (text, html, and
 attachments of mail-like sizes up to 2 MB) and a worm storm (distinct
 messages, each its own SMTP session, one identical infected attachment: a
@@ -415,9 +416,9 @@ def main():
     ap.add_argument("--storm", type=int, default=300)
     ap.add_argument("--ordinary", type=int, default=150)
     ap.add_argument("--conc", type=int, default=8)
-    ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--sigs", type=int, default=20000)
-    ap.add_argument("--hashes", type=int, default=1000000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--sigs", type=int, default=300000)
+    ap.add_argument("--hashes", type=int, default=3000000)
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--worm-kb", type=int, default=200,
                     help="size of the storm's attachment before base64 (tens to a few hundred KB)")

@@ -13,6 +13,7 @@ INSTREAM, FILDES or SCAN of the same bytes still runs the mail parser
 and finds what only it finds."""
 import base64
 import os
+import re
 import sys
 import threading
 
@@ -207,6 +208,27 @@ def test_engine_cache_flat(tap):
         tap.ok(r.endswith(found), "%s of the same bytes after MIMESCAN: %s FOUND"
                % (name, FLAT_SIG), r)
     fl.stop()
+
+
+def test_facts_log(tap):
+    """PARTFACTS and MIMEFACTS answer bytes read before from the cache's
+    facts entries, and their log lines say so (cache=miss, then
+    cache=hit), as INSTREAM's and MIMESCAN's do."""
+    fd = mxtest.Daemon(os.path.join(root, "versions", "v1"), options={"scand_cache_size": "100"})
+    part = b"facts log part %d" % os.getpid()
+    msg = (b"From: a@example.org\r\nSubject: facts log\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain\r\n\r\n" + part + b"\r\n")
+    for cmd, data in ((b"PARTFACTS", part), (b"MIMEFACTS", msg)):
+        name = cmd.decode()
+        hits = int(fd.health()["cache_hits"])
+        first = fd.request(b"z" + cmd + b"\0" + instream_bytes(data))
+        second = fd.request(b"z" + cmd + b"\0" + instream_bytes(data))
+        tap.ok(first == second and first.endswith(b"stream: OK\0"), "%s twice: the same reply" % name,
+               (first, second))
+        tap.ok(int(fd.health()["cache_hits"]) > hits, "%s: the second is answered from the cache" % name)
+        logged = re.findall(r"cmd=%s .* cache=(\S+)" % name, fd.logtext())[-2:]
+        tap.eq(logged, ["miss", "hit"], "%s: the log lines say cache=miss, then cache=hit" % name)
+    fd.stop()
 
 
 def test_off(tap):
