@@ -256,7 +256,7 @@ static enum client_status client_attempt(const struct client_options *opts, cons
 		if (sent == 0)
 			sent = client_flush(&st, &err);
 		if (sent == 0)
-			sent = sock_send_fd(sock, rq->fd, &err);
+			sent = sock_send_fd(sock, rq->fd, deadline, &err);
 	} else if (mode == CLIENT_MODE_PATH) {
 		snprintf(line, sizeof(line), "zSCAN %s", rq->path ? rq->path : "");
 		sent = client_write(&st, line, strlen(line) + 1, &err);

@@ -22,6 +22,10 @@
 
 #include "common/sock.h"
 
+#define SOCK_POLL_SLICE_MS 1000000	/* one poll's longest wait (fits its int) */
+#define SOCK_BACKLOG_PAUSE_MS 2		/* first retry after a full backlog ... */
+#define SOCK_BACKLOG_PAUSE_MAX_MS 64	/* ... doubled up to this */
+
 static __thread char sock_why[512];
 
 static int sock_fail(const char **error_r, const char *what, const char *arg)
@@ -208,7 +212,7 @@ static int sock_wait(int fd, short events, long long deadline_ms)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		r = poll(&p, 1, left > 1000000 ? 1000000 : (int)left);
+		r = poll(&p, 1, left > SOCK_POLL_SLICE_MS ? SOCK_POLL_SLICE_MS : (int)left);
 		if (r > 0)
 			return 0;
 		if (r < 0 && errno != EINTR)
@@ -223,7 +227,7 @@ static int sock_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
 	int err = 0;
 	socklen_t elen = sizeof(err);
 
-	long long pause = 2;
+	long long pause = SOCK_BACKLOG_PAUSE_MS;
 
 	/* A UNIX listener with a full backlog refuses at once with EAGAIN
 	 * (there is no connection in progress to wait for): retry until the
@@ -236,7 +240,7 @@ static int sock_connect_addr(int fd, const struct sockaddr *sa, socklen_t len,
 		if (errno != EAGAIN || sock_now_ms() + pause > deadline_ms)
 			return -1;
 		poll(NULL, 0, (int)pause);
-		if (pause < 50)
+		if (pause < SOCK_BACKLOG_PAUSE_MAX_MS)
 			pause *= 2;
 	}
 	return 0;
@@ -358,7 +362,7 @@ ssize_t sock_read_some(int fd, void *buf, size_t size, long long deadline_ms,
 	}
 }
 
-int sock_send_fd(int sock, int fd, const char **error_r)
+int sock_send_fd(int sock, int fd, long long deadline_ms, const char **error_r)
 {
 	union {
 		struct cmsghdr hdr;
@@ -385,7 +389,7 @@ int sock_send_fd(int sock, int fd, const char **error_r)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno == EAGAIN && sock_wait(sock, POLLOUT, sock_now_ms() + 30000) == 0)
+		if (errno == EAGAIN && sock_wait(sock, POLLOUT, deadline_ms) == 0)
 			continue;
 		return sock_fail(error_r, "sendmsg", "descriptor");
 	}

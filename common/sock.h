@@ -51,8 +51,9 @@ int sock_write_all(int fd, const void *buf, size_t len, long long deadline_ms,
 ssize_t sock_read_some(int fd, void *buf, size_t size, long long deadline_ms,
 		       const char **error_r);
 
-/* sock_send_fd - send FD as SCM_RIGHTS with one dummy byte. */
-int sock_send_fd(int sock, int fd, const char **error_r);
+/* sock_send_fd - send FD as SCM_RIGHTS with one dummy byte, waiting for
+ * room in the socket until DEADLINE_MS (sock_now_ms clock). */
+int sock_send_fd(int sock, int fd, long long deadline_ms, const char **error_r);
 
 /* sock_now_ms - CLOCK_MONOTONIC in milliseconds. */
 long long sock_now_ms(void);

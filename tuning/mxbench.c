@@ -198,7 +198,7 @@ static int mxb_send(struct mxb_worker *w, int sock, const struct mxb_file *f,
 	}
 	r = sock_write_all(sock, "zFILDES", 8, deadline, why_r);
 	if (r == 0)
-		r = sock_send_fd(sock, fd, why_r);
+		r = sock_send_fd(sock, fd, deadline, why_r);
 	close(fd);
 	return r;
 }

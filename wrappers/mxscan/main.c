@@ -144,6 +144,8 @@ static int mxscan_one(const struct client_options *opts, const char *file, int q
 
 		if (reply == NULL) {
 			printf("%s: out of memory ERROR\n", file);
+			if (!stdin_input)
+				close(fd);
 			return 2;
 		}
 		reply[0] = '\0';
