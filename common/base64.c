@@ -145,7 +145,7 @@ int base64_next_run(const unsigned char *text, size_t len, size_t *pos, size_t m
 			if (good > 0)
 				end = next;
 			total += (size_t)good;
-			if (good >= 16 && base64_mixed(text + p, eol - p))
+			if (!long_line && good >= 16 && base64_mixed(text + p, eol - p))
 				long_line = 1;
 		} else if (in_run) {
 			if (total >= min && long_line)
