@@ -19,7 +19,13 @@ Shows:
      from an excluded network (XCLIENT) passes unscanned, EICAR and all,
      and the log line says so; clean mail is delivered;
  (d) Postfix before the queue with banned_action = reject: swaks sees
-     550 5.7.0 with the reason.
+     550 5.7.0 with the reason;
+ (e) Postfix after the queue with banned_action = strip: a banned
+     executable, a zip holding one and an EICAR part beside them are each
+     replaced by a notice naming the label, the rest delivered and the
+     result clean; with an encrypted zip beside it (banned_encrypted =
+     tag) the banned part is stripped and the message delivered tagged;
+     a banned name that is no part of its own is quarantined instead.
 """
 import io
 import os
@@ -276,6 +282,94 @@ def test_postfix_before_queue(tap):
            tr[-1500:])
     pb.stop()
     fb.stop()
+
+
+def parts_of(data):
+    """The leaf parts of a delivered message: [(content type, file name, decoded bytes)]."""
+    import email
+    import email.policy
+    m = email.message_from_bytes(data, policy=email.policy.compat32)
+    return [(p.get_content_type(), p.get_filename(), p.get_payload(decode=True))
+            for p in m.walk() if not p.is_multipart()]
+
+
+def test_postfix_strip(tap):
+    """(e) banned_action = strip after the queue."""
+    reinject = mxtest.free_port()
+    qdir = os.path.join(work, "quarantine-s")
+    fs = Filter(scand.socket, "127.0.0.1:%d" % reinject, work,
+                {"filter_quarantine_dir": qdir, "banned_names": "exe", "banned_action": "strip",
+                 "filter_infected_action": "strip", "filter_add_headers": "yes",
+                 "filter_hostname": "mx.example.test"})
+    ps = postfix.Postfix(mode="after-queue", filter_port=fs.port, reinject_port=reinject,
+                         workdir=os.path.join(work, "pf-strip"), users=("s1", "s2", "s3", "s4"))
+    os.mkdir(ps.dir)
+    ps.start()
+    text = b"Please find the files attached.\r\n"
+    notes = b"meeting notes\n" * 40
+
+    def deliver(user, msg):
+        rc, tr = ps.swaks("%s@example.test" % user, msg)
+        ok = rc == 0 and ps.wait_queue_empty(30) and ps.wait_maildir(user, 1, 30)
+        got = ps.maildir(user)
+        return (got[0][1] if ok and got else None), tr[-1500:] + ps.logtext()[-1500:]
+
+    msg = mimegen.multipart_message([mimegen.text_part(text), mimegen.attachment(exe, "invoice.exe"),
+                                     mimegen.attachment(notes, "notes.txt", "text/plain")])
+    got, why = deliver("s1", msg)
+    tap.ok(got is not None, "strip: a banned executable: the message is delivered", why)
+    parts = parts_of(got or b"")
+    tap.ok(len(parts) == 3 and parts[0][2] == b"Please find the files attached.\n" and
+           parts[2][2] == notes and
+           parts[1][0] == "text/plain" and b"Banned.Name.exe" in (parts[1][2] or b"") and
+           b"mx.example.test" in (parts[1][2] or b"") and exe not in (got or b""),
+           "strip: the executable is a notice naming Banned.Name.exe, the other parts as sent",
+           parts)
+    tap.ok(got is not None and b"X-Virus-Status: Cleaned (1 infected part removed: Banned.Name.exe)"
+           in got, "strip: the status says what was removed", (got or b"")[:600])
+    tap.ok(filter_log_line(fs, r"verdict=infected, signature=Banned\.Name\.exe, .*action=stripped"),
+           "strip: the filter's log line says stripped", fs.logtext()[-2000:])
+    if got is not None:
+        r = mxtest.request(scand.socket, b"zMIMESCAN\0" + mxtest.instream_bytes(got), timeout=60)
+        tap.eq(r.rsplit(b"\n", 1)[-1], b"stream: OK\0", "strip: the delivered message scans clean")
+
+    msg = mimegen.multipart_message([mimegen.text_part(text),
+                                     mimegen.attachment(zip_of("setup.exe", exe), "tools.zip"),
+                                     mimegen.attachment(EICAR, "eicar.com"),
+                                     mimegen.attachment(notes, "notes.txt", "text/plain")])
+    got, why = deliver("s2", msg)
+    parts = parts_of(got or b"")
+    tap.ok(got is not None and len(parts) == 4 and parts[3][2] == notes and
+           b"Banned.Name.exe" in (parts[1][2] or b"") and b"Eicar" in (parts[2][2] or b"") and
+           b"Cleaned (2 infected parts removed" in got,
+           "strip: a zip holding an executable and an EICAR part: both replaced, the rest delivered",
+           (why, parts))
+
+    enc = sevenz("locked.zip", {"report.txt": b"quarterly figures\n" * 20}, password="s3cret",
+                 ztype="zip")
+    msg = mimegen.multipart_message([mimegen.text_part(text), mimegen.attachment(exe, "run.exe"),
+                                     mimegen.attachment(enc, "locked.zip")])
+    got, why = deliver("s3", msg)
+    parts = parts_of(got or b"")
+    tap.ok(got is not None and len(parts) == 3 and b"Banned.Name.exe" in (parts[1][2] or b"") and
+           parts[2][2] == enc and b"X-Virus-Status: Infected (Banned.Encrypted.Zip)" in got,
+           "strip: the executable stripped, the encrypted zip kept and tagged (banned_encrypted = tag)",
+           (why, parts))
+
+    # A banned name the lenient reading alone finds (a segment of a body
+    # whose boundary the headers do not declare) is no part of its own.
+    seg = (b"From: a@example.org\r\nTo: s4@example.test\r\nSubject: segment\r\n"
+           b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello\r\n--zz\r\n"
+           b"Content-Type: application/octet-stream; name=\"hidden.exe\"\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + mimegen.b64_lines(exe) + b"--zz--\r\n")
+    rc, tr = ps.swaks("s4@example.test", seg)
+    tap.ok(rc == 0 and ps.wait_queue_empty(30) and
+           ps.log_lines(r"status=sent \(250 2\.0\.0 Ok: quarantined as \S+, Banned\.Name\.exe"),
+           "strip: a banned part only the lenient reading sees: the original quarantined",
+           tr[-1000:] + ps.logtext()[-1500:])
+    tap.eq(ps.maildir_count("s4"), 0, "strip: ... and not delivered")
+    ps.stop()
+    fs.stop()
 
 
 def test_config(tap):

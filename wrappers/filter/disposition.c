@@ -202,9 +202,11 @@ static void disposition_infected(struct disposition_txn *t, const struct body *o
 	char id[QSTORE_ID_MAX], *status;
 
 	if (act == CONF_FILTER_INFECTED_ACTION_STRIP && !v->strip_failed) {
-		status = xasprintf("Cleaned (%d infected part%s removed: %s)", v->stripped,
+		/* (what a policy only tags, left in place, is what the status says) */
+		status = *v->tag ? xasprintf("Infected (%s)", v->tag) :
+			 xasprintf("Cleaned (%d infected part%s removed: %s)", v->stripped,
 				   v->stripped == 1 ? "" : "s", v->sig);
-		disposition_deliver(t, "stripped", cfg->add_headers ? status : NULL, o);
+		disposition_deliver(t, "stripped", cfg->add_headers || *v->tag ? status : NULL, o);
 		free(status);
 		return;
 	}
@@ -307,7 +309,7 @@ static int disposition_skipped(struct disposition_txn *t, struct disposition_out
 	return 1;
 }
 
-/* The filter's action for each policy action (STRIP: only a signature's). */
+/* The filter's action for each policy action. */
 static const enum config_filter_infected_action disposition_acts[] = {
 	[POLICY_TAG] = CONF_FILTER_INFECTED_ACTION_TAG,
 	[POLICY_STRIP] = CONF_FILTER_INFECTED_ACTION_STRIP,
@@ -346,13 +348,6 @@ static enum client_status disposition_policy(struct disposition_txn *t,
 		const struct policy_hit *h = &d.hits[d.decisive];
 
 		*act = disposition_acts[d.action];
-		/* Only an infected part is stripped (the rescan must come out
-		 * clean): a banned one is quarantined instead. */
-		if (d.action == POLICY_STRIP &&
-		    (h->category != POLICY_MALWARE && h->category != POLICY_HEURISTIC)) {
-			log_warn("s%lu: cannot strip %s: quarantined instead", t->session_id, h->label);
-			*act = CONF_FILTER_INFECTED_ACTION_QUARANTINE;
-		}
 		verdict_printable(o->v.sig, sizeof(o->v.sig), h->label);
 		snprintf(o->why, sizeof(o->why), "%s", d.reason);
 	}
@@ -406,7 +401,11 @@ void disposition_end_of_data(struct disposition_txn *t, char *reply, size_t size
 		if (act != CONF_FILTER_INFECTED_ACTION_STRIP) {
 			disposition_infected(t, t->body, act, &o);
 		} else if (disposition_keep_original(t->body, &orig) == 0) {
-			verdict_strip(t->body, deadline, cfg->hostname, &o.v);
+			if (cfg->facts)	/* the policy decides each round */
+				verdict_strip_policy(t->body, deadline, cfg->hostname, cfg->policy,
+						     &o.v);
+			else
+				verdict_strip(t->body, deadline, cfg->hostname, &o.v);
 			disposition_infected(t, &orig, act, &o);
 		} else {
 			o.v.strip_failed = 1;

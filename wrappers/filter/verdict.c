@@ -128,6 +128,98 @@ void verdict_strip(struct body *b, long long deadline, const char *hostname, str
 	v->strip_failed = st != CLIENT_CLEAN;
 }
 
+/* verdict_part_of - the part line P a policy hit at PATH stands for (path,
+ * part and reading: what strip_part reads); -1 with *error_r. */
+static int verdict_part_of(const char *path, struct mimescan_part *p, const char **error_r)
+{
+	int reading;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	reading = mimescan_path_parse(path, p->part, sizeof(p->part), error_r);
+	if (reading < 0)
+		return -1;
+	p->reading = (enum mimescan_reading)reading;
+	return 0;
+}
+
+/*
+ * verdict_decide - POL's decision on V's reply: its action, the decisive
+ * hit's label (printable) into LABEL and its part into *P (strip only).
+ * Returns -1 with v->strip_error when the reply does not parse or the
+ * hit names no path.
+ */
+static int verdict_decide(const struct policy *pol, struct verdict *v, enum policy_action *act,
+			  char *label, size_t size, struct mimescan_part *p)
+{
+	struct policy_decision d;
+	const char *err = NULL;
+	int ret = 0;
+
+	policy_decision_init(&d);
+	if (policy_decide_reply(pol, v->reply, strlen(v->reply) + 1, '\0', 0, &d, &err) < 0) {
+		snprintf(v->strip_error, sizeof(v->strip_error), "the scanner's reply does not parse: %s",
+			 err);
+		ret = -1;
+	} else if ((*act = d.action) != POLICY_PASS) {
+		verdict_printable(label, size, d.hits[d.decisive].label);
+		if (d.action == POLICY_STRIP && verdict_part_of(d.hits[d.decisive].path, p, &err) < 0) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "%s: %s", label, err);
+			ret = -1;
+		}
+	}
+	policy_decision_free(&d);
+	return ret;
+}
+
+void verdict_strip_policy(struct body *b, long long deadline, const char *hostname,
+			  const struct policy *pol, struct verdict *v)
+{
+	struct client_result res;
+	int clean = 0;
+
+	v->tag[0] = '\0';
+	for (;;) {
+		enum policy_action act = POLICY_PASS;
+		struct mimescan_part part;
+		const char *err = NULL;
+		char label[256] = "";
+		enum client_status st;
+
+		if (verdict_decide(pol, v, &act, label, sizeof(label), &part) < 0)
+			break;
+		if (act == POLICY_PASS || act == POLICY_TAG) {
+			snprintf(v->tag, sizeof(v->tag), "%s", act == POLICY_TAG ? label : "");
+			clean = 1;
+			break;
+		}
+		if (act != POLICY_STRIP) {
+			snprintf(v->strip_error, sizeof(v->strip_error),
+				 "%s remains, whose action is not strip", label);
+			break;
+		}
+		if (v->stripped >= VERDICT_STRIP_MAX) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "more than %d parts to strip",
+				 VERDICT_STRIP_MAX);
+			break;
+		}
+		if (strip_part(b, &part, label, hostname, &err) < 0) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "part %.64s: %s", part.path,
+				 err);
+			break;
+		}
+		v->stripped++;
+		st = verdict_once(b, deadline, 1, v->reply, &res);
+		v->ms += res.ms;
+		if (st != CLIENT_CLEAN && st != CLIENT_INFECTED) {
+			snprintf(v->strip_error, sizeof(v->strip_error), "rescan failed: %.200s",
+				 res.detail);
+			break;
+		}
+	}
+	v->strip_failed = !clean;
+}
+
 void verdict_free(struct verdict *v)
 {
 	free(v->reply);

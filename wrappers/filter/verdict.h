@@ -3,12 +3,15 @@
  * through scanner_endpoints (common/client.h, failover within one
  * deadline) and, for filter_infected_action = strip, the loop that
  * replaces each infected part and scans the result again until it is
- * clean (mxscand names only the first infected part of a message).
+ * clean (mxscand names only the first infected part of a message); with
+ * a mail policy, the same loop on the policy's decision, so a banned
+ * part is stripped too.
  */
 #ifndef MX_FILTER_VERDICT_H
 #define MX_FILTER_VERDICT_H
 
 #include "common/client.h"
+#include "common/policy.h"
 #include "wrappers/filter/body.h"
 
 /* At most this many parts are stripped from one message. */
@@ -25,6 +28,8 @@ struct verdict {
 	int stripped;		/* parts replaced (strip) */
 	int strip_failed;	/* strip was asked for but the result is not clean */
 	char strip_error[256];
+	char tag[256];		/* after a policy strip: the label the policy
+				 * still tags (verdict_printable), or "" */
 	char *reply;		/* the last MIMESCAN reply (part lines, verdict) */
 };
 
@@ -39,6 +44,19 @@ void verdict_scan(struct body *b, long long deadline, int facts, struct verdict 
  * clean; B may then be partly rewritten (the caller keeps the original).
  */
 void verdict_strip(struct body *b, long long deadline, const char *hostname, struct verdict *v);
+
+/*
+ * verdict_strip_policy - verdict_strip for a message read with MIMEFACTS
+ * and decided by the mail policy POL: while POL's decision is strip, the
+ * part of its decisive hit (a part with a banned name or type, an archive
+ * with a banned member, a signature whose action is strip) is replaced by
+ * a notice naming the hit's label, and B is read with MIMEFACTS again.
+ * It ends clean when POL passes what remains or only tags it (v->tag);
+ * any other decision, a hit that is no part of its own (the raw reading,
+ * a lenient segment) or a failed scan sets v->strip_failed.
+ */
+void verdict_strip_policy(struct body *b, long long deadline, const char *hostname,
+			  const struct policy *pol, struct verdict *v);
 
 /* verdict_free - release the reply kept in V. */
 void verdict_free(struct verdict *v);
