@@ -449,11 +449,12 @@ def test_scanner_failure(tap):
                "over a limit, %s: quarantined (250), not delivered" % what, r)
     rc, out, err = quarantine(flq.conf, "list")
     listing = out.decode("utf-8", "replace")
-    # Both made within a second: "oldest first" cannot order them (the ids
-    # and times have one-second resolution), so the order is not checked.
-    tap.ok(rc == 0 and sorted(line.split()[3] for line in listing.splitlines()) ==
-           ["Unscanned:INSTREAM_size_limit_exceeded.", "Unscanned:MIME_part_limit_exceeded."],
-           "over a limit: both kept in the quarantine, the reason as signature", (rc, out, err))
+    # Both made within a second, one after the other: the ids carry the
+    # microsecond, so the listing is oldest first all the same.
+    tap.ok(rc == 0 and [line.split()[3] for line in listing.splitlines()] ==
+           ["Unscanned:MIME_part_limit_exceeded.", "Unscanned:INSTREAM_size_limit_exceeded."],
+           "over a limit: both kept in the quarantine, oldest first, the reason as signature",
+           (rc, out, err))
     qids = [line.split()[0] for line in listing.splitlines()]
     kept = [quarantine(flq.conf, "show", q)[1] for q in qids]
     tap.ok(any(k.endswith(b"\n\n" + many) for k in kept) and any(k.endswith(b"\n\n" + big) for k in kept),
