@@ -91,6 +91,38 @@ void verdict_scan(struct body *b, long long deadline, int facts, struct verdict 
 	verdict_text(v->reason, sizeof(v->reason), res.detail);
 }
 
+/*
+ * verdict_strip_one - one round of a strip loop: PART of B replaced by a
+ * notice naming LABEL, then B scanned again (MIMEFACTS when FACTS) into
+ * v->reply.  Returns the rescan's status, or -1 with v->strip_error when
+ * nothing more may be stripped, PART cannot be, or the rescan failed.
+ */
+static int verdict_strip_one(struct body *b, long long deadline, const char *hostname, int facts,
+			     const struct mimescan_part *part, const char *label, struct verdict *v,
+			     struct client_result *res)
+{
+	const char *err = NULL;
+	enum client_status st;
+
+	if (v->stripped >= VERDICT_STRIP_MAX) {
+		snprintf(v->strip_error, sizeof(v->strip_error), "more than %d parts to strip",
+			 VERDICT_STRIP_MAX);
+		return -1;
+	}
+	if (strip_part(b, part, label, hostname, &err) < 0) {
+		snprintf(v->strip_error, sizeof(v->strip_error), "part %.64s: %s", part->path, err);
+		return -1;
+	}
+	v->stripped++;
+	st = verdict_once(b, deadline, facts, v->reply, res);
+	v->ms += res->ms;
+	if (st != CLIENT_CLEAN && st != CLIENT_INFECTED) {
+		snprintf(v->strip_error, sizeof(v->strip_error), "rescan failed: %.200s", res->detail);
+		return -1;
+	}
+	return (int)st;
+}
+
 void verdict_strip(struct body *b, long long deadline, const char *hostname, struct verdict *v)
 {
 	enum client_status st = v->status;
@@ -101,29 +133,17 @@ void verdict_strip(struct body *b, long long deadline, const char *hostname, str
 	while (st == CLIENT_INFECTED) {
 		const char *err = NULL;
 		struct mimescan_part part;
+		int r;
 
-		if (v->stripped >= VERDICT_STRIP_MAX) {
-			snprintf(v->strip_error, sizeof(v->strip_error), "more than %d infected parts",
-				 VERDICT_STRIP_MAX);
-			break;
-		}
 		if (verdict_found_part(v->reply, &part, &err) < 0) {
 			snprintf(v->strip_error, sizeof(v->strip_error), "%s", err);
 			break;
 		}
-		if (strip_part(b, &part, sig, hostname, &err) < 0) {
-			snprintf(v->strip_error, sizeof(v->strip_error), "part %.64s: %s", part.path,
-				 err);
+		if ((r = verdict_strip_one(b, deadline, hostname, 0, &part, sig, v, &res)) < 0)
 			break;
-		}
-		v->stripped++;
-		st = verdict_once(b, deadline, 0, v->reply, &res);
-		v->ms += res.ms;
+		st = (enum client_status)r;
 		if (st == CLIENT_INFECTED)
 			verdict_printable(sig, sizeof(sig), res.detail);
-		else if (st != CLIENT_CLEAN)
-			snprintf(v->strip_error, sizeof(v->strip_error), "rescan failed: %.200s",
-				 res.detail);
 	}
 	v->strip_failed = st != CLIENT_CLEAN;
 }
@@ -182,9 +202,7 @@ void verdict_strip_policy(struct body *b, long long deadline, const char *hostna
 	for (;;) {
 		enum policy_action act = POLICY_PASS;
 		struct mimescan_part part;
-		const char *err = NULL;
 		char label[256] = "";
-		enum client_status st;
 
 		if (verdict_decide(pol, v, &act, label, sizeof(label), &part) < 0)
 			break;
@@ -198,24 +216,8 @@ void verdict_strip_policy(struct body *b, long long deadline, const char *hostna
 				 "%s remains, whose action is not strip", label);
 			break;
 		}
-		if (v->stripped >= VERDICT_STRIP_MAX) {
-			snprintf(v->strip_error, sizeof(v->strip_error), "more than %d parts to strip",
-				 VERDICT_STRIP_MAX);
+		if (verdict_strip_one(b, deadline, hostname, 1, &part, label, v, &res) < 0)
 			break;
-		}
-		if (strip_part(b, &part, label, hostname, &err) < 0) {
-			snprintf(v->strip_error, sizeof(v->strip_error), "part %.64s: %s", part.path,
-				 err);
-			break;
-		}
-		v->stripped++;
-		st = verdict_once(b, deadline, 1, v->reply, &res);
-		v->ms += res.ms;
-		if (st != CLIENT_CLEAN && st != CLIENT_INFECTED) {
-			snprintf(v->strip_error, sizeof(v->strip_error), "rescan failed: %.200s",
-				 res.detail);
-			break;
-		}
 	}
 	v->strip_failed = !clean;
 }
