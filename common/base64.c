@@ -22,10 +22,14 @@ static const signed char base64_val[256] = {
 	['/'] = 63,
 };
 
-/* base64_is_alphabet - A-Z a-z 0-9 + /. */
 int base64_is_alphabet(unsigned char c)
 {
 	return c == 'A' || base64_val[c] != 0;
+}
+
+int base64_value(unsigned char c)
+{
+	return base64_is_alphabet(c) ? base64_val[c] : -1;
 }
 
 /* base64_flush - the whole bytes of a short group of K sextets in ACC. */

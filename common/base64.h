@@ -40,6 +40,9 @@ int base64_inner_pad(const unsigned char *in, size_t n);
 /* base64_is_alphabet - 1 for A-Z a-z 0-9 + / (not '='). */
 int base64_is_alphabet(unsigned char c);
 
+/* base64_value - the value (0 to 63) of an alphabet byte, -1 for any other. */
+int base64_value(unsigned char c);
+
 /*
  * base64_line - the line at TEXT (N bytes, no line end): the number of
  * alphabet bytes when it holds only alphabet and '=', with white space

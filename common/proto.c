@@ -6,6 +6,7 @@
  */
 #include "auto-config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -206,4 +207,16 @@ int proto_reason_is_limit(const char *reason)
 		if (strcmp(reason, limits[i]) == 0)
 			return 1;
 	return 0;
+}
+
+void proto_sig_token(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	snprintf(dst, size, "%s", src);
+	for (i = 0; dst[i] != '\0'; i++)
+		if (dst[i] == ' ')
+			dst[i] = '_';
+		else if (!isalnum((unsigned char)dst[i]) && strchr("._-:/+=@", dst[i]) == NULL)
+			dst[i] = '?';
 }

@@ -116,4 +116,12 @@ const char *proto_verdict_word(enum proto_verdict v);
 int proto_verdict_parse(const char *line, size_t len, enum proto_verdict *verdict_r,
 			char *name, size_t name_size);
 
+/*
+ * proto_sig_token - a scanner-supplied name SRC (a signature, a policy
+ * label, a reason) as one token safe in a header field, a log line and an
+ * SMTP reply: spaces become '_', bytes other than letters, digits and
+ * "._-:/+=@" become '?'; cut to SIZE.
+ */
+void proto_sig_token(char *dst, size_t size, const char *src);
+
 #endif

@@ -5,8 +5,7 @@
 
 #include "common/qp.h"
 
-/* qp_hex - the value of a hex digit, -1 for another byte. */
-static int qp_hex(unsigned char c)
+int qp_hex_value(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -42,8 +41,8 @@ size_t qp_decode(const unsigned char *in, size_t n, unsigned char *out)
 	while (i < n) {
 		if (in[i] != '=') {
 			out[o++] = in[i++];
-		} else if (i + 2 < n && qp_hex(in[i + 1]) >= 0 && qp_hex(in[i + 2]) >= 0) {
-			out[o++] = (unsigned char)(qp_hex(in[i + 1]) << 4 | qp_hex(in[i + 2]));
+		} else if (i + 2 < n && qp_hex_value(in[i + 1]) >= 0 && qp_hex_value(in[i + 2]) >= 0) {
+			out[o++] = (unsigned char)(qp_hex_value(in[i + 1]) << 4 | qp_hex_value(in[i + 2]));
 			i += 3;
 		} else if ((soft = qp_soft_break(in + i, n - i)) > 0) {
 			i += soft;
@@ -60,7 +59,7 @@ int qp_looks_encoded(const unsigned char *in, size_t n, size_t min)
 	size_t i, found = 0;
 
 	for (i = 0; i + 2 < n && found < min; i++)
-		if (in[i] == '=' && qp_hex(in[i + 1]) >= 0 && qp_hex(in[i + 2]) >= 0)
+		if (in[i] == '=' && qp_hex_value(in[i + 1]) >= 0 && qp_hex_value(in[i + 2]) >= 0)
 			found++;
 	return found >= min;
 }

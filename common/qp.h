@@ -15,6 +15,9 @@
  * returns the decoded length. */
 size_t qp_decode(const unsigned char *in, size_t n, unsigned char *out);
 
+/* qp_hex_value - the value of a hex digit of either case, -1 for another byte. */
+int qp_hex_value(unsigned char c);
+
 /* qp_looks_encoded - 1 when IN (N bytes) holds at least MIN escapes "=XY"
  * (hex), so that a reading as quoted-printable differs from the text. */
 int qp_looks_encoded(const unsigned char *in, size_t n, size_t min);

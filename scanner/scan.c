@@ -369,6 +369,30 @@ static void scan_clean(struct job *job, struct job_outcome *o)
 	o->verdict = JOB_FOUND;
 }
 
+/* scan_answer - the reply and outcome of the engine's result R for one object. */
+static void scan_answer(struct job *job, struct job_outcome *o, enum engine_result r,
+			const char *virname, const char *err)
+{
+	switch (r) {
+	case ENGINE_STOPPED:
+		scan_stopped(job, o);
+		break;
+	case ENGINE_CLEAN:
+		scan_clean(job, o);
+		break;
+	case ENGINE_VIRUS:
+		scan_reply(job, job->path, virname, NULL);
+		snprintf(o->detail, sizeof(o->detail), "%s", virname);
+		o->verdict = JOB_FOUND;
+		break;
+	case ENGINE_ERROR:
+		scan_reply(job, job->path, NULL, err);
+		snprintf(o->detail, sizeof(o->detail), "%s", err);
+		o->verdict = JOB_ERROR;
+		break;
+	}
+}
+
 /*
  * scan_scan_one - INSTREAM or FILDES: one object, one reply.  A verdict
  * the cache holds for the same bytes under this engine decides it; a
@@ -399,28 +423,10 @@ static void scan_scan_one(struct job *job, struct generation *gen, struct job_ou
 				    &err);
 	else
 		r = engine_scan_fd(gen->db, job->fd, job->path, 0, &ctx, &virname, &err);
-	switch (r) {
-	case ENGINE_STOPPED:	/* nothing of it is cached */
-		scan_stopped(job, o);
-		break;
-	case ENGINE_CLEAN:
-		scan_clean(job, o);
-		if (keyed)
-			cache_insert(key, gen->id, NULL);
-		break;
-	case ENGINE_VIRUS:
-		scan_reply(job, job->path, virname, NULL);
-		snprintf(o->detail, sizeof(o->detail), "%s", virname);
-		o->verdict = JOB_FOUND;
-		if (keyed)
-			cache_insert(key, gen->id, virname);
-		break;
-	case ENGINE_ERROR:
-		scan_reply(job, job->path, NULL, err);
-		snprintf(o->detail, sizeof(o->detail), "%s", err);
-		o->verdict = JOB_ERROR;
-		break;
-	}
+	scan_answer(job, o, r, virname, err);
+	/* (a stopped scan or an error is never cached) */
+	if (keyed && (r == ENGINE_CLEAN || r == ENGINE_VIRUS))
+		cache_insert(key, gen->id, r == ENGINE_VIRUS ? virname : NULL);
 }
 
 /*
@@ -515,24 +521,7 @@ static void scan_scan_facts(struct job *job, struct generation *gen, struct job_
 	o->cache = !cache_enabled() ? "-" : hit ? "hit" : "miss";
 	if (r != ENGINE_STOPPED && buffer_len(&facts) > 0)
 		job->sink.write(job->sink.ctx, buffer_data(&facts), buffer_len(&facts));
-	switch (r) {
-	case ENGINE_STOPPED:
-		scan_stopped(job, o);
-		break;
-	case ENGINE_CLEAN:
-		scan_clean(job, o);
-		break;
-	case ENGINE_VIRUS:
-		scan_reply(job, job->path, virname, NULL);
-		snprintf(o->detail, sizeof(o->detail), "%s", virname);
-		o->verdict = JOB_FOUND;
-		break;
-	case ENGINE_ERROR:
-		scan_reply(job, job->path, NULL, err);
-		snprintf(o->detail, sizeof(o->detail), "%s", err);
-		o->verdict = JOB_ERROR;
-		break;
-	}
+	scan_answer(job, o, r, virname, err);
 	buffer_free(&facts);
 	if (map != NULL)
 		munmap(map, maplen);

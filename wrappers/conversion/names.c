@@ -8,7 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/base64.h"
 #include "common/config.h"
+#include "common/qp.h"
 #include "common/xalloc.h"
 #include "wrappers/conversion/names.h"
 
@@ -55,28 +57,6 @@ void names_free(struct names *ns)
 	ns->n = 0;
 }
 
-/* names_hex - the value of hex digit C, or -1. */
-static int names_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* names_b64 - the value of base64 digit C, or -1. */
-static int names_b64(char c)
-{
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *d = c != '\0' ? strchr(digits, c) : NULL;
-
-	return d != NULL ? (int)(d - digits) : -1;
-}
-
 /*
  * names_word - decode the encoded word at S ("=?cs?E?text?=") onto OUT
  * (at *O); returns the length of the word, or 0 when S starts none.
@@ -99,7 +79,7 @@ static size_t names_word(const char *s, char *out, size_t *o)
 		return 0;
 	for (; text < end; text++) {
 		if (enc[1] == 'B' || enc[1] == 'b') {
-			int v = names_b64(*text);
+			int v = base64_value((unsigned char)*text);
 
 			if (v < 0)
 				continue;	/* padding, or noise */
@@ -111,8 +91,10 @@ static size_t names_word(const char *s, char *out, size_t *o)
 			}
 		} else if (*text == '_') {
 			out[(*o)++] = ' ';
-		} else if (*text == '=' && names_hex(text[1]) >= 0 && names_hex(text[2]) >= 0) {
-			out[(*o)++] = (char)(names_hex(text[1]) * 16 + names_hex(text[2]));
+		} else if (*text == '=' && qp_hex_value((unsigned char)text[1]) >= 0 &&
+			   qp_hex_value((unsigned char)text[2]) >= 0) {
+			out[(*o)++] = (char)(qp_hex_value((unsigned char)text[1]) * 16 +
+					     qp_hex_value((unsigned char)text[2]));
 			text += 2;
 		} else {
 			out[(*o)++] = *text;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/disposition.h"
@@ -348,7 +349,7 @@ static enum client_status disposition_policy(struct disposition_txn *t,
 		const struct policy_hit *h = &d.hits[d.decisive];
 
 		*act = disposition_acts[d.action];
-		verdict_printable(o->v.sig, sizeof(o->v.sig), h->label);
+		proto_sig_token(o->v.sig, sizeof(o->v.sig), h->label);
 		snprintf(o->why, sizeof(o->why), "%s", d.reason);
 	}
 	policy_decision_free(&d);

@@ -3,30 +3,18 @@
  */
 #include "auto-config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/mimescan.h"
+#include "common/proto.h"
 #include "common/sock.h"
 #include "common/xalloc.h"
 #include "wrappers/filter/strip.h"
 #include "wrappers/filter/verdict.h"
 
 #define VERDICT_REPLY_MAX (1 << 20)
-
-void verdict_printable(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	snprintf(dst, size, "%s", src);
-	for (i = 0; dst[i] != '\0'; i++)
-		if (dst[i] == ' ')
-			dst[i] = '_';
-		else if (!isalnum((unsigned char)dst[i]) && strchr("._-:/+=@", dst[i]) == NULL)
-			dst[i] = '?';
-}
 
 /* verdict_text - SRC as one line of printable ASCII. */
 static void verdict_text(char *dst, size_t size, const char *src)
@@ -87,7 +75,7 @@ void verdict_scan(struct body *b, long long deadline, int facts, struct verdict 
 	v->status = verdict_once(b, deadline, facts, v->reply, &res);
 	v->ms = res.ms;
 	snprintf(v->endpoint, sizeof(v->endpoint), "%s", res.endpoint);
-	verdict_printable(v->sig, sizeof(v->sig), res.detail);
+	proto_sig_token(v->sig, sizeof(v->sig), res.detail);
 	verdict_text(v->reason, sizeof(v->reason), res.detail);
 }
 
@@ -143,7 +131,7 @@ void verdict_strip(struct body *b, long long deadline, const char *hostname, str
 			break;
 		st = (enum client_status)r;
 		if (st == CLIENT_INFECTED)
-			verdict_printable(sig, sizeof(sig), res.detail);
+			proto_sig_token(sig, sizeof(sig), res.detail);
 	}
 	v->strip_failed = st != CLIENT_CLEAN;
 }
@@ -182,7 +170,7 @@ static int verdict_decide(const struct policy *pol, struct verdict *v, enum poli
 			 err);
 		ret = -1;
 	} else if ((*act = d.action) != POLICY_PASS) {
-		verdict_printable(label, size, d.hits[d.decisive].label);
+		proto_sig_token(label, size, d.hits[d.decisive].label);
 		if (d.action == POLICY_STRIP && verdict_part_of(d.hits[d.decisive].path, p, &err) < 0) {
 			snprintf(v->strip_error, sizeof(v->strip_error), "%s: %s", label, err);
 			ret = -1;

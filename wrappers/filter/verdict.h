@@ -20,7 +20,7 @@
 struct verdict {
 	enum client_status status;	/* of the first scan */
 	char sig[256];		/* signature, or the failure reason as one token
-				 * (verdict_printable) */
+				 * (proto_sig_token) */
 	char reason[256];	/* the same as text (printable ASCII, spaces kept)
 				 * for header fields and SMTP replies */
 	char endpoint[256];	/* the scanner that answered */
@@ -29,7 +29,7 @@ struct verdict {
 	int strip_failed;	/* strip was asked for but the result is not clean */
 	char strip_error[256];
 	char tag[256];		/* after a policy strip: the label the policy
-				 * still tags (verdict_printable), or "" */
+				 * still tags (proto_sig_token), or "" */
 	char *reply;		/* the last MIMESCAN reply (part lines, verdict) */
 };
 
@@ -60,8 +60,5 @@ void verdict_strip_policy(struct body *b, long long deadline, const char *hostna
 
 /* verdict_free - release the reply kept in V. */
 void verdict_free(struct verdict *v);
-
-/* verdict_printable - copy a scanner-supplied name with only safe header bytes. */
-void verdict_printable(char *dst, size_t size, const char *src);
 
 #endif

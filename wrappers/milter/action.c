@@ -3,25 +3,12 @@
  */
 #include "auto-config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/policy.h"
+#include "common/proto.h"
 #include "wrappers/milter/action.h"
-
-/* action_token - a scanner-supplied name with only safe bytes, spaces as '_'. */
-static void action_token(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	snprintf(dst, size, "%s", src[0] != '\0' ? src : "unknown");
-	for (i = 0; dst[i] != '\0'; i++)
-		if (dst[i] == ' ')
-			dst[i] = '_';
-		else if (!isalnum((unsigned char)dst[i]) && strchr("._-:/+=@", dst[i]) == NULL)
-			dst[i] = '?';
-}
 
 /* action_text - SRC as printable ASCII without '%'. */
 static void action_text(char *dst, size_t size, const char *src)
@@ -177,7 +164,7 @@ static int action_policy(const struct settings *s, const char *reply, struct act
 		return 0;
 	}
 	h = &d.hits[d.decisive];
-	action_token(a->sig, sizeof(a->sig), h->label);
+	proto_sig_token(a->sig, sizeof(a->sig), *h->label ? h->label : "unknown");
 	a->verdict = h->category == POLICY_MALWARE || h->category == POLICY_HEURISTIC ?
 		     "infected" : "banned";
 	snprintf(a->status, sizeof(a->status), "Infected (%s)", a->sig);
@@ -214,7 +201,7 @@ void action_decide(const struct settings *s, const struct client_result *res, co
 	char reason[200];
 
 	memset(a, 0, sizeof(*a));
-	action_token(a->sig, sizeof(a->sig), res->detail);
+	proto_sig_token(a->sig, sizeof(a->sig), *res->detail ? res->detail : "unknown");
 	action_text(reason, sizeof(reason), res->detail[0] != '\0' ? res->detail : "unknown");
 	if (s->policy != NULL && s->facts &&
 	    (res->status == CLIENT_CLEAN || res->status == CLIENT_INFECTED)) {
