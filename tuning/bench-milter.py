@@ -265,7 +265,7 @@ def compare(a):
     os.chmod(work, 0o755)
     db = os.path.join(work, "db")
     print("database: %d body + %d hash synthetic signatures" % (a.sigs, a.hashes), flush=True)
-    storm_mod.make_db(db, a.sigs, a.hashes, rnd)
+    mxtest.make_synthetic_db(db, a.sigs, a.hashes, rnd)
     t0 = time.time()
     scand = mxtest.Daemon(db, options={"scand_threads": str(a.threads),
                                        "scand_stream_max_length": "50m"})

@@ -45,16 +45,6 @@ POLICY = ["banned_names=exe scr js vbs bat cmd com pif *.*.exe",
           "signature_rules=/^Heuristics\\./ tag /^PUA\\./ tag"]
 
 
-def make_db(path, sigs, hashes, rnd):
-    mxtest.make_test_db(path)
-    with open(os.path.join(path, "synthetic.ndb"), "w") as f:
-        for i in range(sigs):
-            f.write("Synthetic.Body-%d:0:*:%s\n" % (i, rnd.getrandbits(128).to_bytes(16, "big").hex()))
-    with open(os.path.join(path, "synthetic.hdb"), "w") as f:
-        for i in range(hashes):
-            f.write("%032x:%d:Synthetic.Hash-%d\n" % (rnd.getrandbits(128), 1000 + i % 100000, i))
-
-
 def words(rnd, n):
     return " ".join(rnd.choice(["report", "invoice", "meeting", "figures", "draft", "notes",
                                 "the", "and", "for", "budget", "next", "week"]) for _ in range(n))
@@ -226,7 +216,7 @@ def main():
     rnd = random.Random(16)
     work = mxtest.tmpdir("policybench")
     db = os.path.join(work, "db")
-    make_db(db, a.sigs, a.hashes, rnd)
+    mxtest.make_synthetic_db(db, a.sigs, a.hashes, rnd)
     # mxscand as shipped (verdict cache and libclamav's cache on): the
     # mail is unique, so neither cache answers a part; both modes pay
     # for the lookups.

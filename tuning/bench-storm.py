@@ -51,16 +51,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
 import mxtest  # noqa: E402
 
 
-def make_db(path, sigs, hashes, rnd):
-    mxtest.make_test_db(path)
-    with open(os.path.join(path, "synthetic.ndb"), "w") as f:
-        for i in range(sigs):
-            f.write("Synthetic.Body-%d:0:*:%s\n" % (i, rnd.getrandbits(128).to_bytes(16, "big").hex()))
-    with open(os.path.join(path, "synthetic.hdb"), "w") as f:
-        for i in range(hashes):
-            f.write("%032x:%d:Synthetic.Hash-%d\n" % (rnd.getrandbits(128), 1000 + i % 100000, i))
-
-
 def message(i, attachment, name, ctype, rnd):
     text = ("Hello %d,\n\nplease see the attached document.\n\n" % i +
             " ".join(rnd.choice(["report", "invoice", "meeting", "figures", "draft", "notes"])
@@ -118,7 +108,7 @@ def main():
     work = mxtest.tmpdir("storm")
     db = os.path.join(work, "db")
     print("database: %d body + %d hash synthetic signatures" % (a.sigs, a.hashes), flush=True)
-    make_db(db, a.sigs, a.hashes, rnd)
+    mxtest.make_synthetic_db(db, a.sigs, a.hashes, rnd)
 
     def corpus(rno):
         """Fresh mail for round RNO, so no daemon's cache (mxscand's verdict

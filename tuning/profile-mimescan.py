@@ -48,7 +48,7 @@ def main():
     work = mxtest.tmpdir("profile")
     try:
         db = os.path.join(work, "db")
-        bs.make_db(db, a.sigs, a.hashes, rnd)
+        mxtest.make_synthetic_db(db, a.sigs, a.hashes, rnd)
         os.makedirs(os.path.join(work, "mail"))
         files = []
         for i in range(a.messages):

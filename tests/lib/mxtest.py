@@ -292,6 +292,20 @@ def make_test_db(dirpath, extra_ndb=()):
     return dirpath
 
 
+def make_synthetic_db(dirpath, sigs, hashes, rnd):
+    """make_test_db plus SIGS random body and HASHES random hash signatures
+    drawn from RND (random.Random): the weight of a real database, for
+    the benchmarks."""
+    make_test_db(dirpath)
+    with open(os.path.join(dirpath, "synthetic.ndb"), "w") as f:
+        for i in range(sigs):
+            f.write("Synthetic.Body-%d:0:*:%s\n" % (i, rnd.getrandbits(128).to_bytes(16, "big").hex()))
+    with open(os.path.join(dirpath, "synthetic.hdb"), "w") as f:
+        for i in range(hashes):
+            f.write("%032x:%d:Synthetic.Hash-%d\n" % (rnd.getrandbits(128), 1000 + i % 100000, i))
+    return dirpath
+
+
 # --- raw protocol helpers -------------------------------------------------
 
 def connect(path, timeout=10.0):

@@ -38,6 +38,18 @@ def missing(*programs):
     return [p for p in programs if postfix._which(p) is None]
 
 
+def read_texts(*paths):
+    """The files PATHS as one text, those not (yet) written left out."""
+    text = ""
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                text += f.read().decode("utf-8", "replace")
+        except FileNotFoundError:
+            pass
+    return text
+
+
 class Clamsmtpd:
     """clamsmtpd on 127.0.0.1:LISTEN_PORT delivering to 127.0.0.1:OUT_PORT,
     scanning through the clamd socket CLAMD_SOCKET.  ACTION is its
@@ -149,14 +161,7 @@ class ClamavMilter:
             s.close()
 
     def logtext(self):
-        text = ""
-        for path in (self.log, os.path.join(self.dir, "stdout")):
-            try:
-                with open(path, "rb") as f:
-                    text += f.read().decode("utf-8", "replace")
-            except FileNotFoundError:
-                pass
-        return text
+        return read_texts(self.log, os.path.join(self.dir, "stdout"))
 
     def stop(self):
         mxtest.stop_process(self.proc, 10)
@@ -234,14 +239,7 @@ class Rspamd:
         return out.returncode, (out.stdout + out.stderr).decode("utf-8", "replace")
 
     def logtext(self):
-        text = ""
-        for path in (self.log, os.path.join(self.dir, "stdout")):
-            try:
-                with open(path, "rb") as f:
-                    text += f.read().decode("utf-8", "replace")
-            except FileNotFoundError:
-                pass
-        return text
+        return read_texts(self.log, os.path.join(self.dir, "stdout"))
 
     def stop(self):
         # SIGTERM: the main process stops its workers
